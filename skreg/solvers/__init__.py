@@ -1,0 +1,1 @@
+"""Solvers: drive the kernels (outer loops, working sets, stopping rules)."""

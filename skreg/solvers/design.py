@@ -1,0 +1,80 @@
+"""The design matrix as the kernels see it: dense or CSC, implicitly centred."""
+
+import numpy as np
+from scipy import sparse
+
+from skreg._kernels._design import col_stats
+
+
+class Design:
+    """Arrays describing ``Z = X - 1 m^T`` with sample weights ``s``.
+
+    Built once per fit and shared by every target, alpha of a path and
+    solver call.  ``X`` is never copied: a dense ``X`` must already be
+    Fortran-ordered, a sparse one CSC.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features) or CSC sparse matrix
+        Float32 or float64 design.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights, already rescaled by the caller (they sum to ``n_samples``
+        under scikit-learn's convention).
+    X_offset : ndarray of shape (n_features,) or None
+        Column offsets ``m`` (the weighted means when an intercept is fitted).
+    """
+
+    def __init__(self, X, sample_weight=None, X_offset=None):
+        dtype = X.dtype
+        self.dtype = dtype
+        self.n_samples, self.n_features = X.shape
+        self.is_sparse = sparse.issparse(X)
+        if self.is_sparse:
+            self.X = np.zeros((1, 1), dtype=dtype, order="F")
+            self.data = np.asarray(X.data, dtype=dtype)
+            self.indices = np.asarray(X.indices, dtype=np.int32)
+            self.indptr = np.asarray(X.indptr, dtype=np.int32)
+        else:
+            self.X = X
+            self.data = np.zeros(1, dtype=dtype)
+            self.indices = np.zeros(1, dtype=np.int32)
+            self.indptr = np.zeros(2, dtype=np.int32)
+        self.has_sw = sample_weight is not None
+        if self.has_sw:
+            self.sw = np.ascontiguousarray(sample_weight, dtype=dtype)
+            self.sw_sum = float(self.sw.sum())
+        else:
+            self.sw = np.ones(1, dtype=dtype)
+            self.sw_sum = float(self.n_samples)
+        if X_offset is None:
+            self.xm = np.zeros(self.n_features, dtype=dtype)
+        else:
+            self.xm = np.ascontiguousarray(X_offset, dtype=dtype)
+        self.colsum, self.norm2 = col_stats(
+            self.X, self.data, self.indices, self.indptr, self.is_sparse,
+            self.sw, self.has_sw, self.xm, self.sw_sum,
+        )
+
+    @property
+    def arrays(self):
+        """``(X, data, indices, indptr, is_sparse)`` for the kernels."""
+        return self.X, self.data, self.indices, self.indptr, self.is_sparse
+
+    @property
+    def nnz(self):
+        """Stored entries: the cost of one pass over all columns."""
+        if self.is_sparse:
+            return int(self.indptr[-1])
+        return self.n_samples * self.n_features
+
+    def weighted_norm2(self, y):
+        """``sum_i s_i y_i^2``."""
+        if self.has_sw:
+            return float(np.dot(self.sw * y, y))
+        return float(np.dot(y, y))
+
+    def weighted_sum(self, v):
+        """``sum_i s_i v_i``."""
+        if self.has_sw:
+            return float(np.dot(self.sw, v))
+        return float(v.sum())
