@@ -49,7 +49,7 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
     y : ndarray of shape (n_samples,)
         Centred target, same dtype as the design.
     w : ndarray of shape (n_features,)
-        Starting point; updated in place.
+        Starting point; updated in place (iterations run in float64).
     l1, l2 : float
         Penalty strengths in CD scaling (``n alpha l1_ratio`` and
         ``n alpha (1 - l1_ratio)`` for scikit-learn's objective).
@@ -70,13 +70,15 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
     -------
     CDResult
     """
+    w_out = w
+    w = np.asarray(w, dtype=np.float64).copy()
+    y = np.ascontiguousarray(y, dtype=np.float64)
     Xa = design.arrays
     sw, has_sw, xm = design.sw, design.has_sw, design.xm
     colsum, norm2 = design.colsum, design.norm2
     p = design.n_features
-    dtype = design.dtype
-    rd = np.empty(design.n_samples, dtype=dtype)
-    XtA = np.zeros(p, dtype=dtype)
+    rd = np.empty(design.n_samples)
+    XtA = np.zeros(p)
     state = np.zeros(2)
     random = random_state is not None
     rng_state = _seed_state(random_state) if random else np.ones(1, dtype=np.uint64)
@@ -116,7 +118,7 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
             nnz = int(np.count_nonzero(w[feats]))
             ws_size = max(p0, 2 * nnz)
             if ws_size < feats.size:
-                scores = np.empty(feats.size, dtype=dtype)
+                scores = np.empty(feats.size)
                 subdiff_distance(XtA, w, feats, l1, positive, scores)
                 scores[w[feats] != 0] = np.inf
                 top = np.argpartition(-scores, ws_size - 1)[:ws_size]
@@ -126,5 +128,6 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
                           l1, l2, positive, ws, max_iter - n_epochs, tol_in,
                           check_every, anderson, random, rng_state, XtA)
         n_epochs += ep
-    return CDResult(coef=w, n_iter=n_epochs, gap=float(gap), tol=float(tol_abs),
+    w_out[:] = w
+    return CDResult(coef=w_out, n_iter=n_epochs, gap=float(gap), tol=float(tol_abs),
                     converged=converged)

@@ -22,6 +22,14 @@ class Design:
         under scikit-learn's convention).
     X_offset : ndarray of shape (n_features,) or None
         Column offsets ``m`` (the weighted means when an intercept is fitted).
+
+    Notes
+    -----
+    Only the design itself keeps the input dtype.  Every vector the solvers
+    update (weights, offsets, residuals, coefficients) is float64: float32
+    residuals updated by many rank-one steps drift by more than the duality
+    gap scikit-learn reaches in float32, while float64 vectors cost O(n + p)
+    memory and keep the float32 design (the large object) untouched.
     """
 
     def __init__(self, X, sample_weight=None, X_offset=None):
@@ -41,15 +49,15 @@ class Design:
             self.indptr = np.zeros(2, dtype=np.int32)
         self.has_sw = sample_weight is not None
         if self.has_sw:
-            self.sw = np.ascontiguousarray(sample_weight, dtype=dtype)
+            self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
             self.sw_sum = float(self.sw.sum())
         else:
-            self.sw = np.ones(1, dtype=dtype)
+            self.sw = np.ones(1)
             self.sw_sum = float(self.n_samples)
         if X_offset is None:
-            self.xm = np.zeros(self.n_features, dtype=dtype)
+            self.xm = np.zeros(self.n_features)
         else:
-            self.xm = np.ascontiguousarray(X_offset, dtype=dtype)
+            self.xm = np.ascontiguousarray(X_offset, dtype=np.float64)
         self.colsum, self.norm2 = col_stats(
             self.X, self.data, self.indices, self.indptr, self.is_sparse,
             self.sw, self.has_sw, self.xm, self.sw_sum,

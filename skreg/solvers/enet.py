@@ -44,8 +44,8 @@ def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):
                     f"precompute: Gram matrix has shape {G.shape}, expected "
                     f"{(X.shape[1], X.shape[1])}"
                 )
-            return np.ascontiguousarray(G)
-    Z = _weighted_centred(X, X_offset, sample_weight)
+            return np.ascontiguousarray(G, dtype=np.float64)
+    Z = _weighted_centred(X.astype(np.float64), X_offset, sample_weight)
     return Z.T @ Z
 
 
@@ -70,22 +70,22 @@ def fit_enet_targets(X, Yc, W, alpha, l1_ratio, *, sample_weight, X_offset,
     if solver == "cd":
         G = resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept)
         if G is not None:
-            Q = _weighted_centred(X, X_offset, sample_weight).T @ _weighted_centred(
-                Yc, 0.0, sample_weight
-            )
+            Q = _weighted_centred(X.astype(np.float64), X_offset, sample_weight).T @ (
+                _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight))
             rng_state = _seed_state(random_state) if random_state is not None else (
                 np.ones(1, dtype=np.uint64))
             for k in range(Yc.shape[1]):
-                y = Yc[:, k]
+                y = Yc[:, k].astype(np.float64)
                 y_norm2 = float(
                     np.dot(sample_weight * y, y) if sample_weight is not None
                     else np.dot(y, y)
                 )
-                w = W[k]
+                w = W[k].astype(np.float64)
                 gap, n_iter = gram_cd(G, np.ascontiguousarray(Q[:, k]), y_norm2, w,
                                       l1, l2, positive, max_iter, tol * y_norm2,
                                       random_state is not None, rng_state)
-                results.append(CDResult(w, int(n_iter), float(gap), tol * y_norm2,
+                W[k] = w
+                results.append(CDResult(W[k], int(n_iter), float(gap), tol * y_norm2,
                                         bool(gap <= tol * y_norm2)))
             return results
     design = Design(X, sample_weight, X_offset)
