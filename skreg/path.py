@@ -1,0 +1,677 @@
+r"""Regularisation paths: ElasticNet / Lasso by warm-started CD, Ridge by one SVD.
+
+:func:`enet_path` and :func:`lasso_path` have the signatures and return values
+of scikit-learn's; the solutions for a decreasing grid of ``alpha`` are
+computed by :func:`skreg.solvers.cd.enet_cd` on one :class:`Design` built once
+per path, each solve warm-started from the previous one.  At large ``alpha``
+gap-safe screening discards almost every feature after one gap evaluation and
+the working set holds only the few active ones, so most columns are touched
+once per alpha, not once per epoch.
+
+:func:`ridge_path` returns the Ridge solutions for many ``alpha`` from a
+single SVD (or eigendecomposition) of the centred, weighted design; the same
+decomposition gives the leave-one-out errors used by
+:class:`skreg.L2RegressorCV`.
+"""
+
+import sys
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import (
+    Hidden,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skreg._kernels.cd_gram import gram_cd
+from skreg.solvers.cd import _seed_state, enet_cd
+from skreg.solvers.design import Design
+from skreg.solvers.enet import penalty_strengths, resolve_gram
+
+__all__ = ["alpha_grid", "enet_path", "lasso_path", "ridge_path"]
+
+
+def alpha_grid(X, y, *, Xy=None, l1_ratio=1.0, fit_intercept=True, eps=1e-3,
+               n_alphas=100, sample_weight=None, positive=False):
+    """Geometric grid of ``alpha`` from ``alpha_max`` down to ``eps * alpha_max``.
+
+    ``alpha_max`` is the smallest ``alpha`` whose ElasticNet solution is all
+    zeros: ``max_j |z_j^T S y| / (sum(s) l1_ratio)`` with ``z_j`` the
+    (weighted-)centred columns, or the largest positive correlation when
+    ``positive=True``.  Same grid as scikit-learn's ``_alpha_grid``.  ``X``
+    is never copied nor densified.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Target values.
+    Xy : array-like of shape (n_features,) or (n_features, n_targets), default=None
+        Precomputed ``X^T y`` (then ``X`` is only used for its shape).
+    l1_ratio : float, default=1.0
+        ElasticNet mixing parameter, ``0 < l1_ratio <= 1``.
+    fit_intercept : bool, default=True
+        Centre ``X`` and ``y`` (implicitly) before computing correlations.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max``.
+    n_alphas : int, default=100
+        Number of values on the grid.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Sample weights.
+    positive : bool, default=False
+        Grid for the positivity-constrained problem.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing grid of penalty strengths.
+    """
+    if l1_ratio == 0:
+        raise ValueError(
+            "l1_ratio: automatic alpha grid generation is not supported for "
+            "l1_ratio=0. Please supply a grid by providing your estimator with "
+            "the appropriate `alphas=` argument."
+        )
+    if Xy is not None:
+        Xyw = np.asarray(Xy, dtype=np.float64)
+    else:
+        yw = np.asarray(y, dtype=np.float64)
+        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        if fit_intercept:
+            yw = yw - np.average(yw, axis=0, weights=sw)
+        if sw is not None:
+            yw = yw * sw.reshape((-1,) + (1,) * (yw.ndim - 1))
+        Xyw = np.asarray(safe_sparse_dot(X.T, yw, dense_output=True), dtype=np.float64)
+        if fit_intercept:
+            # Implicit centring: (X - 1 m^T)^T v = X^T v - m sum(v).
+            if sw is None:
+                X_mean = np.asarray(X.mean(axis=0)).ravel()
+            else:
+                X_mean = np.asarray(safe_sparse_dot(sw, X)).ravel() / sw.sum()
+            Xyw = Xyw - np.multiply.outer(X_mean, yw.sum(axis=0))
+    if Xyw.ndim == 1:
+        Xyw = Xyw[:, None]
+    n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+    if positive:
+        a_max = max(0.0, float(np.max(Xyw))) / (n * l1_ratio)
+    else:
+        a_max = float(np.sqrt(np.max(np.sum(Xyw**2, axis=1)))) / (n * l1_ratio)
+    tiny = np.finfo(np.float64).resolution
+    if a_max <= tiny:
+        return np.full(n_alphas, tiny)
+    return np.geomspace(a_max, a_max * eps, num=n_alphas)
+
+
+def solve_path(X, y, alphas, l1_ratio, *, sample_weight=None, X_offset=None,
+               gram=None, Xy=None, coef_init=None, max_iter=1000, tol=1e-4,
+               positive=False, random_state=None, screening=True, verbose=False):
+    """Warm-started ElasticNet solutions of a centred problem along ``alphas``.
+
+    ``y`` must already be centred (``X`` is centred implicitly through
+    ``X_offset``).  With ``gram`` (``Z^T S Z``, float64) and ``Xy``
+    (``Z^T S y``) the covariance-update kernel is used, otherwise working-set
+    CD on a :class:`Design` built once.
+
+    Returns ``(coefs, dual_gaps, n_iters, converged)`` with ``coefs`` of shape
+    ``(n_features, n_alphas)`` in float64 and gaps in the estimator's scale.
+    """
+    n, p = X.shape
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    w = np.zeros(p) if coef_init is None else np.array(coef_init, dtype=np.float64)
+    coefs = np.empty((p, len(alphas)))
+    gaps = np.empty(len(alphas))
+    n_iters, converged = [], []
+    if gram is None:
+        design = Design(X, sample_weight, X_offset)
+    else:
+        y_norm2 = float(np.dot(y * sample_weight, y) if sample_weight is not None
+                        else np.dot(y, y))
+        q = np.ascontiguousarray(Xy, dtype=np.float64)
+        rng_state = (_seed_state(random_state) if random_state is not None
+                     else np.ones(1, dtype=np.uint64))
+    for i, alpha in enumerate(alphas):
+        l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
+        if gram is None:
+            res = enet_cd(design, y, w, l1, l2, max_iter=max_iter, tol=tol,
+                          positive=positive, random_state=random_state,
+                          screening=screening)
+            gap, n_iter, ok = res.gap, res.n_iter, res.converged
+        else:
+            gap, n_iter = gram_cd(gram, q, y_norm2, w, l1, l2, positive, max_iter,
+                                  tol * y_norm2, random_state is not None, rng_state)
+            ok = gap <= tol * y_norm2
+        coefs[:, i] = w
+        gaps[i] = gap / n
+        n_iters.append(int(n_iter))
+        converged.append(bool(ok))
+        if verbose:
+            if verbose > 1:
+                print(f"Path: {i:03d} out of {len(alphas):03d}")
+            else:
+                sys.stderr.write(".")
+    return coefs, gaps, n_iters, converged
+
+
+def _resolve_alphas(n_alphas, alphas):
+    # scikit-learn 1.9 deprecations: `n_alphas` and `alphas=None` give way to
+    # `alphas=int`; the same FutureWarnings keep user code portable.
+    grid_size = 100
+    if n_alphas != "deprecated":
+        warnings.warn(
+            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11. "
+            "'alphas' now accepts an integer value which removes the need to pass "
+            "'n_alphas'. Pass an explicit value to 'alphas' and leave 'n_alphas' "
+            "to its default value to silence this warning.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        grid_size = n_alphas
+    if isinstance(alphas, str):
+        return grid_size
+    if alphas is None:
+        warnings.warn(
+            "'alphas=None' is deprecated and will be removed in 1.11, at which "
+            "point the default value will be set to 100. Set 'alphas=100' "
+            "to silence this warning.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return grid_size
+    return alphas
+
+
+_PATH_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like", "sparse matrix"],
+    "eps": [Interval(Real, 0, None, closed="neither")],
+    "n_alphas": [Interval(Integral, 1, None, closed="left"),
+                 Hidden(StrOptions({"deprecated"}))],
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like", None,
+               Hidden(StrOptions({"warn"}))],
+    "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
+    "Xy": ["array-like", None],
+    "copy_X": ["boolean"],
+    "coef_init": ["array-like", None],
+    "verbose": ["verbose"],
+    "return_n_iter": ["boolean"],
+    "positive": ["boolean"],
+}
+
+_PATH_PARAMS = {"X_offset", "X_scale", "sample_weight", "tol", "max_iter",
+                "random_state", "selection", "do_screening"}
+
+
+@validate_params(
+    {**_PATH_CONSTRAINTS, "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+     "check_input": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
+def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas="deprecated", alphas="warn",
+              precompute="auto", Xy=None, copy_X=True, coef_init=None, verbose=False,
+              return_n_iter=False, positive=False, check_input=True, **params):
+    r"""Compute the ElasticNet path with warm-started coordinate descent.
+
+    The objective, for each ``alpha`` of the path, is
+
+    .. math::
+
+        \frac{1}{2 n} \|y - Xw\|_2^2 + \alpha \rho \|w\|_1
+        + \frac{\alpha (1 - \rho)}{2} \|w\|_2^2
+
+    with :math:`\rho` = ``l1_ratio``.  As in scikit-learn, ``X`` and ``y``
+    are used as given (no intercept): centre them first, or pass
+    ``X_offset`` for sparse ``X`` (implicit centring, ``X`` is never
+    densified).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.  Dense ``X`` is used in Fortran order, sparse as CSC.
+    y : array-like of shape (n_samples,)
+        Target values.  Multi-output ``y`` (scikit-learn's multi-task path)
+        is not supported.
+    l1_ratio : float, default=0.5
+        Mixing parameter, ``0 <= l1_ratio <= 1`` (1 is the Lasso).
+    eps : float, default=1e-3
+        Length of the path: ``alpha_min / alpha_max = eps``.
+    n_alphas : int, default=100
+        Number of alphas along the path.
+
+        .. deprecated:: 1.9 (as in scikit-learn)
+           Pass an integer to ``alphas`` instead.
+    alphas : int or array-like, default=100
+        Number of alphas on the automatic grid, or the alphas themselves
+        (sorted in decreasing order before use).
+    precompute : 'auto', bool or array-like of shape (n_features, n_features), \
+            default='auto'
+        Use a Gram matrix (``'auto'``: when ``n_samples > n_features``) with
+        the covariance-update kernel.  Ignored for sparse ``X``.
+    Xy : array-like of shape (n_features,), default=None
+        Precomputed ``X^T y`` (used with a Gram matrix and for the grid).
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    coef_init : array-like of shape (n_features,), default=None
+        Starting coefficients for the first alpha.
+    verbose : bool or int, default=False
+        Amount of verbosity.
+    return_n_iter : bool, default=False
+        Whether to return the number of iterations.
+    positive : bool, default=False
+        Force the coefficients to be positive.
+    check_input : bool, default=True
+        Validate ``X`` and ``y``; skip only when they are known to be valid.
+    **params : kwargs
+        ``tol`` (default 1e-4), ``max_iter`` (default 1000), ``selection``
+        ('cyclic' or 'random'), ``random_state``, ``do_screening`` and, for
+        sparse ``X``, ``X_offset`` / ``X_scale`` (implicit centring
+        ``X - X_offset / X_scale``) and ``sample_weight`` (as scikit-learn).
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas along the path where models are computed.
+    coefs : ndarray of shape (n_features, n_alphas)
+        Coefficients along the path.
+    dual_gaps : ndarray of shape (n_alphas,)
+        The dual gaps at the end of the optimisation for each alpha.
+    n_iters : list of int
+        Number of epochs run for each alpha (only when ``return_n_iter``).
+
+    See Also
+    --------
+    lasso_path : The ``l1_ratio=1`` path.
+    skreg.ElasticNetRegressorCV : Chooses ``alpha`` and ``l1_ratio`` by CV.
+    sklearn.linear_model.enet_path : The scikit-learn function this mirrors.
+
+    Notes
+    -----
+    Each solve stops when the duality gap falls below
+    ``tol * ||y||^2`` (in coordinate-descent scaling), scikit-learn's rule,
+    so the coefficients agree with scikit-learn's to the solver tolerance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg import enet_path
+    >>> X = np.array([[1.0, 2.0], [2.0, 3.5], [3.0, 2.0], [4.0, 5.0]])
+    >>> y = np.array([1.0, 2.0, 3.0, 4.5])
+    >>> alphas, coefs, gaps = enet_path(X, y, alphas=3, l1_ratio=0.9)
+    >>> alphas.shape, coefs.shape
+    ((3,), (2, 3))
+    >>> bool(np.all(coefs[:, 0] == 0))
+    True
+    """
+    unknown = set(params) - _PATH_PARAMS
+    if unknown:
+        raise ValueError("Unexpected parameters in params", sorted(unknown))
+    grid = _resolve_alphas(n_alphas, alphas)
+    X_offset = params.get("X_offset")
+    X_scale = params.get("X_scale")
+    sample_weight = params.get("sample_weight")
+    tol = params.get("tol", 1e-4)
+    max_iter = params.get("max_iter", 1000)
+    selection = params.get("selection", "cyclic")
+    if selection not in ("cyclic", "random"):
+        raise ValueError(
+            f"selection should be either 'random' or 'cyclic'; got {selection!r}."
+        )
+    if check_input:
+        X = check_array(X, accept_sparse="csc", dtype=[np.float64, np.float32],
+                        order="F", accept_large_sparse=False)
+        y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
+    if y.ndim != 1:
+        if y.shape[1] > 1:
+            raise ValueError(
+                "y: multi-output (multi-task) paths are not supported; got y of "
+                f"shape {y.shape}. Compute one path per target."
+            )
+        y = y.ravel()
+    if sparse.issparse(X):
+        X = X.tocsc()
+        X.sort_indices()
+        xm = None
+        if X_offset is not None:
+            xm = np.asarray(X_offset, dtype=np.float64)
+            if X_scale is not None:
+                xm = xm / np.asarray(X_scale, dtype=np.float64)
+        gram = None
+        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+    else:
+        X = np.asfortranarray(X)
+        xm, sw = None, None  # dense input is taken as already centred/weighted
+        gram = resolve_gram(X, precompute, None, np.zeros(X.shape[1]), False)
+    if Xy is not None:
+        Xy = np.asarray(Xy, dtype=np.float64).ravel()
+    elif gram is not None:
+        Xy = X.T.astype(np.float64) @ y.astype(np.float64)
+    if isinstance(grid, Integral):
+        alphas = alpha_grid(X, y, Xy=Xy, l1_ratio=l1_ratio, fit_intercept=False,
+                            eps=eps, n_alphas=int(grid), positive=positive)
+    else:
+        alphas = np.asarray(grid, dtype=np.float64).ravel()
+        if alphas.size > 1:
+            alphas = np.sort(alphas)[::-1]
+    if coef_init is not None:
+        coef_init = np.asarray(coef_init, dtype=np.float64).ravel()
+        if coef_init.shape != (X.shape[1],):
+            raise ValueError(
+                f"coef_init: expected shape {(X.shape[1],)}, got {coef_init.shape}."
+            )
+    random_state = check_random_state(params.get("random_state")) if (
+        selection == "random") else None
+    coefs, gaps, n_iters, converged = solve_path(
+        X, y, alphas, l1_ratio, sample_weight=sw, X_offset=xm, gram=gram, Xy=Xy,
+        coef_init=coef_init, max_iter=max_iter, tol=tol, positive=positive,
+        random_state=random_state, screening=params.get("do_screening", True),
+        verbose=verbose,
+    )
+    if not all(converged):
+        k = converged.index(False)
+        warnings.warn(
+            "Objective did not converge. You might want to increase the number "
+            f"of iterations. Duality gap: {gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    coefs = coefs.astype(X.dtype, copy=False)
+    if return_n_iter:
+        return alphas, coefs, gaps, n_iters
+    return alphas, coefs, gaps
+
+
+@validate_params(_PATH_CONSTRAINTS, prefer_skip_nested_validation=True)
+def lasso_path(X, y, *, eps=1e-3, n_alphas="deprecated", alphas="warn",
+               precompute="auto", Xy=None, copy_X=True, coef_init=None, verbose=False,
+               return_n_iter=False, positive=False, **params):
+    r"""Compute the Lasso path with warm-started coordinate descent.
+
+    The objective, for each ``alpha`` of the path, is
+
+    .. math::
+
+        \frac{1}{2 n} \|y - Xw\|_2^2 + \alpha \|w\|_1 .
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data (used as given: centre it first to model an intercept,
+        or pass ``X_offset`` for sparse ``X``).
+    y : array-like of shape (n_samples,)
+        Target values.
+    eps : float, default=1e-3
+        Length of the path: ``alpha_min / alpha_max = eps``.
+    n_alphas : int, default=100
+        Number of alphas along the path.
+
+        .. deprecated:: 1.9 (as in scikit-learn)
+           Pass an integer to ``alphas`` instead.
+    alphas : int or array-like, default=100
+        Number of alphas on the automatic grid, or the alphas themselves.
+    precompute : 'auto', bool or array-like of shape (n_features, n_features), \
+            default='auto'
+        Use a Gram matrix with the covariance-update kernel (dense ``X``).
+    Xy : array-like of shape (n_features,), default=None
+        Precomputed ``X^T y``.
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    coef_init : array-like of shape (n_features,), default=None
+        Starting coefficients for the first alpha.
+    verbose : bool or int, default=False
+        Amount of verbosity.
+    return_n_iter : bool, default=False
+        Whether to return the number of iterations.
+    positive : bool, default=False
+        Force the coefficients to be positive.
+    **params : kwargs
+        Passed to :func:`enet_path` (``tol``, ``max_iter``, ``selection``, ...).
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas along the path where models are computed.
+    coefs : ndarray of shape (n_features, n_alphas)
+        Coefficients along the path.
+    dual_gaps : ndarray of shape (n_alphas,)
+        The dual gaps at the end of the optimisation for each alpha.
+    n_iters : list of int
+        Number of epochs run for each alpha (only when ``return_n_iter``).
+
+    See Also
+    --------
+    enet_path : The ElasticNet path.
+    skreg.L1RegressorCV : Chooses ``alpha`` by cross-validation.
+    sklearn.linear_model.lasso_path : The scikit-learn function this mirrors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg import lasso_path
+    >>> X = np.array([[1.0, 2.0, 3.1], [2.3, 5.4, 4.3]]).T
+    >>> y = np.array([1.0, 2.0, 3.1])
+    >>> alphas, coefs, _ = lasso_path(X, y, alphas=[5.0, 1.0, 0.5], tol=1e-10)
+    >>> print(coefs.round(4))
+    [[0.     0.     0.4692]
+     [0.2159 0.4426 0.2367]]
+    """
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas,
+                     precompute=precompute, Xy=Xy, copy_X=copy_X, coef_init=coef_init,
+                     verbose=verbose, return_n_iter=return_n_iter, positive=positive,
+                     **params)
+
+
+class RidgeDecomposition:
+    r"""One spectral decomposition of the centred, weighted design for Ridge.
+
+    With ``Z = diag(sqrt(s)) (X - 1 m^T)`` (``m`` the weighted column means
+    when an intercept is fitted) and ``u = sqrt(s) (y - y_m)``, the Ridge
+    solution and hat matrix for any ``alpha`` are
+
+    .. math::
+
+        w(\alpha) = M \,\mathrm{diag}(c(\alpha))\, B^\top u, \qquad
+        H(\alpha) = B \,\mathrm{diag}(g(\alpha))\, B^\top
+        (+ \sqrt{s}\sqrt{s}^\top / \textstyle\sum s \text{ with an intercept})
+
+    where, for the thin SVD ``Z = U S V^T`` (``mode='svd'``): ``B = U``,
+    ``M = V``, ``g = s^2 / (s^2 + alpha)``, ``c = s / (s^2 + alpha)``; for the
+    eigendecomposition of ``Z Z^T = Q L Q^T`` (``n <= p``): ``B = Q``,
+    ``M = Z^T Q``, ``g = L / (L + alpha)``, ``c = 1 / (L + alpha)``; for that
+    of ``Z^T Z = V L V^T`` (``p < n``): ``B = Z V``, ``M = V``,
+    ``g = c = 1 / (L + alpha)``.  Each ``alpha`` then costs ``O(n r)`` for the
+    leave-one-out errors and ``O(p r)`` for the coefficients.  Sparse ``X`` is
+    centred implicitly (only the ``n x n`` or ``p x p`` products are dense).
+    """
+
+    def __init__(self, X, y, *, sample_weight=None, fit_intercept=True, mode="auto"):
+        is_sparse = sparse.issparse(X)
+        n, p = X.shape
+        Y = np.asarray(y, dtype=np.float64)
+        Y2 = Y.reshape(n, -1)
+        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        if fit_intercept:
+            total = n if sw is None else sw.sum()
+            ones = np.ones(n) if sw is None else sw
+            X_offset = np.asarray(safe_sparse_dot(ones, X)).ravel() / total
+            y_offset = ones @ Y2 / total
+        else:
+            X_offset, y_offset = np.zeros(p), np.zeros(Y2.shape[1])
+        sqrt_sw = np.ones(n) if sw is None else np.sqrt(sw)
+        U_y = sqrt_sw[:, None] * (Y2 - y_offset)
+        if mode == "svd" and is_sparse:
+            warnings.warn(
+                "gcv_mode: 'svd' is not supported for sparse X; falling back to "
+                "'eigen'.", UserWarning, stacklevel=3,
+            )
+            mode = "eigen"
+        if mode != "svd":
+            mode = "gram" if n <= p else "cov"
+        self.mode = mode
+        if is_sparse:
+            Xs = sparse.csr_matrix(X, dtype=np.float64)
+            Xw = sparse.diags(sqrt_sw) @ Xs
+            xm = X_offset if fit_intercept else np.zeros(p)
+
+            def z_dot(A):  # Z @ A for a dense A
+                return Xw @ A - np.outer(sqrt_sw, xm @ A)
+
+            def zt_dot(Bm):  # Z^T @ B for a dense B
+                return np.asarray(Xw.T @ Bm) - np.outer(xm, sqrt_sw @ Bm)
+
+            if mode == "gram":
+                Xxm = np.asarray(Xw @ xm).ravel()
+                K = (Xw @ Xw.T).toarray() - np.outer(Xxm, sqrt_sw)
+                K = K - np.outer(sqrt_sw, Xxm) + (xm @ xm) * np.outer(sqrt_sw, sqrt_sw)
+            else:
+                K = (Xw.T @ Xw).toarray() - (sqrt_sw @ sqrt_sw) * np.outer(xm, xm)
+        else:
+            Z = np.asarray(X, dtype=np.float64) - X_offset
+            Z *= sqrt_sw[:, None]
+
+            def z_dot(A):
+                return Z @ A
+
+            def zt_dot(Bm):
+                return Z.T @ Bm
+
+            K = None if mode == "svd" else (Z @ Z.T if mode == "gram" else Z.T @ Z)
+        if mode == "svd":
+            Uz, s, Vt = np.linalg.svd(Z, full_matrices=False)
+            self.B, self.M, self.lam, self.sv = Uz, Vt.T, s**2, s
+        else:
+            lam, Q = np.linalg.eigh(K)
+            lam = np.maximum(lam, 0.0)
+            if mode == "gram":
+                self.B, self.M = Q, zt_dot(Q)
+            else:
+                self.B, self.M = z_dot(Q), Q
+            self.lam = lam
+        self.h = self.B.T @ U_y
+        self.B2 = self.B**2
+        self.u = U_y
+        self.sqrt_sw = sqrt_sw
+        self.fit_intercept = fit_intercept
+        self.X_offset, self.y_offset = X_offset, y_offset
+        self.sw_sum = float(sqrt_sw @ sqrt_sw)
+        self.multi = Y.ndim == 2
+
+    def _factors(self, alpha):
+        lam = self.lam
+        if self.mode == "svd":
+            return lam / (lam + alpha), self.sv / (lam + alpha)
+        if self.mode == "gram":
+            return lam / (lam + alpha), 1.0 / (lam + alpha)
+        d = 1.0 / (lam + alpha)
+        return d, d
+
+    def coef(self, alpha):
+        """Coefficients of shape (n_features, n_targets) for one ``alpha``."""
+        _, c = self._factors(alpha)
+        return self.M @ (c[:, None] * self.h)
+
+    def loo(self, alpha):
+        """Leave-one-out residuals (scaled by ``sqrt(s)``) and coefficients."""
+        g, c = self._factors(alpha)
+        fitted = self.B @ (g[:, None] * self.h)
+        diag = self.B2 @ g
+        if self.fit_intercept:
+            diag = diag + self.sqrt_sw**2 / self.sw_sum
+        looe = (self.u - fitted) / (1.0 - diag)[:, None]
+        return looe, self.M @ (c[:, None] * self.h)
+
+
+def ridge_path(X, y, *, alphas=(0.1, 1.0, 10.0), fit_intercept=True,
+               sample_weight=None, method="auto", return_intercept=False):
+    r"""Ridge solutions for many ``alpha`` from one SVD / eigendecomposition.
+
+    For each ``alpha`` the solution of scikit-learn's Ridge objective
+
+    .. math::
+
+        \sum_i s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_2^2
+
+    is read off a single decomposition of the centred, weighted design, so a
+    path of ``k`` alphas costs one decomposition plus ``k`` matrix-vector
+    products instead of ``k`` solves.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.  Sparse ``X`` is centred implicitly (never densified;
+        the ``n x n`` or ``p x p`` Gram matrix is).
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Target values.
+    alphas : array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        Positive regularisation strengths, kept in the given order.
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights (not rescaled: their scale acts like ``1 / alpha``,
+        as in scikit-learn's Ridge).
+    method : {'auto', 'svd', 'eigen'}, default='auto'
+        ``'svd'``: thin SVD of the design (dense only).  ``'eigen'`` and
+        ``'auto'``: eigendecomposition of ``Z Z^T`` when
+        ``n_samples <= n_features``, else of ``Z^T Z``.
+    return_intercept : bool, default=False
+        Also return the intercepts.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas, as given.
+    coefs : ndarray of shape (n_features, n_alphas) or \
+            (n_targets, n_features, n_alphas)
+        Coefficients for each alpha.
+    intercepts : ndarray of shape (n_alphas,) or (n_targets, n_alphas)
+        Only when ``return_intercept=True``.
+
+    See Also
+    --------
+    skreg.L2RegressorCV : Chooses ``alpha`` by efficient leave-one-out CV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skreg import ridge_path
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])
+    >>> y = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> alphas, coefs = ridge_path(X, y, alphas=[0.01, 1.0])
+    >>> coefs.shape
+    (2, 2)
+    """
+    if method not in ("auto", "svd", "eigen"):
+        raise ValueError(f"method must be 'auto', 'svd' or 'eigen'; got {method!r}.")
+    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=[np.float64, np.float32])
+    y = check_array(y, ensure_2d=False, dtype=np.float64)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"y: expected {X.shape[0]} samples to match X, got {y.shape[0]}."
+        )
+    alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+    if alphas.ndim != 1 or np.any(~np.isfinite(alphas)) or np.any(alphas <= 0):
+        raise ValueError(f"alphas must be a 1-D array of positive floats; got {alphas}.")
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (X.shape[0],) or np.any(sample_weight < 0):
+            raise ValueError(
+                "sample_weight must be a non-negative array of shape (n_samples,)."
+            )
+    dec = RidgeDecomposition(X, y, sample_weight=sample_weight,
+                             fit_intercept=fit_intercept, mode=method)
+    W = np.stack([dec.coef(a) for a in alphas], axis=-1)  # (p, k, n_alphas)
+    b = dec.y_offset[:, None] - np.einsum("p,pka->ka", dec.X_offset, W)
+    if y.ndim == 1:
+        coefs, intercepts = W[:, 0, :], b[0]
+    else:
+        coefs, intercepts = np.moveaxis(W, 1, 0), b
+    coefs = coefs.astype(X.dtype, copy=False)
+    if return_intercept:
+        return alphas, coefs, intercepts
+    return alphas, coefs
