@@ -9,12 +9,17 @@ from skreg._config import ensure_cache_dir
 
 ensure_cache_dir()
 
-from skreg.linear_model import ElasticNetRegressor, L1Regressor  # noqa: E402
+from skreg.linear_model import (  # noqa: E402
+    ElasticNetRegressor,
+    L1Regressor,
+    L2Regressor,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ElasticNetRegressor",
     "L1Regressor",
+    "L2Regressor",
     "__version__",
 ]

@@ -1,0 +1,368 @@
+"""Ridge solvers: closed forms (cholesky, kernel, svd) and scipy iterations.
+
+Every solver minimises, per target ``k``,
+
+.. math::
+
+    \\sum_i s_i (y_{ik} - z_i^\\top w_k)^2 + \\alpha_k \\|w_k\\|_2^2
+
+with ``z_i = x_i - m`` the centred row (``m`` the ``s``-weighted column
+means when an intercept is fitted, else 0) and raw sample weights ``s``
+(scikit-learn's Ridge does not rescale them).  With ``u = sqrt(s)`` the
+weighted, centred design is ``Z~ = diag(u) (X - 1 m^T)`` and the target
+``y~ = u * y``, so the problem is an unweighted Ridge in ``(Z~, y~)``.
+
+* dense ``X``: ``Z~`` is formed in a copy (or ``X`` itself is used when
+  there is nothing to centre or weight), as scikit-learn does, so the
+  closed forms see exactly the same matrix;
+* sparse ``X`` is never densified: the Gram matrices are corrected for
+  the centring (``Z~^T Z~ = X~^T X~ - m v^T - v m^T + (u.u) m m^T``) and
+  the iterative scipy solvers act on a :class:`CentredOperator`.
+
+The Numba iterative solvers (``cd``, ``gd``, ``fista``) live in
+:mod:`skreg.solvers.cd` and :mod:`skreg.solvers.prox_grad`; this module
+only dispatches to them (:func:`fit_ridge_iterative`).
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg, optimize
+from scipy import sparse
+from scipy.sparse import linalg as sp_linalg
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = [
+    "CentredOperator",
+    "choose_solver",
+    "fit_ridge_direct",
+    "fit_ridge_iterative",
+    "fit_ridge_scipy",
+]
+
+DIRECT_SOLVERS = ("cholesky", "svd")
+SCIPY_SOLVERS = ("lsqr", "sparse_cg", "lbfgs")
+NUMBA_SOLVERS = ("cd", "gd", "fista")
+POSITIVE_SOLVERS = ("cd", "gd", "fista", "lbfgs")
+
+# Largest min(n_samples, n_features) for which "auto" forms a dense Gram
+# (or kernel) matrix out of a sparse X: a 4000 x 4000 float64 matrix is
+# 128 MB and its Cholesky factorisation about a second.
+_SPARSE_GRAM_MAX = 4000
+
+
+def choose_solver(solver, *, positive, is_sparse, n_samples, n_features, nnz):
+    """Resolve ``solver='auto'``.
+
+    Rule (measured, see the estimator's Notes):
+
+    * ``positive=True``: ``'cd'`` (coordinate descent handles the bound
+      exactly and converges on the duality gap);
+    * dense ``X``: ``'cholesky'`` (primal normal equations when
+      ``n_samples >= n_features``, kernel form otherwise): one BLAS-3 Gram
+      product and a factorisation of a ``min(n, p)`` square matrix;
+    * sparse ``X``: ``'cholesky'`` on the implicitly centred Gram when
+      ``min(n, p) <= 4000`` and the sparse Gram product is not much more
+      expensive than a few hundred passes over the data, else ``'lsqr'``.
+    """
+    if solver != "auto":
+        return solver
+    if positive:
+        return "cd"
+    if not is_sparse:
+        return "cholesky"
+    m = min(n_samples, n_features)
+    if m <= _SPARSE_GRAM_MAX:
+        return "cholesky"
+    return "lsqr"
+
+
+def _as_2d_targets(Y):
+    return Y.reshape(-1, 1) if Y.ndim == 1 else Y
+
+
+def _groups(alphas):
+    """Indices of the targets sharing each distinct alpha."""
+    uniq, inverse = np.unique(alphas, return_inverse=True)
+    return [(float(a), np.flatnonzero(inverse == g)) for g, a in enumerate(uniq)]
+
+
+# ---------------------------------------------------------------------------
+# Closed forms
+# ---------------------------------------------------------------------------
+
+
+def _weighted_centred_dense(X, X_offset, sw_sqrt, fit_intercept, copy):
+    """``Z~ = diag(u) (X - m)`` for dense ``X``; ``X`` itself when untouched."""
+    if not fit_intercept and sw_sqrt is None:
+        return X
+    if copy or not X.flags.writeable:
+        Z = X - X_offset if fit_intercept else X.copy()
+    else:
+        # copy_X=False: centre in place, as scikit-learn's _preprocess_data.
+        Z = X
+        if fit_intercept:
+            Z -= X_offset
+    if sw_sqrt is not None:
+        Z *= sw_sqrt[:, None]
+    return Z
+
+
+def _sparse_gram(X, X_offset, sw_sqrt, kernel):
+    """``Z~^T Z~`` (``kernel=False``) or ``Z~ Z~^T`` for sparse ``X``, dense."""
+    n = X.shape[0]
+    Xs = X if sw_sqrt is None else sparse.diags(sw_sqrt) @ X
+    u = np.ones(n) if sw_sqrt is None else sw_sqrt.astype(np.float64)
+    m = np.asarray(X_offset, dtype=np.float64)
+    centred = np.any(m != 0)
+    if kernel:
+        G = np.asarray((Xs @ Xs.T).toarray(), dtype=np.float64)
+        if centred:
+            a = np.asarray(Xs @ m).ravel()
+            G -= np.outer(a, u) + np.outer(u, a)
+            G += float(m @ m) * np.outer(u, u)
+    else:
+        G = np.asarray((Xs.T @ Xs).toarray(), dtype=np.float64)
+        if centred:
+            v = np.asarray(Xs.T @ u).ravel()
+            G -= np.outer(m, v) + np.outer(v, m)
+            G += float(u @ u) * np.outer(m, m)
+    return G
+
+
+def _rmatvec_sparse(X, X_offset, sw_sqrt, V):
+    """``Z~^T V`` for sparse ``X`` (``V`` already weighted by ``u``)."""
+    XtV = np.asarray(X.T @ (V if sw_sqrt is None else sw_sqrt[:, None] * V))
+    u_sum = V.sum(axis=0) if sw_sqrt is None else sw_sqrt @ V
+    return XtV - np.outer(X_offset, u_sum)
+
+
+def _solve_spd(A, B, alphas, shift_index):
+    """Solve ``(A + alpha_k I) x_k = B[:, k]`` for each target by Cholesky.
+
+    ``A`` is float64 and left unchanged; targets sharing an alpha share one
+    factorisation.  Raises ``LinAlgError`` when a system is not positive
+    definite (the caller falls back to the SVD).
+    """
+    out = np.empty((A.shape[0], B.shape[1]))
+    diag = np.diag(A).copy()
+    for a, idx in _groups(alphas):
+        A[shift_index] = diag + a
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", linalg.LinAlgWarning)
+                factor = linalg.cho_factor(A, lower=False, check_finite=False)
+                out[:, idx] = linalg.cho_solve(factor, B[:, idx], check_finite=False)
+        finally:
+            A[shift_index] = diag
+    return out
+
+
+def _cholesky_dense(Z, Yt, alphas):
+    n, p = Z.shape
+    if n >= p:
+        A = np.asarray(Z.T @ Z, dtype=np.float64)
+        B = np.asarray(Z.T @ Yt, dtype=np.float64)
+        W = _solve_spd(A, B, alphas, np.diag_indices(p))
+        return W.T
+    K = np.asarray(Z @ Z.T, dtype=np.float64)
+    dual = _solve_spd(K, Yt.astype(np.float64), alphas, np.diag_indices(n))
+    return np.asarray(Z.T @ dual.astype(Z.dtype, copy=False)).T
+
+
+def _cholesky_sparse(X, Yt, alphas, X_offset, sw_sqrt):
+    n, p = X.shape
+    if n >= p:
+        A = _sparse_gram(X, X_offset, sw_sqrt, kernel=False)
+        B = _rmatvec_sparse(X, X_offset, sw_sqrt, Yt.astype(np.float64))
+        W = _solve_spd(A, B, alphas, np.diag_indices(p))
+        return W.T
+    K = _sparse_gram(X, X_offset, sw_sqrt, kernel=True)
+    dual = _solve_spd(K, Yt.astype(np.float64), alphas, np.diag_indices(n))
+    return _rmatvec_sparse(X, X_offset, sw_sqrt, dual).T
+
+
+def _svd_dense(Z, Yt, alphas):
+    U, s, Vt = linalg.svd(Z, full_matrices=False, check_finite=False,
+                          lapack_driver="gesdd")
+    # Same cut as scipy.linalg.pinv and scikit-learn: drop null directions.
+    keep = s > 1e-15
+    s = s[keep].astype(np.float64)[:, None]
+    UtY = np.asarray(U[:, keep].T @ Yt, dtype=np.float64)
+    D = s / (s**2 + np.asarray(alphas)[None, :])
+    return (Vt[keep].T.astype(np.float64) @ (D * UtY)).T
+
+
+def fit_ridge_direct(X, Yc, alphas, *, solver, X_offset, sample_weight,
+                     fit_intercept, copy_X=True):
+    """Closed-form Ridge for every column of the centred targets ``Yc``.
+
+    Returns ``(coef of shape (n_targets, n_features), solver_used)``;
+    ``solver_used`` is ``'svd'`` when the Cholesky factorisation failed
+    (singular system), as in scikit-learn.
+    """
+    Yc = _as_2d_targets(Yc)
+    sw_sqrt = None if sample_weight is None else np.sqrt(sample_weight)
+    Yt = Yc if sw_sqrt is None else Yc * sw_sqrt[:, None].astype(Yc.dtype)
+    if sparse.issparse(X):
+        if solver == "svd":
+            raise TypeError(
+                "solver='svd' does not support sparse X (it would densify it); "
+                "use solver='cholesky', 'lsqr', 'sparse_cg' or 'cd'."
+            )
+        sw_c = None if sw_sqrt is None else sw_sqrt.astype(np.float64)
+        try:
+            return _cholesky_sparse(X, Yt, alphas, np.asarray(X_offset, np.float64),
+                                    sw_c), solver
+        except linalg.LinAlgError:
+            # Singular sparse system: solve it iteratively rather than densify.
+            W, _ = fit_ridge_scipy(X, Yc, alphas, solver="lsqr",
+                                   X_offset=X_offset, sample_weight=sample_weight,
+                                   max_iter=None, tol=1e-12)
+            return W, "lsqr"
+    sw_z = None if sw_sqrt is None else sw_sqrt.astype(X.dtype)
+    Z = _weighted_centred_dense(X, X_offset, sw_z, fit_intercept, copy_X)
+    if solver == "cholesky":
+        try:
+            return _cholesky_dense(Z, Yt, alphas), "cholesky"
+        except linalg.LinAlgError:
+            solver = "svd"
+    return _svd_dense(Z, Yt, alphas), "svd"
+
+
+# ---------------------------------------------------------------------------
+# scipy iterative solvers on the implicitly centred operator
+# ---------------------------------------------------------------------------
+
+
+class CentredOperator(sp_linalg.LinearOperator):
+    """``Z~ = diag(u) (X - 1 m^T)`` as a LinearOperator; ``X`` is not copied."""
+
+    def __init__(self, X, X_offset, sw_sqrt):
+        self.X = X
+        self.m = np.asarray(X_offset, dtype=np.float64)
+        self.u = None if sw_sqrt is None else np.asarray(sw_sqrt, dtype=np.float64)
+        super().__init__(dtype=np.float64, shape=X.shape)
+
+    def _matvec(self, w):
+        w = np.ravel(w)
+        v = np.asarray(self.X @ w, dtype=np.float64).ravel() - self.m @ w
+        return v if self.u is None else self.u * v
+
+    def _rmatvec(self, v):
+        v = np.ravel(v)
+        if self.u is not None:
+            v = self.u * v
+        return np.asarray(self.X.T @ v, dtype=np.float64).ravel() - self.m * v.sum()
+
+
+def _lbfgs(op, y, alpha, positive, max_iter, tol):
+    p = op.shape[1]
+
+    def fun(w):
+        r = op.matvec(w) - y
+        return 0.5 * (r @ r) + 0.5 * alpha * (w @ w), op.rmatvec(r) + alpha * w
+
+    bounds = [(0, np.inf)] * p if positive else None
+    res = optimize.minimize(fun, np.zeros(p), method="L-BFGS-B", jac=True,
+                            bounds=bounds, tol=tol,
+                            options={"maxiter": 15000 if max_iter is None else max_iter})
+    if not res.success:
+        warnings.warn(
+            f"The lbfgs solver did not converge. Try increasing max_iter or "
+            f"tol. Currently: max_iter={max_iter} and tol={tol}",
+            ConvergenceWarning, stacklevel=4,
+        )
+    return res.x, int(res.nit)
+
+
+def fit_ridge_scipy(X, Yc, alphas, *, solver, X_offset, sample_weight,
+                    max_iter=None, tol=1e-4, positive=False):
+    """``'lsqr'``, ``'sparse_cg'`` or ``'lbfgs'`` on dense or sparse ``X``.
+
+    ``tol`` and ``max_iter`` mean what they mean in scikit-learn's Ridge:
+    lsqr's ``atol = btol = tol``, conjugate gradients' relative residual
+    ``rtol = tol``, L-BFGS-B's ``tol``.  Returns ``(coef, n_iter)``.
+    """
+    Yc = _as_2d_targets(Yc)
+    n, p = X.shape
+    sw_sqrt = None if sample_weight is None else np.sqrt(
+        np.asarray(sample_weight, dtype=np.float64))
+    op = CentredOperator(X, X_offset, sw_sqrt)
+    W = np.empty((Yc.shape[1], p))
+    n_iter = np.zeros(Yc.shape[1], dtype=np.int32)
+    for k in range(Yc.shape[1]):
+        y = np.asarray(Yc[:, k], dtype=np.float64)
+        if sw_sqrt is not None:
+            y = sw_sqrt * y
+        a = float(alphas[k])
+        if solver == "lsqr":
+            out = sp_linalg.lsqr(op, y, damp=np.sqrt(a), atol=tol, btol=tol,
+                                 iter_lim=max_iter)
+            W[k], n_iter[k] = out[0], out[2]
+        elif solver == "lbfgs":
+            W[k], n_iter[k] = _lbfgs(op, y, a, positive, max_iter, tol)
+        else:
+            W[k], n_iter[k] = _cg(op, y, a, max_iter, tol)
+    return W, n_iter
+
+
+def _cg(op, y, alpha, max_iter, tol):
+    n, p = op.shape
+    count = [0]
+
+    def callback(_):
+        count[0] += 1
+
+    if p > n:
+        # Kernel form: w = Z~^T (Z~ Z~^T + alpha I)^{-1} y~, an n x n system.
+        C = sp_linalg.LinearOperator(
+            (n, n), matvec=lambda v: op.matvec(op.rmatvec(v)) + alpha * v,
+            dtype=np.float64)
+        dual, info = sp_linalg.cg(C, y, rtol=tol, maxiter=max_iter, callback=callback)
+        w = op.rmatvec(dual)
+    else:
+        C = sp_linalg.LinearOperator(
+            (p, p), matvec=lambda v: op.rmatvec(op.matvec(v)) + alpha * v,
+            dtype=np.float64)
+        w, info = sp_linalg.cg(C, op.rmatvec(y), rtol=tol, maxiter=max_iter,
+                               callback=callback)
+    if info < 0:
+        raise ValueError(f"sparse_cg failed with error code {info}")
+    return w, count[0]
+
+
+# ---------------------------------------------------------------------------
+# Numba iterative solvers
+# ---------------------------------------------------------------------------
+
+
+def fit_ridge_iterative(design, Yc, W, alphas, *, solver, max_iter, tol,
+                        positive=False, verbose=0):
+    """``'cd'``, ``'gd'`` or ``'fista'`` for every target; ``W`` updated in place.
+
+    ``cd`` solves ``1/2 sum s (y - Zw)^2 + alpha/2 |w|^2`` (half the Ridge
+    objective, enet CD scaling with ``l1 = 0``, ``l2 = alpha``) and stops
+    when the Ridge duality gap, twice the CD one, is below
+    ``tol * sum_i s_i y_i^2``: ``tol`` is the gap relative to the Ridge
+    objective at ``w = 0``.  Returns one ``CDResult`` per target.
+    """
+    from skreg.solvers.cd import enet_cd
+
+    results = []
+    for k in range(Yc.shape[1]):
+        y = np.ascontiguousarray(Yc[:, k])
+        w = np.ascontiguousarray(W[k], dtype=np.float64)
+        a = float(alphas[k])
+        if solver == "cd":
+            res = enet_cd(design, y, w, 0.0, a, max_iter=max_iter, tol=tol / 2.0,
+                          positive=positive)
+        else:
+            from skreg.solvers.prox_grad import ridge_prox_grad
+
+            res = ridge_prox_grad(design, y, w, a, max_iter=max_iter, tol=tol,
+                                  positive=positive, accelerated=solver == "fista",
+                                  verbose=verbose)
+        W[k] = res.coef
+        results.append(res)
+    return results
