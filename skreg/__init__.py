@@ -14,6 +14,7 @@ from skreg.linear_model import (  # noqa: E402
     L1Regressor,
     L2Regressor,
 )
+from skreg import penalties  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -22,4 +23,5 @@ __all__ = [
     "L1Regressor",
     "L2Regressor",
     "__version__",
+    "penalties",
 ]

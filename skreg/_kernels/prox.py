@@ -41,3 +41,10 @@ def enet_coordinate_min(tmp, lipschitz, l1, l2, positive):
     if positive and tmp < 0.0:
         return 0.0 * tmp
     return soft_threshold(tmp, l1) / (lipschitz + l2)
+
+
+@njit(**JIT_OPTIONS)
+def enet_prox_vec(w, step, l1, l2, positive, out):
+    """``out[i] = enet_prox(w[i], step, l1, l2, positive)`` for 1-d arrays."""
+    for i in range(w.shape[0]):
+        out[i] = enet_prox(w[i], step, l1, l2, positive)
