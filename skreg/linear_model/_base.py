@@ -8,6 +8,7 @@ from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import (
     _check_sample_weight,
+    assert_all_finite,
     check_is_fitted,
     validate_data,
 )
@@ -27,8 +28,18 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
 
     Dense ``X`` is returned in ``order`` (a copy only when the input is not
     already laid out so), sparse ``X`` in ``accept_sparse`` format with
-    int32 indices; ``y`` is cast to ``X``'s dtype.
+    int32 indices, sorted and without duplicate entries; ``y`` is cast to
+    ``X``'s dtype.  Other sparse formats (COO, LIL, DOK, BSR, DIA) are
+    converted.  Raises ``ValueError`` for non-finite values, values too
+    large for the fit's squared norms, and ``TypeError`` for a sparse ``y``.
     """
+    if sparse.issparse(y):
+        # scikit-learn's check_X_y lets a sparse y through; converting it
+        # later fails with "setting an array element with a sequence".
+        raise TypeError(
+            f"{type(estimator).__name__} does not accept a sparse y; pass a "
+            "dense array instead (e.g. y.toarray())."
+        )
     X, y = validate_data(
         estimator,
         X,
@@ -42,23 +53,50 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
         accept_large_sparse=False,
     )
     y = np.asarray(y, dtype=X.dtype)
+    # An object y holding None passes check_X_y's finiteness test and only
+    # becomes NaN when cast to float (here).
+    assert_all_finite(y, estimator_name=type(estimator).__name__, input_name="y")
     if sparse.issparse(X):
-        X.sort_indices()
-    _check_finite_scale(X, "X")
-    _check_finite_scale(y, "y")
+        X = _canonical_sparse(X, copy)
+    _check_finite_scale(X, "X", X.shape[0])
+    _check_finite_scale(y, "y", X.shape[0])
     return X, y
 
 
-def _check_finite_scale(a, name):
-    # Values near the float maximum overflow the squared norms of the gap
-    # computation into inf; say so instead of returning NaN coefficients.
+def _canonical_sparse(X, copy):
+    # The kernels visit each stored entry once and the centred column
+    # norms count stored rows, so duplicated (row, column) entries must be
+    # summed first; sorted indices keep memory access sequential.  The
+    # caller's matrix is not touched (scikit-learn's Lasso silently fits
+    # the wrong problem on duplicated entries).
+    if not X.has_canonical_format:
+        if not copy:
+            X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
+def _check_finite_scale(a, name, n_samples=None):
+    # Values near the float maximum overflow the squared norms and inner
+    # products of the duality gap (sums of n_samples products, accumulated
+    # in float64 by the kernels) into inf; say so instead of returning NaN
+    # coefficients.  float32 arrays are also summed in float32 (column
+    # means), which bounds them by the float32 maximum over n_samples.
     data = a.data if sparse.issparse(a) else a
-    if data.size and np.max(np.abs(data)) > np.sqrt(np.finfo(data.dtype).max) / 1e3:
+    if not data.size:
+        return
+    n = max(int(a.shape[0] if n_samples is None else n_samples), 1)
+    limit = np.sqrt(np.finfo(np.float64).max / n) / 10
+    if data.dtype == np.float32:
+        limit = min(limit, float(np.finfo(np.float32).max) / (1e3 * n))
+    largest = float(np.max(np.abs(data)))
+    if largest > limit:
         raise ValueError(
             f"{name} contains values too large in magnitude "
-            f"(max |{name}| = {np.max(np.abs(data)):.3g}) for the squared "
-            f"norms computed during fitting to stay finite in {data.dtype}; "
-            f"rescale {name} (e.g. with StandardScaler)."
+            f"(max |{name}| = {largest:.3g}, limit {limit:.3g} for "
+            f"{n} samples in {data.dtype}) for the squared norms computed "
+            f"during fitting to stay finite; rescale {name} (e.g. with "
+            "StandardScaler)."
         )
 
 
