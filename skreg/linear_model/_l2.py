@@ -130,10 +130,10 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
     intercept_ : float or ndarray of shape (n_targets,)
         Independent term in decision function.  Set to 0.0 if
         ``fit_intercept = False``.
-    n_iter_ : None or ndarray of shape (n_targets,)
-        Number of iterations per target for the iterative solvers (``None``
-        for ``'svd'``, ``'cholesky'`` and ``'sparse_cg'``, as in
-        scikit-learn).
+    n_iter_ : ndarray of shape (n_targets,)
+        Number of iterations (epochs for ``'cd'``/``'gd'``/``'fista'``) run
+        for each target; 1 for the closed-form ``'svd'`` and ``'cholesky'``
+        (scikit-learn reports ``None`` there and for ``'sparse_cg'``).
     solver_ : str
         The solver used at fit time.
     loss_history_ : list of ndarray
@@ -304,8 +304,10 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
             W, n_iter = fit_ridge_scipy(X, Yc, alphas, solver=solver, X_offset=X_offset,
                                         sample_weight=sw, max_iter=self.max_iter,
                                         tol=self.tol, positive=self.positive)
-            if solver == "sparse_cg":
-                n_iter = None  # scikit-learn reports no count for sparse_cg
+        if n_iter is None:
+            # scikit-learn reports None here; one factorisation counts as one
+            # iteration so that n_iter_ >= 1 holds for every solver.
+            n_iter = np.ones(n_targets, dtype=np.int32)
         W = np.asarray(W, dtype=X.dtype)
         self.coef_ = W[0] if n_targets == 1 else W
         self.n_iter_ = n_iter
