@@ -11,17 +11,27 @@ ensure_cache_dir()
 
 from skreg.linear_model import (  # noqa: E402
     ElasticNetRegressor,
+    ElasticNetRegressorCV,
     L1Regressor,
+    L1RegressorCV,
     L2Regressor,
+    L2RegressorCV,
 )
+from skreg.path import enet_path, lasso_path, ridge_path  # noqa: E402
 from skreg import penalties  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ElasticNetRegressor",
+    "ElasticNetRegressorCV",
     "L1Regressor",
+    "L1RegressorCV",
     "L2Regressor",
+    "L2RegressorCV",
     "__version__",
+    "enet_path",
+    "lasso_path",
     "penalties",
+    "ridge_path",
 ]

@@ -2,5 +2,17 @@
 
 from skreg.linear_model._l1 import ElasticNetRegressor, L1Regressor
 from skreg.linear_model._l2 import L2Regressor
+from skreg.linear_model._cv import (
+    ElasticNetRegressorCV,
+    L1RegressorCV,
+    L2RegressorCV,
+)
 
-__all__ = ["ElasticNetRegressor", "L1Regressor", "L2Regressor"]
+__all__ = [
+    "ElasticNetRegressor",
+    "ElasticNetRegressorCV",
+    "L1Regressor",
+    "L1RegressorCV",
+    "L2Regressor",
+    "L2RegressorCV",
+]

@@ -1,0 +1,738 @@
+r"""Estimators that choose ``alpha`` (and ``l1_ratio``) by cross-validation.
+
+:class:`L1RegressorCV` / :class:`ElasticNetRegressorCV` compute, on every
+training fold, a warm-started path along the ``alpha`` grid with working-set
+CD and gap-safe screening on a :class:`skreg.solvers.design.Design` built once
+per fold (sparse ``X`` is centred implicitly, never densified).
+:class:`L2RegressorCV` with ``cv=None`` reads every leave-one-out error off one
+decomposition (generalised cross-validation), as scikit-learn's ``RidgeCV``.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import GridSearchCV, check_cv
+from sklearn.utils import check_random_state, check_scalar, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from skreg.linear_model._base import (
+    LinearRegressorBase,
+    check_fit_data,
+    check_weights,
+    weighted_offsets,
+)
+from skreg.linear_model._l1 import ElasticNetRegressor
+from skreg.path import RidgeDecomposition, alpha_grid, enet_path, lasso_path, solve_path
+from skreg.solvers.enet import resolve_gram
+
+__all__ = ["ElasticNetRegressorCV", "L1RegressorCV", "L2RegressorCV"]
+
+_N_JOBS_DOC = """
+    Folds (and ``l1_ratio`` values) are fitted in parallel with
+    :class:`joblib.Parallel` (``prefer="threads"``: the Numba kernels release
+    the GIL).  To spread them over a dask cluster::
+
+        from dask.distributed import Client
+        import joblib
+        client = Client(...)
+        with joblib.parallel_backend("dask"):
+            model.fit(X, y)
+"""
+
+
+def _fold_mse(X, y, sw, train, test, fit_intercept, alphas, l1_ratio, precompute,
+              solve_kw):
+    """Test-fold mean squared error of every model on the training-fold path."""
+    X_tr, y_tr = X[train], y[train]
+    sw_tr = None
+    if sw is not None:
+        sw_tr = sw[train]
+        sw_tr = sw_tr * (len(train) / sw_tr.sum())
+    X_offset, y_offset = weighted_offsets(X_tr, y_tr, sw_tr, fit_intercept)
+    if sparse.issparse(X_tr):
+        X_tr = sparse.csc_matrix(X_tr)
+        X_tr.sort_indices()
+    else:
+        X_tr = np.asfortranarray(X_tr)
+    yc = np.asarray(y_tr, dtype=np.float64) - float(y_offset)
+    gram = resolve_gram(X_tr, precompute, sw_tr, X_offset, fit_intercept)
+    Xy = None
+    if gram is not None:
+        v = yc if sw_tr is None else yc * sw_tr
+        Xy = safe_sparse_dot(X_tr.T, v).astype(np.float64) - X_offset * v.sum()
+    random_state = solve_kw.pop("random_state")
+    coefs, _, _, _ = solve_path(
+        X_tr, yc, alphas, l1_ratio, sample_weight=sw_tr, X_offset=X_offset,
+        gram=gram, Xy=Xy, random_state=check_random_state(random_state)
+        if random_state is not None else None, **solve_kw,
+    )
+    del X_tr
+    intercepts = float(y_offset) - X_offset.astype(np.float64) @ coefs
+    pred = np.asarray(safe_sparse_dot(X[test], coefs, dense_output=True))
+    residues = pred + intercepts - np.asarray(y[test], dtype=np.float64)[:, None]
+    if sw is None:
+        return (residues**2).mean(axis=0)
+    return np.average(residues**2, weights=sw[test], axis=0)
+
+
+class _EnetCVBase(LinearRegressorBase, BaseEstimator):
+    """Shared fit of :class:`L1RegressorCV` and :class:`ElasticNetRegressorCV`."""
+
+    _parameter_constraints: dict = {
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "fit_intercept": ["boolean"],
+        "precompute": [StrOptions({"auto"}), "array-like", "boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "copy_X": ["boolean"],
+        "cv": ["cv_object"],
+        "verbose": ["verbose"],
+        "n_jobs": [Integral, None],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
+    }
+
+    def _l1_ratios(self):
+        return np.array([1.0])
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **params):
+        """Fit the model along a path of alphas and choose the best by CV.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.  Sparse input is used as CSC and never densified.
+        y : array-like of shape (n_samples,)
+            Target values.
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Sample weights used for fitting and for the weighted mean squared
+            error of each test fold; the CV error is the unweighted mean over
+            folds of those errors (as scikit-learn).
+        **params : dict
+            Parameters passed to the CV splitter (only with metadata routing
+            enabled, ``sklearn.set_config(enable_metadata_routing=True)``).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        _raise_for_params(params, self, "fit")
+        X, y = check_fit_data(self, X, y)
+        if y.ndim > 1 and y.shape[1] > 1:
+            raise ValueError(
+                f"y: {type(self).__name__} fits a single target; got y of shape "
+                f"{y.shape}. Fit one model per target."
+            )
+        y = column_or_1d(y, warn=True)
+        sw = check_weights(sample_weight, X)
+        l1_ratios = self._l1_ratios()
+        if isinstance(self.alphas, Integral):
+            alphas = [
+                alpha_grid(X, y, l1_ratio=r, fit_intercept=self.fit_intercept,
+                           positive=self.positive, eps=self.eps,
+                           n_alphas=self.alphas, sample_weight=sw)
+                for r in l1_ratios
+            ]
+        else:
+            for index, a in enumerate(np.ravel(self.alphas)):
+                check_scalar(a, f"alphas[{index}]", target_type=Real, min_val=0.0)
+            grid = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
+            alphas = [grid] * len(l1_ratios)
+        cv = check_cv(self.cv)
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+            split_params = routed.splitter.split
+        else:
+            split_params = {}
+        folds = list(cv.split(X, y, **split_params))
+        solve_kw = {"max_iter": self.max_iter, "tol": self.tol,
+                    "positive": self.positive}
+        # One seed drawn here keeps the folds reproducible and thread-safe.
+        rs = (check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+              if self.selection == "random" else None)
+        jobs = (
+            delayed(_fold_mse)(X, y, sw, train, test, self.fit_intercept, a, r,
+                               self.precompute, {**solve_kw, "random_state": rs})
+            for r, a in zip(l1_ratios, alphas)
+            for train, test in folds
+        )
+        mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(jobs)
+        mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
+        mean_mse = mse.mean(axis=1)
+        self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
+        best_mse = np.inf
+        for r, grid, curve in zip(l1_ratios, alphas, mean_mse):
+            i = int(np.argmin(curve))
+            if curve[i] < best_mse:
+                best_alpha, best_l1_ratio, best_mse = grid[i], r, curve[i]
+        self.alpha_ = float(best_alpha)
+        self.l1_ratio_ = float(best_l1_ratio)
+        self.alphas_ = np.asarray(alphas)
+        if len(l1_ratios) == 1:
+            self.alphas_ = self.alphas_[0]
+        model = ElasticNetRegressor(
+            alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+            fit_intercept=self.fit_intercept,
+            precompute=False if isinstance(self.precompute, str) else self.precompute,
+            max_iter=self.max_iter, tol=self.tol, positive=self.positive,
+            random_state=self.random_state, selection=self.selection,
+        )
+        model.fit(X, y, sample_weight=sample_weight)
+        self.coef_ = model.coef_
+        self.intercept_ = model.intercept_
+        self.dual_gap_ = model.dual_gap_
+        self.n_iter_ = model.n_iter_
+        if not hasattr(self, "l1_ratio"):
+            del self.l1_ratio_
+        return self
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object (the CV splitter's ``split``).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routing information.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=check_cv(self.cv),
+                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        return tags
+
+
+class L1RegressorCV(_EnetCVBase):
+    r"""Lasso with the penalty ``alpha`` chosen by cross-validation.
+
+    A drop-in replacement for :class:`sklearn.linear_model.LassoCV`: same
+    parameters, alpha grid, folds, ``mse_path_`` and chosen ``alpha_``; the
+    final model is refitted on all the data with :class:`skreg.L1Regressor`'s
+    solver.  Each fold's path is warm-started along the grid with working-set
+    coordinate descent and gap-safe screening.
+    """ + _N_JOBS_DOC + r"""
+    Parameters
+    ----------
+    eps : float, default=1e-3
+        Length of the path: ``alpha_min / alpha_max = eps``.
+    alphas : int or array-like, default=100
+        Number of alphas on the automatic grid, or the list of alphas.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (``X`` is centred implicitly).
+    precompute : 'auto', bool or array-like, default='auto'
+        Use a Gram matrix on the folds (``'auto'``: when the training fold has
+        more samples than features).  The final refit uses no Gram matrix for
+        ``'auto'``.
+    max_iter : int, default=1000
+        Maximum number of coordinate-descent epochs per alpha.
+    tol : float, default=1e-4
+        Duality-gap tolerance, relative to ``||y||^2 / n`` (scikit-learn's rule).
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    cv : int, cross-validation generator or iterable, default=None
+        Splitting strategy (``None``: 5-fold), see
+        :func:`sklearn.model_selection.check_cv`.
+    verbose : bool or int, default=False
+        Amount of verbosity.
+    n_jobs : int, default=None
+        Number of folds fitted in parallel (``-1``: all cores).
+    positive : bool, default=False
+        Force the coefficients to be positive.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate draws when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order or at random.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The amount of penalisation chosen by cross-validation.
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the model refitted with ``alpha_``.
+    intercept_ : float
+        Independent term of the refitted model.
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Mean squared error on each test fold for every alpha.
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid of alphas used, in decreasing order.
+    dual_gap_ : float
+        Duality gap at the end of the refit.
+    n_iter_ : int
+        Number of epochs run by the refit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    lasso_path : The path computed on every fold.
+    L1Regressor : The Lasso with a fixed ``alpha``.
+    ElasticNetRegressorCV : Also chooses ``l1_ratio``.
+    sklearn.linear_model.LassoCV : The scikit-learn estimator this mirrors.
+
+    Notes
+    -----
+    The objective for each alpha is
+
+    .. math::
+
+        \frac{1}{2 n} \|y - Xw - b\|_2^2 + \alpha \|w\|_1 .
+
+    Examples
+    --------
+    >>> from skreg import L1RegressorCV
+    >>> from sklearn.datasets import make_regression
+    >>> X, y = make_regression(noise=4, random_state=0)
+    >>> reg = L1RegressorCV(cv=5).fit(X, y)
+    >>> round(reg.score(X, y), 4)
+    0.9993
+    >>> reg.mse_path_.shape
+    (100, 5)
+    """
+
+    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
+                 max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False,
+                 n_jobs=None, positive=False, random_state=None, selection="cyclic"):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    path = staticmethod(lasso_path)
+
+
+class ElasticNetRegressorCV(_EnetCVBase):
+    r"""ElasticNet with ``alpha`` and ``l1_ratio`` chosen by cross-validation.
+
+    A drop-in replacement for :class:`sklearn.linear_model.ElasticNetCV`:
+    same parameters, grids, folds, ``mse_path_``, chosen ``alpha_`` and
+    ``l1_ratio_``; the final model is refitted with
+    :class:`skreg.ElasticNetRegressor`'s solver.
+    """ + _N_JOBS_DOC + r"""
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        Mixing parameter(s) between 0 and 1 to try; each gets its own alpha
+        grid.  Put values near 1 (Lasso) and fewer near 0 (Ridge), e.g.
+        ``[.1, .5, .7, .9, .95, .99, 1]``.
+    eps : float, default=1e-3
+        Length of the path: ``alpha_min / alpha_max = eps``.
+    alphas : int or array-like, default=100
+        Number of alphas on each automatic grid, or the list of alphas.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (``X`` is centred implicitly).
+    precompute : 'auto', bool or array-like, default='auto'
+        Use a Gram matrix on the folds (``'auto'``: when a training fold has
+        more samples than features).
+    max_iter : int, default=1000
+        Maximum number of coordinate-descent epochs per alpha.
+    tol : float, default=1e-4
+        Duality-gap tolerance, relative to ``||y||^2 / n``.
+    cv : int, cross-validation generator or iterable, default=None
+        Splitting strategy (``None``: 5-fold).
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    verbose : bool or int, default=0
+        Amount of verbosity.
+    n_jobs : int, default=None
+        Number of (fold, ``l1_ratio``) paths fitted in parallel.
+    positive : bool, default=False
+        Force the coefficients to be positive.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate draws when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order or at random.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The penalisation chosen by cross-validation.
+    l1_ratio_ : float
+        The ``l1_ratio`` chosen by cross-validation.
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the refitted model.
+    intercept_ : float
+        Independent term of the refitted model.
+    mse_path_ : ndarray of shape (n_l1_ratio, n_alphas, n_folds)
+        Test-fold mean squared errors (the first axis is dropped when a
+        single ``l1_ratio`` is given).
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        The alpha grids used.
+    dual_gap_ : float
+        Duality gap at the end of the refit.
+    n_iter_ : int
+        Number of epochs run by the refit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    enet_path : The path computed on every fold.
+    ElasticNetRegressor : The ElasticNet with fixed penalties.
+    sklearn.linear_model.ElasticNetCV : The scikit-learn estimator this mirrors.
+
+    Notes
+    -----
+    The objective for each ``alpha`` and :math:`\rho` = ``l1_ratio`` is
+
+    .. math::
+
+        \frac{1}{2 n} \|y - Xw - b\|_2^2 + \alpha \rho \|w\|_1
+        + \frac{\alpha (1 - \rho)}{2} \|w\|_2^2 .
+
+    Examples
+    --------
+    >>> from skreg import ElasticNetRegressorCV
+    >>> from sklearn.datasets import make_regression
+    >>> X, y = make_regression(n_features=2, random_state=0)
+    >>> regr = ElasticNetRegressorCV(cv=5, random_state=0).fit(X, y)
+    >>> round(regr.alpha_, 4)
+    0.1994
+    >>> regr.mse_path_.shape
+    (100, 5)
+    """
+
+    _parameter_constraints: dict = {
+        **_EnetCVBase._parameter_constraints,
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+    }
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
+                 verbose=0, n_jobs=None, positive=False, random_state=None,
+                 selection="cyclic"):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    path = staticmethod(enet_path)
+
+    def _l1_ratios(self):
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
+        if ratios.size == 0 or np.any((ratios < 0) | (ratios > 1)):
+            raise ValueError(
+                f"l1_ratio must be in [0, 1] (a float or a list); got {self.l1_ratio!r}."
+            )
+        return ratios
+
+
+class _PredictionsAsInput(RegressorMixin, BaseEstimator):
+    """Scores leave-one-out predictions with a scorer: ``predict`` is identity."""
+
+    def predict(self, y_pred):
+        return y_pred
+
+
+class L2RegressorCV(LinearRegressorBase, BaseEstimator):
+    r"""Ridge regression with ``alpha`` chosen by (efficient) cross-validation.
+
+    A drop-in replacement for :class:`sklearn.linear_model.RidgeCV`.  With
+    ``cv=None`` (the default) every leave-one-out error for every ``alpha``
+    is read off one decomposition of the centred, weighted design
+    (generalised cross-validation): an SVD of ``X`` or an eigendecomposition
+    of ``X X^T`` (``n_samples <= n_features``) or ``X^T X``.  With another
+    ``cv``, a grid search over :class:`skreg.L2Regressor` fits.
+
+    Parameters
+    ----------
+    alphas : float or array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        Regularisation strengths to try (positive; ``0`` is allowed only
+        with ``cv`` not ``None``).
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    scoring : str, callable or None, default=None
+        Scorer of the candidate models.  ``None``: the mean squared error
+        (leave-one-out, ``cv=None``) or R^2 (other ``cv``).
+    cv : int, cross-validation generator or iterable, default=None
+        ``None``: efficient leave-one-out.  Otherwise the splitting strategy of
+        a grid search.
+    gcv_mode : {'auto', 'svd', 'eigen'}, default=None
+        Decomposition used when ``cv=None``: ``'svd'`` (dense ``X`` only) or
+        the eigendecomposition (``'auto'``, ``'eigen'``, ``None``) of
+        ``X X^T`` when ``n_samples <= n_features`` else of ``X^T X``.
+    store_cv_results : bool, default=False
+        Keep the leave-one-out squared errors (or predictions when
+        ``scoring`` is given) in ``cv_results_`` (``cv=None`` only).
+    alpha_per_target : bool, default=False
+        Choose one ``alpha`` per target (``cv=None`` only).
+
+    Attributes
+    ----------
+    cv_results_ : ndarray of shape (n_samples, n_alphas) or \
+            (n_samples, n_targets, n_alphas)
+        Leave-one-out squared errors or predictions, when
+        ``store_cv_results=True``.
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Weight vector(s).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Independent term in the decision function.
+    alpha_ : float or ndarray of shape (n_targets,)
+        Estimated regularisation parameter (one per target when
+        ``alpha_per_target=True``).
+    best_score_ : float or ndarray of shape (n_targets,)
+        Score of the model with the best ``alpha`` (negative MSE by default).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    ridge_path : Ridge solutions for many alphas from one decomposition.
+    L2Regressor : Ridge regression with a fixed ``alpha``.
+    sklearn.linear_model.RidgeCV : The scikit-learn estimator this mirrors.
+
+    Notes
+    -----
+    The objective for each ``alpha`` is
+
+    .. math::
+
+        \|y - Xw - b\|_2^2 + \alpha \|w\|_2^2 ,
+
+    and with the hat matrix :math:`H` of the fit the leave-one-out residual
+    of sample :math:`i` is :math:`(y_i - \hat y_i) / (1 - H_{ii})`.
+    With ``sample_weight`` the leave-one-out errors are weighted, while other
+    ``cv`` ignore the weights in the validation score (as scikit-learn).
+    With ``cv`` not ``None`` the grid search runs with ``n_jobs=None``; wrap
+    ``fit`` in ``joblib.parallel_backend("dask")`` to use a dask cluster.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skreg import L2RegressorCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = L2RegressorCV(alphas=[1e-3, 1e-2, 1e-1, 1]).fit(X, y)
+    >>> round(reg.score(X, y), 4)
+    0.5166
+    >>> float(reg.alpha_)
+    0.01
+    """
+
+    _parameter_constraints: dict = {
+        "alphas": ["array-like", Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "cv": ["cv_object"],
+        "gcv_mode": [StrOptions({"auto", "svd", "eigen"}), None],
+        "store_cv_results": ["boolean"],
+        "alpha_per_target": ["boolean"],
+    }
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None,
+                 cv=None, gcv_mode=None, store_cv_results=False,
+                 alpha_per_target=False):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
+
+    def _checked_alphas(self):
+        low = "neither" if self.cv is None else "left"
+        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64)).ravel()
+        if alphas.size == 0:
+            raise ValueError("alphas must contain at least one value.")
+        name = "alphas" if alphas.size == 1 else "alphas[{}]"
+        for i, a in enumerate(alphas):
+            check_scalar(float(a), name.format(i), target_type=Real, min_val=0.0,
+                         include_boundaries=low)
+        return alphas
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **params):
+        """Fit Ridge models for every alpha and keep the best.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (computations run in float64).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Individual weights for each sample (not rescaled: multiplying
+            them by ``k`` is equivalent to dividing ``alpha`` by ``k``).
+        **params : dict
+            Parameters for the scorer / splitter (metadata routing only).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        _raise_for_params(params, self, "fit")
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        alphas = self._checked_alphas()
+        if self.cv is None:
+            self._fit_gcv(X, y, sample_weight, alphas, params)
+            return self
+        if self.store_cv_results:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
+        if self.alpha_per_target:
+            raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        from skreg.linear_model._l2 import L2Regressor
+
+        if sample_weight is not None:
+            params["sample_weight"] = sample_weight
+        search = GridSearchCV(
+            L2Regressor(fit_intercept=self.fit_intercept), {"alpha": list(alphas)},
+            cv=self.cv, scoring=self.scoring,
+        ).fit(X, y, **params)
+        best = search.best_estimator_
+        self.alpha_ = best.alpha
+        self.best_score_ = search.best_score_
+        self.coef_ = best.coef_
+        self.intercept_ = best.intercept_
+        self.n_features_in_ = best.n_features_in_
+        if hasattr(best, "feature_names_in_"):
+            self.feature_names_in_ = best.feature_names_in_
+        return self
+
+    def _fit_gcv(self, X, y, sample_weight, alphas, params):
+        orig_dtype = getattr(getattr(X, "dtype", None), "kind", None) == "f" and X.dtype
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
+                             dtype=np.float64, multi_output=True, y_numeric=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        scorer = None
+        if self.scoring is not None:
+            scorer = check_scoring(self, scoring=self.scoring)
+        score_params = {}
+        if _routing_enabled() and scorer is not None:
+            score_params = process_routing(self, "fit", **params).scorer.score
+        dec = RidgeDecomposition(X, y, sample_weight=sample_weight,
+                                 fit_intercept=self.fit_intercept,
+                                 mode="svd" if self.gcv_mode == "svd" else "eigen")
+        n, n_y = X.shape[0], dec.h.shape[1]
+        per_target = self.alpha_per_target and n_y > 1
+        if self.store_cv_results:
+            results = np.empty((n, n_y, len(alphas)))
+        best_coef = best_score = best_alpha = None
+        for i, alpha in enumerate(alphas):
+            looe, coef = dec.loo(float(alpha))
+            if scorer is None:
+                sq = looe**2
+                score = -sq.mean(axis=0) if self.alpha_per_target else -sq.mean()
+                if self.store_cv_results:
+                    results[:, :, i] = sq
+            else:
+                pred = dec.u - looe
+                if sample_weight is not None:
+                    pred = pred / dec.sqrt_sw[:, None]
+                pred = pred + dec.y_offset
+                if y.ndim == 1:
+                    pred = pred[:, 0]
+                if self.store_cv_results:
+                    results[:, :, i] = pred.reshape(n, n_y)
+                if self.alpha_per_target and y.ndim == 2:
+                    score = np.array([
+                        scorer(_PredictionsAsInput(), pred[:, j], y[:, j], **score_params)
+                        for j in range(n_y)
+                    ])
+                else:
+                    score = scorer(_PredictionsAsInput(), pred, y, **score_params)
+            if best_score is None:
+                best_coef, best_score = coef, np.array(score, dtype=np.float64).ravel()
+                best_alpha = np.full(n_y, alpha) if per_target else alpha
+                if not per_target:
+                    best_score = float(best_score[0])
+            elif per_target:
+                better = np.asarray(score) > best_score
+                best_coef[:, better] = coef[:, better]
+                best_score[better] = np.asarray(score)[better]
+                best_alpha[better] = alpha
+            elif float(np.ravel(score)[0]) > best_score:
+                best_coef, best_score, best_alpha = coef, float(np.ravel(score)[0]), alpha
+        self.alpha_ = best_alpha if per_target else float(best_alpha)
+        self.best_score_ = best_score
+        coef = best_coef.T
+        if y.ndim == 1 or n_y == 1:
+            coef = coef.ravel()
+        self.coef_ = coef
+        if self.fit_intercept:
+            y_off = dec.y_offset[0] if y.ndim == 1 else dec.y_offset
+            self.intercept_ = y_off - dec.X_offset @ coef.T
+        else:
+            self.intercept_ = 0.0
+        if self.store_cv_results:
+            self.cv_results_ = results[:, 0, :] if y.ndim == 1 else results
+        if orig_dtype:
+            self.coef_ = self.coef_.astype(orig_dtype, copy=False)
+            if not isinstance(self.intercept_, float):
+                self.intercept_ = np.asarray(self.intercept_).astype(orig_dtype)
+            if self.store_cv_results:
+                self.cv_results_ = self.cv_results_.astype(orig_dtype, copy=False)
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object (scorer and splitter).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routing information.
+        """
+        router = MetadataRouter(owner=self).add_self_request(self)
+        scorer = check_scoring(self, scoring=self.scoring, allow_none=True)
+        if scorer is not None:
+            router.add(scorer=scorer,
+                       method_mapping=MethodMapping().add(caller="fit", callee="score"))
+        if self.cv is not None:
+            router.add(splitter=check_cv(self.cv),
+                       method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
