@@ -144,7 +144,7 @@ class _ElasticNetFamily:
         flat = np.ascontiguousarray(w).reshape(-1)
         out = np.empty_like(flat)
         enet_prox_vec(flat, step, l1, l2, False, out)
-        return out.reshape(w.shape)
+        return out[0] if w.ndim == 0 else out.reshape(w.shape)
 
     def subdiff_distance(self, w, grad):
         """Distance of ``-grad`` to the subdifferential of the penalty at ``w``.
