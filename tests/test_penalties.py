@@ -55,7 +55,7 @@ def test_prox_is_the_argmin(pen, step):
     w = np.concatenate([rng.randn(20) * 3, [0.0, step * 0.7, -step * 0.7]])
     prox = pen.prox(w, step)
     assert prox.shape == w.shape
-    for x, px in zip(w, prox):
+    for x, px in zip(w, prox, strict=True):
         def obj(u, x=x):
             return 0.5 * (u - x) ** 2 + step * _scalar_value(pen, u)
 
@@ -108,7 +108,7 @@ def test_subdiff_distance_brute_force(pen):
     grad = rng.randn(30) * 2
     l1, l2 = pen.strengths()
     expected = []
-    for wj, gj in zip(w, grad):
+    for wj, gj in zip(w, grad, strict=True):
         if wj == 0:  # distance of -grad to [-l1, l1]
             expected.append(max(abs(gj) - l1, 0.0))
         else:
@@ -186,7 +186,8 @@ def test_elastic_net_special_cases():
 def test_repr():
     assert repr(L1(0.5)) == "L1(alpha=0.5)"
     assert repr(L2(2)) == "L2(alpha=2.0)"
-    assert repr(ElasticNet(1.0, l1_ratio=0.25)) == "ElasticNet(alpha=1.0, l1_ratio=0.25)"
+    en = ElasticNet(1.0, l1_ratio=0.25)
+    assert repr(en) == "ElasticNet(alpha=1.0, l1_ratio=0.25)"
 
 
 @pytest.mark.parametrize(

@@ -63,10 +63,11 @@ def lipschitz_power(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
                     sw_sum, v0, rd, max_iter, rtol):
     """Largest eigenvalue of ``Z^T S Z`` by power iteration from ``v0``.
 
-    ``rd`` is scratch of length ``n_samples``.  Returns the Rayleigh quotient of the last iterate, a lower bound of the
-    eigenvalue whose error decays like ``(lambda_2 / lambda_1)^(2k)``; the
-    iteration stops when it changes by less than ``rtol`` (relative).
-    Returns ``(estimate, n_iter)``.
+    ``rd`` is scratch of length ``n_samples``.  Returns the Rayleigh
+    quotient of the last iterate, a lower bound of the eigenvalue whose
+    error decays like ``(lambda_2 / lambda_1)^(2k)``; the iteration stops
+    when it changes by less than ``rtol`` (relative).  Returns
+    ``(estimate, n_iter)``.
     """
     p = v0.shape[0]
     v = v0.astype(np.float64)

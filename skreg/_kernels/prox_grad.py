@@ -1,12 +1,13 @@
-"""Proximal-gradient epochs (ISTA / FISTA with adaptive restart).
+r"""Proximal-gradient epochs (ISTA / FISTA with adaptive restart).
 
 Each epoch is one proximal step on the ElasticNet problem in
 coordinate-descent scaling (see :mod:`skreg._kernels.gap`),
 
 .. math::
 
-    w^{k+1} = \\operatorname{prox}_{\\eta g}\\big(v^k + \\eta Z^\\top S (y - Z v^k)\\big),
-    \\qquad g(w) = \\lambda_1 \\|w\\|_1 + \\tfrac{\\lambda_2}{2} \\|w\\|_2^2,
+    w^{k+1} = \operatorname{prox}_{\eta g}
+              \big(v^k + \eta Z^\top S (y - Z v^k)\big),
+    \qquad g(w) = \lambda_1 \|w\|_1 + \tfrac{\lambda_2}{2} \|w\|_2^2,
 
 with the momentum point ``v^k = w^k`` (plain proximal gradient) or
 ``v^k = w^k + beta_k (w^k - w^{k-1})`` (FISTA).  An epoch costs two passes

@@ -208,7 +208,8 @@ def ridge_prox_grad(design, y, w, alpha, *, max_iter=1000, tol=1e-4,
 
         \\|\\nabla F(w)\\|_2 \\le \\mathrm{tol}\\, \\|\\nabla F(0)\\|_2,
         \\quad\\text{i.e.}\\quad
-        \\|Z^\\top S (y - Z w) - \\alpha w\\|_2 \\le \\mathrm{tol}\\, \\|Z^\\top S y\\|_2,
+        \\|Z^\\top S (y - Z w) - \\alpha w\\|_2
+        \\le \\mathrm{tol}\\, \\|Z^\\top S y\\|_2,
 
     with the projected gradient (components pushing below 0 at ``w_j = 0``
     removed) when ``positive``.
