@@ -40,6 +40,8 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
             f"{type(estimator).__name__} does not accept a sparse y; pass a "
             "dense array instead (e.g. y.toarray())."
         )
+    if sparse.issparse(X):
+        X = _int32_indices(X, accept_sparse)
     X, y = validate_data(
         estimator,
         X,
@@ -61,6 +63,33 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
     _check_finite_scale(X, "X", X.shape[0])
     _check_finite_scale(y, "y", X.shape[0])
     return X, y
+
+
+def _int32_indices(X, accept_sparse):
+    # scipy builds int64 index arrays in many constructions (sparse arrays,
+    # stacking, large shapes) even when every index fits in int32; the
+    # kernels are compiled for int32 indices only.  Downcast when that is
+    # exact (the data array is shared, not copied) and refuse clearly when
+    # it is not, instead of scikit-learn's "please report" message.
+    if isinstance(accept_sparse, bool):
+        return X
+    formats = [accept_sparse] if isinstance(accept_sparse, str) else list(accept_sparse)
+    if X.format not in formats or X.format not in ("csr", "csc"):
+        X = X.asformat(formats[0])
+    if X.format not in ("csr", "csc"):
+        return X
+    if X.indices.dtype == np.int32 and X.indptr.dtype == np.int32:
+        return X
+    limit = np.iinfo(np.int32).max
+    if X.nnz > limit or max(X.shape) > limit:
+        raise ValueError(
+            f"X has {X.nnz} stored entries and shape {X.shape}: sparse input "
+            "is limited to int32 indices (fewer than 2**31 entries and rows)."
+        )
+    return type(X)(
+        (X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
+        shape=X.shape,
+    )
 
 
 def _canonical_sparse(X, copy):
@@ -85,6 +114,9 @@ def _check_finite_scale(a, name, n_samples=None):
     data = a.data if sparse.issparse(a) else a
     if not data.size:
         return
+    # Also catches NaN that appear only after validation, e.g. None in an
+    # object-dtype y cast to float.
+    assert_all_finite(data, input_name=name)
     n = max(int(a.shape[0] if n_samples is None else n_samples), 1)
     limit = np.sqrt(np.finfo(np.float64).max / n) / 10
     if data.dtype == np.float32:
