@@ -61,21 +61,26 @@ def evaluate(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum
 @njit(**JIT_OPTIONS)
 def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
                      sw_sum, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
-                     state, l1, l2, positive, step, accelerated, n_epochs,
+                     state, l1, l2, positive, accelerated, n_epochs,
                      mode, tol_abs, hist_loss, hist_crit):
     """Run up to ``n_epochs`` proximal-gradient epochs in place.
 
     On entry ``w`` is the current iterate with its gradient ``grad``
     (``Z^T S r``, from :func:`evaluate`), ``v`` / ``grad_v`` the momentum
-    point and its gradient, ``state = [t, primal]`` the FISTA momentum
-    counter and the current objective.  After epoch ``k`` the objective
-    (CD scaling) is written to ``hist_loss[k]`` and the duality gap to
-    ``hist_crit[k]``.
+    point and its gradient, ``state = [t, primal, step]`` the FISTA momentum
+    counter (1 when ``v = w``), the current objective and the step size,
+    all updated in place.  After epoch ``k`` the objective (CD scaling) is
+    written to ``hist_loss[k]`` and the duality gap to ``hist_crit[k]``.
 
     ``mode = 0`` stops when the gap is ``<= tol_abs``; ``mode = 1`` when the
     projected norm of ``XtA = Z^T S r - l2 w`` (half the gradient of the
     Ridge objective) is ``<= tol_abs``.  FISTA restarts its momentum when
     the objective increases (O'Donoghue and Candès, 2015).
+
+    Safeguard: a proximal step taken from an iterate (no momentum) lowers
+    the objective for every step below ``2 / L``.  If such a step raises it
+    anyway, the Lipschitz estimate was too low: the step is halved and the
+    epoch restarts from the previous iterate, so ``gd`` stays monotone.
 
     Returns ``(epochs_run, converged)``; the loop also stops on a non-finite
     objective (``converged`` is then False).
@@ -84,6 +89,7 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
     feats = np.arange(p)
     t = state[0]
     primal_old = state[1]
+    step = state[2]
     for k in range(n_epochs):
         for j in range(p):
             w_prev[j] = w[j]
@@ -92,11 +98,19 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
         gap, primal = evaluate(X, data, indices, indptr, is_sparse, sw, has_sw,
                                xm, colsum, sw_sum, y, w, rd, l1, l2, positive,
                                feats, XtA, grad)
+        if t == 1.0 and not primal <= primal_old + 1e-10 * abs(primal_old):
+            step *= 0.5
+            for j in range(p):
+                w[j] = w_prev[j]
+            gap, primal = evaluate(X, data, indices, indptr, is_sparse, sw,
+                                   has_sw, xm, colsum, sw_sum, y, w, rd, l1, l2,
+                                   positive, feats, XtA, grad)
         hist_loss[k] = primal
         hist_crit[k] = gap
         if not np.isfinite(primal):
             state[0] = t
             state[1] = primal
+            state[2] = step
             return k + 1, False
         if mode == 0:
             done = gap <= tol_abs
@@ -120,7 +134,9 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
         if done:
             state[0] = t
             state[1] = primal
+            state[2] = step
             return k + 1, True
     state[0] = t
     state[1] = primal_old
+    state[2] = step
     return n_epochs, False
