@@ -53,10 +53,11 @@ _LIPSCHITZ_CACHE = weakref.WeakKeyDictionary()
 
 
 def lipschitz_constant(design, *, max_iter=100, rtol=1e-3):
-    """Upper estimate of the largest eigenvalue of ``Z^T S Z``.
+    """Estimate of the largest eigenvalue of ``Z^T S Z`` (the step is ``1/L``).
 
-    Power iteration (deterministic start) times :data:`LIPSCHITZ_SAFETY`,
-    capped by the trace ``sum_j ||z_j||_S^2``, itself an upper bound.  The
+    Power iteration (deterministic start, stopped at ``rtol`` relative
+    change of the Rayleigh quotient) times :data:`LIPSCHITZ_SAFETY`, capped
+    by the trace ``sum_j ||z_j||_S^2``, itself an upper bound.  The
     value is cached per :class:`~skreg.solvers.design.Design`, so the targets
     of a multi-output fit share it.
     """
