@@ -21,39 +21,76 @@ from numba import njit
 from skreg._config import JIT_OPTIONS
 
 
+# One single-loop function per layout: LLVM vectorises a lone reduction
+# loop, but not loops that share an accumulator across branches, and the
+# dispatchers below are inlined at Numba-IR level so that the branch on the
+# (run-time) layout flags is resolved once per column.  Measured on a
+# 500 x 900 dense block: 0.09 ms per pass this way, 0.8 ms with the
+# branches inside one function.
 @njit(**JIT_OPTIONS)
-def col_dot_w(j, X, data, indices, indptr, is_sparse, sw, has_sw, v):
-    """``sum_i sw_i X[i, j] v_i`` (``sw`` ignored when ``has_sw`` is False)."""
+def _dense_dot(j, X, v):
     s = 0.0
-    if is_sparse:
-        if has_sw:
-            for k in range(indptr[j], indptr[j + 1]):
-                i = indices[k]
-                s += data[k] * sw[i] * v[i]
-        else:
-            for k in range(indptr[j], indptr[j + 1]):
-                s += data[k] * v[indices[k]]
-    else:
-        n = X.shape[0]
-        if has_sw:
-            for i in range(n):
-                s += X[i, j] * sw[i] * v[i]
-        else:
-            for i in range(n):
-                s += X[i, j] * v[i]
+    for i in range(X.shape[0]):
+        s += X[i, j] * v[i]
     return s
 
 
 @njit(**JIT_OPTIONS)
+def _dense_dot_w(j, X, sw, v):
+    s = 0.0
+    for i in range(X.shape[0]):
+        s += X[i, j] * sw[i] * v[i]
+    return s
+
+
+@njit(**JIT_OPTIONS)
+def _sparse_dot(j, data, indices, indptr, v):
+    s = 0.0
+    for k in range(indptr[j], indptr[j + 1]):
+        s += data[k] * v[indices[k]]
+    return s
+
+
+@njit(**JIT_OPTIONS)
+def _sparse_dot_w(j, data, indices, indptr, sw, v):
+    s = 0.0
+    for k in range(indptr[j], indptr[j + 1]):
+        i = indices[k]
+        s += data[k] * sw[i] * v[i]
+    return s
+
+
+@njit(**JIT_OPTIONS)
+def _dense_axpy(j, a, X, v):
+    for i in range(X.shape[0]):
+        v[i] += a * X[i, j]
+
+
+@njit(**JIT_OPTIONS)
+def _sparse_axpy(j, a, data, indices, indptr, v):
+    for k in range(indptr[j], indptr[j + 1]):
+        v[indices[k]] += a * data[k]
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def col_dot_w(j, X, data, indices, indptr, is_sparse, sw, has_sw, v):
+    """``sum_i sw_i X[i, j] v_i`` (``sw`` ignored when ``has_sw`` is False)."""
+    if is_sparse:
+        if has_sw:
+            return _sparse_dot_w(j, data, indices, indptr, sw, v)
+        return _sparse_dot(j, data, indices, indptr, v)
+    if has_sw:
+        return _dense_dot_w(j, X, sw, v)
+    return _dense_dot(j, X, v)
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def col_axpy(j, a, X, data, indices, indptr, is_sparse, v):
     """``v += a * X[:, j]``."""
     if is_sparse:
-        for k in range(indptr[j], indptr[j + 1]):
-            v[indices[k]] += a * data[k]
+        _sparse_axpy(j, a, data, indices, indptr, v)
     else:
-        n = X.shape[0]
-        for i in range(n):
-            v[i] += a * X[i, j]
+        _dense_axpy(j, a, X, v)
 
 
 @njit(**JIT_OPTIONS)
@@ -88,7 +125,7 @@ def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum):
     return colsum, norm2
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def centred_dot(j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
                 rd, c, S):
     """``z_j^T diag(sw) r`` for ``r = rd + c`` and ``S = sum_i sw_i r_i``."""

@@ -33,18 +33,23 @@ def residual_stats(rd, c, y, sw, has_sw):
 
 
 @njit(**JIT_OPTIONS)
-def enet_gap(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-             y, rd, c, S, w, l1, l2, positive, feats, XtA):
-    """Duality gap of the ElasticNet problem restricted to ``feats``.
+def enet_primal_dual(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
+                     y, rd, c, S, w, l1, l2, positive, feats, XtA):
+    """Primal value at ``w`` and dual value at the rescaled residual.
 
-    ``XtA[j] = z_j^T diag(s) r - l2 w_j`` is written for ``j in feats``.
-    Features outside ``feats`` must have ``w_j = 0`` (screened or outside a
-    working set); the gap is then a valid bound for the restricted problem.
+    The residual ``r = rd + c`` need not be the residual of ``w``: passing an
+    extrapolated residual gives the dual value of that (better) dual point,
+    which is how dual extrapolation (Massias et al., 2018) tightens the gap.
+    ``XtA[j] = z_j^T diag(s) r - l2 w_j`` is written for ``j in feats``;
+    features outside ``feats`` must have ``w_j = 0`` (screened or outside a
+    working set), and the dual point is feasible for the problem restricted
+    to ``feats``.
 
-    Returns ``(gap, dual_norm, primal)``.  The dual point is the residual
-    rescaled into the dual feasible set (formulation A, ``l1 > 0``);
-    for ``l1 = 0`` formulation B of Dünner et al. (2016) is used, and for
-    ``l1 = l2 = 0`` the squared norm of the gradient, as scikit-learn does.
+    Returns ``(primal, dual, dual_norm)``.  For ``l1 > 0`` the dual point is
+    the residual rescaled into the feasible set (formulation A); for
+    ``l1 = 0`` formulation B of Dünner et al. (2016) is used, and for
+    ``l1 = l2 = 0`` the dual is ``primal - ||grad||^2``, so that the "gap" is
+    the squared gradient norm, as in scikit-learn.
     """
     r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
     w_l1 = 0.0
@@ -70,11 +75,25 @@ def enet_gap(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
     if l1 > 0.0:
         scale = l1 / dual_norm if dual_norm > l1 else 1.0
         dual = -0.5 * scale * scale * (r_norm2 + l2 * w_l2) + scale * ry
-        return primal - dual, dual_norm, primal
+        return primal, dual, dual_norm
     if l2 > 0.0:
         gap = r_norm2 + 0.5 * l2 * w_l2 - ry + grad_norm2 / (2.0 * l2)
-        return gap, dual_norm, primal
-    return grad_norm2, dual_norm, primal
+        return primal, primal - gap, dual_norm
+    return primal, primal - grad_norm2, dual_norm
+
+
+@njit(**JIT_OPTIONS)
+def enet_gap(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
+             y, rd, c, S, w, l1, l2, positive, feats, XtA):
+    """Duality gap of the ElasticNet problem restricted to ``feats``.
+
+    See :func:`enet_primal_dual`; ``r = rd + c`` must be the residual of
+    ``w``.  Returns ``(gap, dual_norm, primal)``.
+    """
+    primal, dual, dual_norm = enet_primal_dual(
+        X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, y, rd, c, S,
+        w, l1, l2, positive, feats, XtA)
+    return primal - dual, dual_norm, primal
 
 
 @njit(**JIT_OPTIONS)

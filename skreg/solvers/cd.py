@@ -15,7 +15,7 @@ import numpy as np
 
 from skreg._kernels._design import residual
 from skreg._kernels.cd import cd_epochs
-from skreg._kernels.gap import enet_gap, gap_safe_screen, subdiff_distance
+from skreg._kernels.gap import enet_primal_dual, gap_safe_screen, subdiff_distance
 
 __all__ = ["CDResult", "enet_cd"]
 
@@ -79,7 +79,10 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
     p = design.n_features
     rd = np.empty(design.n_samples)
     XtA = np.zeros(p)
-    state = np.zeros(2)
+    XtA_acc = np.zeros(p)
+    r_dual = np.zeros(design.n_samples)
+    state = np.zeros(3)
+    best_dual = -np.inf
     random = random_state is not None
     rng_state = _seed_state(random_state) if random else np.ones(1, dtype=np.uint64)
     tol_abs = tol * design.weighted_norm2(y)
@@ -95,8 +98,21 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
         c = residual(*Xa, xm, y, w, rd)
         S = design.weighted_sum(rd) + c * design.sw_sum
         state[0], state[1] = c, S
-        gap, dual_norm, _ = enet_gap(*Xa, sw, has_sw, xm, colsum, y, rd, c, S,
-                                     w, l1, l2, positive, feats, XtA)
+        primal, dual, dual_norm = enet_primal_dual(
+            *Xa, sw, has_sw, xm, colsum, y, rd, c, S, w, l1, l2, positive, feats, XtA)
+        # The dual point used for screening: the rescaled residual, or the
+        # extrapolated residual of the last inner solve when it is better.
+        XtA_theta = XtA
+        if state[2] == 1.0:
+            _, dual_acc, norm_acc = enet_primal_dual(
+                *Xa, sw, has_sw, xm, colsum, y, r_dual, 0.0, S, w, l1, l2,
+                positive, feats, XtA_acc)
+            if dual_acc > dual:
+                dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
+        # Screening only removes features, so every earlier dual point stays
+        # feasible for the current restricted problem: keep the best value.
+        best_dual = max(best_dual, dual)
+        gap = primal - best_dual
         if not np.isfinite(gap):
             break
         if gap <= tol_abs:
@@ -105,7 +121,8 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
         if n_epochs >= max_iter:
             break
         if use_screen:
-            gap_safe_screen(XtA, norm2, feats, w, l1, l2, dual_norm, gap, keep)
+            gap_safe_screen(XtA_theta, norm2, feats, w, l1, l2, dual_norm,
+                            primal - dual, keep)
             dropped = feats[~keep[feats]]
             if dropped.size:
                 if np.any(w[dropped] != 0):
@@ -126,7 +143,7 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
         tol_in = max(inner_ratio * gap, tol_abs)
         ep, _ = cd_epochs(*Xa, sw, has_sw, xm, colsum, norm2, y, rd, state, w,
                           l1, l2, positive, ws, max_iter - n_epochs, tol_in,
-                          check_every, anderson, random, rng_state, XtA)
+                          check_every, anderson, random, rng_state, XtA, r_dual)
         n_epochs += ep
     w_out[:] = w
     return CDResult(coef=w_out, n_iter=n_epochs, gap=float(gap), tol=float(tol_abs),
