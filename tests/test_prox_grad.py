@@ -449,3 +449,28 @@ def test_ridge_prox_grad_positive_matches_bounded_least_squares(accelerated, cap
     assert all(VERBOSE_LINE.match(line) for line in lines)
     loss = [float(VERBOSE_LINE.match(line).group(3)) for line in lines]
     assert_allclose(loss, res.history, rtol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["gd", "fista"])
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+def test_l2_regressor_gradient_solvers_match_sklearn_ridge(solver, layout, capsys):
+    from sklearn.linear_model import Ridge as SkRidge
+
+    from skreg import L2Regressor
+
+    X, y = make_problem(40, 12, seed=15)
+    if layout == "sparse":
+        X = sparsify(X)
+    sw = np.random.RandomState(0).uniform(0.5, 2, 40)
+    ref = SkRidge(alpha=2.0, tol=1e-12).fit(X, y, sample_weight=sw)
+    est = L2Regressor(alpha=2.0, solver=solver, tol=1e-10, verbose=1).fit(
+        X, y, sample_weight=sw)
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-7, atol=1e-8)
+    assert_allclose(est.intercept_, ref.intercept_, rtol=1e-7, atol=1e-8)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == est.loss_history_[0].size == np.ravel(est.n_iter_)[0]
+    assert all(VERBOSE_LINE.match(line) for line in lines)
+    Xd = X.toarray() if sparse.issparse(X) else X
+    obj = np.sum(sw * (y - Xd @ est.coef_ - est.intercept_) ** 2) + 2.0 * np.sum(
+        est.coef_**2)
+    assert est.loss_history_[0][-1] == pytest.approx(obj, rel=1e-9)
