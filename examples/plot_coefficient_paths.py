@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_diabetes
 
-from skreg.path import lasso_path, ridge_path
+from skreg import lasso_path, ridge_path
 
 data = load_diabetes()
 X, y = data.data, data.target

@@ -1,7 +1,7 @@
 """
-===================================================
+====================================================
 Feature selection with SelectFromModel in a Pipeline
-===================================================
+====================================================
 
 The exact zeros of the L1 penalty make :class:`~skreg.L1Regressor` a feature
 selector: :class:`~sklearn.feature_selection.SelectFromModel` keeps the

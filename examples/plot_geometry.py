@@ -78,12 +78,16 @@ fig.tight_layout()
 # Soft-thresholding vs scaling
 # ----------------------------
 # The same story one coordinate at a time: the proximal step of the L1
-# penalty is soft-thresholding, which maps a whole interval to exactly 0;
-# the L2 step scales towards 0 and never reaches it.
+# penalty (:class:`skreg.penalties.L1`) is soft-thresholding, which maps a
+# whole interval to exactly 0; the step of the L2 penalty
+# (:class:`skreg.penalties.L2`) scales towards 0 and never reaches it.  The
+# solvers use the very same formulas.
+from skreg.penalties import L1, L2  # noqa: E402
+
 z = np.linspace(-3, 3, 401)
 lam = 1.0
-soft = np.sign(z) * np.maximum(np.abs(z) - lam, 0.0)
-scaled = z / (1.0 + lam)
+soft = L1(alpha=lam).prox(z, step=1.0)
+scaled = L2(alpha=lam).prox(z, step=1.0)
 fig, ax = plt.subplots(figsize=(5, 4))
 ax.plot(z, z, ":", color="grey", label="identity")
 ax.plot(z, soft, label=r"L1 prox: $\mathrm{sign}(z)\max(|z|-\lambda, 0)$")
