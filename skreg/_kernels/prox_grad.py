@@ -15,6 +15,12 @@ over the stored entries of the design: the residual of the new iterate and
 its gradient, which the duality gap needs anyway.  The gradient at the
 momentum point is the same affine combination of the iterates' gradients,
 so it costs ``O(n_features)`` instead of two more passes.
+
+The duality gap uses the best dual point seen so far, and, as in the CD
+kernel, every few epochs the dual point built from an Anderson
+extrapolation of the last residuals (dual extrapolation, Massias et al.,
+2018): the residuals of first-order methods approach the dual optimum much
+more slowly than the primal objective approaches its minimum.
 """
 
 import numpy as np
@@ -22,7 +28,8 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels._design import residual
-from skreg._kernels.gap import enet_gap
+from skreg._kernels.cd import anderson_combine
+from skreg._kernels.gap import enet_gap, enet_primal_dual
 from skreg._kernels.gradient import weighted_residual_sum
 from skreg._kernels.prox import enet_prox
 
@@ -46,7 +53,8 @@ def evaluate(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum
     """Residual, gradient and gap at ``w``.
 
     Sets ``rd`` (residual ``y - Z w = rd + c``), ``XtA = Z^T S r - l2 w`` and
-    ``grad = Z^T S r``; returns ``(gap, primal)`` in CD scaling.
+    ``grad = Z^T S r``; returns ``(gap, primal, c, S)``: gap and objective
+    in CD scaling, the residual offset and ``sum_i s_i r_i``.
     """
     c = residual(X, data, indices, indptr, is_sparse, xm, y, w, rd)
     S = weighted_residual_sum(rd, c, sw, has_sw, sw_sum)
@@ -55,27 +63,38 @@ def evaluate(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum
                               feats, XtA)
     for j in range(w.shape[0]):
         grad[j] = XtA[j] + l2 * w[j]
-    return gap, primal
+    return gap, primal, c, S
 
 
 @njit(**JIT_OPTIONS)
 def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
                      sw_sum, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
                      state, l1, l2, positive, accelerated, n_epochs,
-                     mode, tol_abs, hist_loss, hist_crit):
+                     mode, tol_abs, rhist, r_acc, XtA_acc, extrapolate_every,
+                     hist_loss, hist_crit):
     """Run up to ``n_epochs`` proximal-gradient epochs in place.
 
     On entry ``w`` is the current iterate with its gradient ``grad``
     (``Z^T S r``, from :func:`evaluate`), ``v`` / ``grad_v`` the momentum
-    point and its gradient, ``state = [t, primal, step]`` the FISTA momentum
-    counter (1 when ``v = w``), the current objective and the step size,
-    all updated in place.  After epoch ``k`` the objective (CD scaling) is
-    written to ``hist_loss[k]`` and the duality gap to ``hist_crit[k]``.
+    point and its gradient, and ``state = [t, primal, step, best_dual,
+    n_rhist]`` the FISTA momentum counter (1 when ``v = w``), the current
+    objective, the step size, the best dual value seen (``-inf`` at first)
+    and the number of residuals stored in ``rhist``; all updated in place so
+    that successive calls continue one run.  After epoch ``k`` the objective
+    (CD scaling) is written to ``hist_loss[k]`` and the duality gap to
+    ``hist_crit[k]``.
 
     ``mode = 0`` stops when the gap is ``<= tol_abs``; ``mode = 1`` when the
     projected norm of ``XtA = Z^T S r - l2 w`` (half the gradient of the
     Ridge objective) is ``<= tol_abs``.  FISTA restarts its momentum when
     the objective increases (O'Donoghue and Candès, 2015).
+
+    With ``l1 > 0`` the gap is ``primal - best_dual``: every rescaled
+    residual is a feasible dual point, so the best dual value seen is a
+    valid lower bound.  When ``extrapolate_every > 0`` the last
+    ``K + 1 = rhist.shape[0]`` residuals are kept and, every
+    ``extrapolate_every`` epochs, their Anderson extrapolation ``r_acc``
+    is scored as a dual point too (``XtA_acc`` is scratch).
 
     Safeguard: a proximal step taken from an iterate (no momentum) lowers
     the objective for every step below ``2 / L``.  If such a step raises it
@@ -86,32 +105,57 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
     objective (``converged`` is then False).
     """
     p = w.shape[0]
+    n = rd.shape[0]
     feats = np.arange(p)
     t = state[0]
     primal_old = state[1]
     step = state[2]
+    best_dual = state[3]
+    n_rhist = int(state[4])
+    K1 = rhist.shape[0]
+    track_dual = l1 > 0.0
+    use_dx = track_dual and extrapolate_every > 0 and K1 > 1
+    ran = n_epochs
+    converged = False
     for k in range(n_epochs):
         for j in range(p):
             w_prev[j] = w[j]
             grad_prev[j] = grad[j]
             w[j] = enet_prox(v[j] + step * grad_v[j], step, l1, l2, positive)
-        gap, primal = evaluate(X, data, indices, indptr, is_sparse, sw, has_sw,
-                               xm, colsum, sw_sum, y, w, rd, l1, l2, positive,
-                               feats, XtA, grad)
+        gap, primal, c, S = evaluate(X, data, indices, indptr, is_sparse, sw,
+                                     has_sw, xm, colsum, sw_sum, y, w, rd, l1,
+                                     l2, positive, feats, XtA, grad)
         if t == 1.0 and not primal <= primal_old + 1e-10 * abs(primal_old):
             step *= 0.5
             for j in range(p):
                 w[j] = w_prev[j]
-            gap, primal = evaluate(X, data, indices, indptr, is_sparse, sw,
-                                   has_sw, xm, colsum, sw_sum, y, w, rd, l1, l2,
-                                   positive, feats, XtA, grad)
+            gap, primal, c, S = evaluate(X, data, indices, indptr, is_sparse,
+                                         sw, has_sw, xm, colsum, sw_sum, y, w,
+                                         rd, l1, l2, positive, feats, XtA, grad)
+            n_rhist = 0  # the residual sequence jumped back
+        if not np.isfinite(primal):
+            hist_loss[k] = primal
+            hist_crit[k] = gap
+            primal_old = primal
+            ran = k + 1
+            break
+        if track_dual:
+            best_dual = max(best_dual, primal - gap)
+            if use_dx:
+                row = n_rhist % K1
+                for i in range(n):
+                    rhist[row, i] = rd[i] + c
+                n_rhist += 1
+                if n_rhist >= K1 and n_rhist % extrapolate_every == 0:
+                    if anderson_combine(rhist, n_rhist % K1, r_acc):
+                        _, dual_acc, _ = enet_primal_dual(
+                            X, data, indices, indptr, is_sparse, sw, has_sw, xm,
+                            colsum, y, r_acc, 0.0, S, w, l1, l2, positive, feats,
+                            XtA_acc)
+                        best_dual = max(best_dual, dual_acc)
+            gap = primal - best_dual
         hist_loss[k] = primal
         hist_crit[k] = gap
-        if not np.isfinite(primal):
-            state[0] = t
-            state[1] = primal
-            state[2] = step
-            return k + 1, False
         if mode == 0:
             done = gap <= tol_abs
         else:
@@ -132,11 +176,12 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
                 grad_v[j] = grad[j]
         primal_old = primal
         if done:
-            state[0] = t
-            state[1] = primal
-            state[2] = step
-            return k + 1, True
+            ran = k + 1
+            converged = True
+            break
     state[0] = t
     state[1] = primal_old
     state[2] = step
-    return n_epochs, False
+    state[3] = best_dual
+    state[4] = n_rhist
+    return ran, converged

@@ -83,12 +83,14 @@ def lipschitz_constant(design, *, max_iter=100, rtol=1e-3):
 
 
 def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
-         mode, tol_abs, loss_scale):
+         mode, tol_abs, loss_scale, extrapolation=5):
     """Shared driver; returns ``(w, n_iter, crit, converged, history)``.
 
     ``crit`` is the final duality gap (``mode=0``) or projected gradient
     norm (``mode=1``); ``history`` the objective per epoch times
-    ``loss_scale``.
+    ``loss_scale``.  ``extrapolation`` is the number of residual
+    differences combined by dual extrapolation (0 disables it); it is tried
+    every ``extrapolation`` epochs.
     """
     p = design.n_features
     Xa = design.arrays
@@ -103,8 +105,8 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
         # Every centred column is zero: the data term is constant and the
         # penalty alone is minimised at 0.
         w[:] = 0.0
-    gap, primal = evaluate(*Xa, sw, has_sw, xm, colsum, sw_sum, y, w, rd, l1, l2,
-                           positive, feats, XtA, grad)
+    gap, primal, _, _ = evaluate(*Xa, sw, has_sw, xm, colsum, sw_sum, y, w, rd,
+                                 l1, l2, positive, feats, XtA, grad)
 
     def criterion(gap):
         return gap if mode == 0 else projected_grad_norm(XtA, w, positive)
@@ -118,7 +120,12 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
     v = w.copy()
     grad_prev = grad.copy()
     grad_v = grad.copy()
-    state = np.array([1.0, primal, step])
+    state = np.array([1.0, primal, step, -np.inf, 0.0])
+    use_dx = extrapolation > 0 and l1 > 0
+    n = design.n_samples
+    rhist = np.empty((extrapolation + 1, n) if use_dx else (1, 1))
+    r_acc = np.empty(n if use_dx else 1)
+    XtA_acc = np.empty(p if use_dx else 1)
     hist_loss = np.empty(max_iter)
     hist_gap = np.empty(max_iter)
     block = 1 if verbose else max_iter
@@ -129,7 +136,8 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
         ran, converged = prox_grad_epochs(
             *Xa, sw, has_sw, xm, colsum, sw_sum, y, w, w_prev, v, grad,
             grad_prev, grad_v, rd, XtA, state, l1, l2, positive, accelerated,
-            todo, mode, tol_abs, hist_loss[n_iter:], hist_gap[n_iter:],
+            todo, mode, tol_abs, rhist, r_acc, XtA_acc, extrapolation,
+            hist_loss[n_iter:], hist_gap[n_iter:],
         )
         for k in range(n_iter, n_iter + ran):
             if verbose:
