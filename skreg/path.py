@@ -560,6 +560,7 @@ class RidgeDecomposition:
         self.fit_intercept = fit_intercept
         self.X_offset, self.y_offset = X_offset, y_offset
         self.sw_sum = float(sqrt_sw @ sqrt_sw)
+        self._k0 = int(np.argmax(np.abs(self.B.T @ sqrt_sw)))
         self.multi = Y.ndim == 2
 
     def _factors(self, alpha):
@@ -579,11 +580,26 @@ class RidgeDecomposition:
     def loo(self, alpha):
         """Leave-one-out residuals (scaled by ``sqrt(s)``) and coefficients."""
         g, c = self._factors(alpha)
-        fitted = self.B @ (g[:, None] * self.h)
-        diag = self.B2 @ g
-        if self.fit_intercept:
-            diag = diag + self.sqrt_sw**2 / self.sw_sum
-        looe = (self.u - fitted) / (1.0 - diag)[:, None]
+        if self.mode != "cov" and self.B.shape[0] == self.B.shape[1]:
+            # A complete orthonormal basis (n <= p): I - H = B diag(1 - g) B^T
+            # with 1 - g = alpha / (lam + alpha) formed directly.  Near
+            # interpolation (small alpha) ``u - H u`` and ``1 - H_ii`` would
+            # otherwise lose most digits to cancellation.
+            one_minus_g = alpha / (self.lam + alpha)
+            if self.fit_intercept:
+                # sqrt(s) is an exact null eigenvector of the centred Z Z^T:
+                # the (unpenalised) intercept takes out that direction, so
+                # drop it rather than subtract s_i / sum(s) from a rounded
+                # B_i0^2 (which costs ~1/alpha digits at small alpha).
+                one_minus_g[self._k0] = 0.0
+            resid = self.B @ (one_minus_g[:, None] * self.h)
+            denom = self.B2 @ one_minus_g
+        else:
+            resid = self.u - self.B @ (g[:, None] * self.h)
+            denom = 1.0 - self.B2 @ g
+            if self.fit_intercept:
+                denom = denom - self.sqrt_sw**2 / self.sw_sum
+        looe = resid / denom[:, None]
         return looe, self.M @ (c[:, None] * self.h)
 
 
