@@ -22,12 +22,13 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 from skreg import L1Regressor, L1RegressorCV
 
-# More features than the data can pin down: 60 samples, 100 features,
-# 8 of them informative.
-X, y = make_regression(n_samples=60, n_features=100, n_informative=8,
+# Few samples for many features: 60 samples (48 per training fold), 40
+# features, only 5 of them informative, and a lot of noise.  With little
+# regularisation the fit is close to least squares and chases the noise.
+X, y = make_regression(n_samples=60, n_features=40, n_informative=5,
                        noise=20.0, random_state=1)
 cv = KFold(n_splits=5, shuffle=True, random_state=0)
-alphas = np.logspace(-2, 1.5, 20)
+alphas = np.logspace(-3, 1.5, 20)
 
 # %%
 # Grid search
@@ -69,3 +70,15 @@ ax.legend(fontsize="small", loc="lower right")
 ax.set_title("Lasso: training and validation error against alpha")
 fig.tight_layout()
 plt.show()
+
+# %%
+# The same for Ridge
+# ------------------
+# :class:`~skreg.L2RegressorCV` (like scikit-learn's ``RidgeCV``) scores
+# every ``alpha`` by leave-one-out, computed in closed form from a single
+# decomposition of ``X``: no refits at all.  Note the different scale of
+# Ridge's ``alpha`` (see the user guide).
+from skreg import L2RegressorCV  # noqa: E402
+
+ridge = L2RegressorCV(alphas=np.logspace(-2, 4, 30)).fit(X, y)
+print(f"L2RegressorCV alpha_ (leave-one-out): {ridge.alpha_:.3g}")
