@@ -63,7 +63,15 @@ def _check_real(value, name, low=None, high=None):
 
 
 def _as_float_array(w, name="w"):
-    a = np.asarray(w, dtype=np.float64)
+    if np.iscomplexobj(w):
+        raise TypeError(f"{name} must be real-valued; got a complex array.")
+    try:
+        a = np.asarray(w, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be a number or an array-like of numbers; got "
+            f"{type(w).__name__} ({exc})."
+        ) from None
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must contain only finite values.")
     return a

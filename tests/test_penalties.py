@@ -202,6 +202,11 @@ def test_repr():
         (lambda: ElasticNet(1.0, l1_ratio=-0.1), ValueError, "l1_ratio"),
         (lambda: L1(1.0).prox([1.0], -1.0), ValueError, "step must be >= 0"),
         (lambda: L1(1.0).value([np.inf]), ValueError, "w must contain only finite"),
+        (lambda: L1(1.0).prox(["a"], 1.0), TypeError, "w must be a number or"),
+        (lambda: L2(1.0).gradient([1j]), TypeError, "w must be real-valued"),
+        (lambda: L1(1.0).subdiff_distance([1.0], ["x"]), TypeError,
+         "grad must be a number or"),
+        (lambda: L1(1.0).prox([1.0], "big"), TypeError, "step must be a real"),
     ],
 )
 def test_invalid_parameters(make, err, match):
