@@ -51,7 +51,7 @@ models = {
 }
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-for ax, (name, make) in zip(axes, models.items()):
+for ax, (name, make) in zip(axes, models.items(), strict=True):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         curves = {s: np.ravel(make(s).fit(X, y).loss_history_[0])

@@ -7,6 +7,7 @@ difference to scikit-learn and the fit times side by side.
 """
 
 import argparse
+import math
 import sys
 
 __all__ = ["build_parser", "main"]
@@ -35,7 +36,10 @@ def _choice_list(choices, what):
 
 
 def _float_in(low, high=None, *, low_open=True, what="value"):
-    """argparse type: a float in (low, high] or [low, high]."""
+    """argparse type: a finite float in (low, high] or [low, high]."""
+    left = "(" if low_open else "["
+    right = f"{high}]" if high is not None else "inf)"
+    bounds = f"{left}{low}, {right}"
 
     def parse(text):
         try:
@@ -45,11 +49,10 @@ def _float_in(low, high=None, *, low_open=True, what="value"):
                 f"invalid {what} {text!r}: not a number"
             ) from None
         too_low = value <= low if low_open else value < low
-        if not value == value or too_low or (high is not None and value > high):
-            bound = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}"
-            bound += "]" if high is not None else ")"
+        too_high = high is not None and value > high
+        if not math.isfinite(value) or too_low or too_high:
             raise argparse.ArgumentTypeError(
-                f"invalid {what} {text!r}: must be in {bound}"
+                f"invalid {what} {text!r}: must be a finite number in {bounds}"
             )
         return value
 

@@ -160,9 +160,9 @@ def _fmt_weight(v):
 def _table(header, rows, aligns=None):
     widths = [len(h) for h in header]
     for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
     aligns = aligns or ["<"] + [">"] * (len(header) - 1)
-    fmt = "  ".join(f"{{:{a}{w}}}" for a, w in zip(aligns, widths))
+    fmt = "  ".join(f"{{:{a}{w}}}" for a, w in zip(aligns, widths, strict=True))
     lines = [fmt.format(*header), "  ".join("-" * w for w in widths)]
     lines += [fmt.format(*row) for row in rows]
     return "\n".join(lines)

@@ -30,7 +30,7 @@ def _weights(text, dataset):
         cells = re.split(r"\s{2,}", line.strip())
         if len(cells) != len(header) or cells[0] == "nnz":
             break
-        for h, c in zip(header[1:], cells[1:]):
+        for h, c in zip(header[1:], cells[1:], strict=True):
             cols[h].append(c)
     return cols
 
@@ -111,6 +111,9 @@ def test_verbose_runs_gradient_solver_section(capsys):
     [
         (["--alpha", "-1"], "--alpha"),
         (["--alpha", "abc"], "--alpha"),
+        (["--alpha", "nan"], "--alpha"),
+        (["--ridge-alpha", "inf"], "--ridge-alpha"),
+        (["--tol", "0"], "--tol"),
         (["--l1-ratio", "1.5"], "--l1-ratio"),
         (["--estimators", "l1,lasso"], "--estimators"),
         (["--dataset", "iris"], "--dataset"),
