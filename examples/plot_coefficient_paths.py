@@ -53,3 +53,17 @@ ax2.set_title("L2: all weights shrink smoothly")
 ax2.legend(fontsize="x-small", ncol=2)
 fig.tight_layout()
 plt.show()
+
+# %%
+# The same picture in one call
+# ----------------------------
+# :class:`skreg.plot.RegularizationPathDisplay` draws the coefficient paths
+# of a fitted CV estimator next to its cross-validation error curve, with the
+# chosen ``alpha_`` marked.
+from skreg import L1RegressorCV  # noqa: E402
+from skreg.plot import RegularizationPathDisplay  # noqa: E402
+
+reg = L1RegressorCV(alphas=50, cv=5).fit(data.data, data.target)
+disp = RegularizationPathDisplay.from_estimator(reg, data.data, data.target)
+print(f"alpha_ chosen by 5-fold CV: {reg.alpha_:.4f}")
+plt.show()
