@@ -117,8 +117,9 @@ def test_lipschitz_constant_bounds_largest_eigenvalue(layout, with_sw, dtype):
     s = np.ones(40) if sw is None else sw
     lam = np.linalg.eigvalsh(Z.T @ (s[:, None] * Z)).max()
     L = lipschitz_constant(design)
-    # Within a few percent of the eigenvalue, never above the safety factor.
-    assert 0.97 * lam <= L <= LIPSCHITZ_SAFETY * lam * (1 + 1e-6)
+    # Within 5% of the eigenvalue (below it by at most the power iteration
+    # error), never above the safety factor.
+    assert 0.95 * lam <= L <= LIPSCHITZ_SAFETY * lam * (1 + 1e-6)
     assert lipschitz_constant(design) == L  # cached per design
 
 

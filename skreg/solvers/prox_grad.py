@@ -42,17 +42,19 @@ from skreg.solvers.cd import CDResult
 __all__ = ["enet_prox_grad", "lipschitz_constant", "ridge_prox_grad"]
 
 #: Power iteration returns a lower bound of the largest eigenvalue; the step
-#: uses this multiple of it.  The estimate is only run to 1e-3 relative
-#: change (each iteration costs as much as an epoch, and with clustered top
-#: eigenvalues convergence is slow), which is safe: proximal gradient
-#: decreases the objective for any step below ``2 / L``, and the epochs
-#: halve the step if a momentum-free step ever increases the objective.
-LIPSCHITZ_SAFETY = 1.05
+#: uses this multiple of it.  The iteration stops at 1e-2 relative change
+#: of the Rayleigh quotient: each iteration costs as much as an epoch, and
+#: with clustered top eigenvalues (random designs) it creeps up slowly; at
+#: that point the estimate is measured at 0.91-0.995 of the eigenvalue, so
+#: the step is within 0.9-1.0 of ``1 / L``.  This is safe: proximal
+#: gradient decreases the objective for any step below ``2 / L``, and the
+#: epochs halve the step if a momentum-free step ever increases it.
+LIPSCHITZ_SAFETY = 1.1
 
 _LIPSCHITZ_CACHE = weakref.WeakKeyDictionary()
 
 
-def lipschitz_constant(design, *, max_iter=100, rtol=1e-3):
+def lipschitz_constant(design, *, max_iter=100, rtol=1e-2):
     """Estimate of the largest eigenvalue of ``Z^T S Z`` (the step is ``1/L``).
 
     Power iteration (deterministic start, stopped at ``rtol`` relative
