@@ -42,6 +42,11 @@ def _variants():
             skreg.L1Regressor(solver="fista"),
             skreg.ElasticNetRegressor(solver="gd", max_iter=5000),
         ]
+    L2 = getattr(skreg, "L2Regressor", None)
+    if L2 is not None:
+        # the Numba solvers and the scipy iterative ones, besides 'auto'
+        out += [L2(solver=s) for s in ("cd", "fista", "svd", "lsqr", "sparse_cg")
+                if s in L2._parameter_constraints["solver"][0].options]
     return out
 
 
@@ -50,7 +55,7 @@ ESTIMATORS = [cls() for cls in public_estimators()] + _variants()
 
 def test_public_estimators_discovered():
     names = {cls.__name__ for cls in public_estimators()}
-    assert {"L1Regressor", "ElasticNetRegressor"} <= names
+    assert {"L1Regressor", "ElasticNetRegressor", "L2Regressor"} <= names
     # Whatever else lands in the public API (L2Regressor, the CV
     # estimators) is a regressor and gets checked below.
     for cls in public_estimators():
