@@ -257,8 +257,6 @@ class L1(_ElasticNetFamily):
     def strengths(self):
         return self.alpha, 0.0
 
-    strengths.__doc__ = _ElasticNetFamily.strengths.__doc__
-
     def alpha_max(self, X, y, fit_intercept=True, sample_weight=None):
         r"""Smallest ``alpha`` for which the Lasso solution is ``w = 0``.
 
@@ -345,8 +343,6 @@ class L2(_ElasticNetFamily):
     def strengths(self):
         return 0.0, self.alpha
 
-    strengths.__doc__ = _ElasticNetFamily.strengths.__doc__
-
     def alpha_max(self, X, y, fit_intercept=True, sample_weight=None):
         """Not defined for the L2 penalty: always raises ``ValueError``.
 
@@ -421,8 +417,6 @@ class ElasticNet(_ElasticNetFamily):
 
     def strengths(self):
         return self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
-
-    strengths.__doc__ = _ElasticNetFamily.strengths.__doc__
 
     def alpha_max(self, X, y, fit_intercept=True, sample_weight=None):
         r"""Smallest ``alpha`` for which the ElasticNet solution is ``w = 0``.
