@@ -33,7 +33,7 @@ array([-1.,  0.,  0.])
 >>> L2(alpha=1.0).prox(w, step=1.0)  # shrinkage: no zeros
 array([-1.  ,  0.25,  0.  ])
 >>> ElasticNet(alpha=1.0, l1_ratio=0.5).value(w)
-np.float64(2.3125)
+2.3125
 """
 
 import numbers
@@ -110,7 +110,7 @@ class _ElasticNetFamily:
         """
         w = _as_float_array(w)
         l1, l2 = self.strengths()
-        return l1 * np.sum(np.abs(w)) + 0.5 * l2 * np.sum(w * w)
+        return float(l1 * np.sum(np.abs(w)) + 0.5 * l2 * np.sum(w * w))
 
     def gradient(self, w):
         """Gradient of the penalty, the minimum-norm subgradient where ``w_j = 0``.
@@ -332,7 +332,7 @@ class L2(_ElasticNetFamily):
     >>> from skreg.penalties import L2
     >>> pen = L2(alpha=2.0)
     >>> pen.value([1.0, -2.0])
-    np.float64(5.0)
+    5.0
     >>> pen.prox([1.0, -2.0], step=0.5)
     array([ 0.5, -1. ])
     """
