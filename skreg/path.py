@@ -30,10 +30,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skreg._kernels.cd_gram import gram_cd
-from skreg.solvers.cd import _seed_state, enet_cd
-from skreg.solvers.design import Design
-from skreg.solvers.enet import penalty_strengths, resolve_gram
+from skreg.solvers.enet import resolve_gram
+from skreg.solvers.path_cd import solve_path
 
 __all__ = ["alpha_grid", "enet_path", "lasso_path", "ridge_path"]
 
@@ -108,56 +106,6 @@ def alpha_grid(X, y, *, Xy=None, l1_ratio=1.0, fit_intercept=True, eps=1e-3,
     if a_max <= tiny:
         return np.full(n_alphas, tiny)
     return np.geomspace(a_max, a_max * eps, num=n_alphas)
-
-
-def solve_path(X, y, alphas, l1_ratio, *, sample_weight=None, X_offset=None,
-               gram=None, Xy=None, coef_init=None, max_iter=1000, tol=1e-4,
-               positive=False, random_state=None, screening=True, verbose=False):
-    """Warm-started ElasticNet solutions of a centred problem along ``alphas``.
-
-    ``y`` must already be centred (``X`` is centred implicitly through
-    ``X_offset``).  With ``gram`` (``Z^T S Z``, float64) and ``Xy``
-    (``Z^T S y``) the covariance-update kernel is used, otherwise working-set
-    CD on a :class:`Design` built once.
-
-    Returns ``(coefs, dual_gaps, n_iters, converged)`` with ``coefs`` of shape
-    ``(n_features, n_alphas)`` in float64 and gaps in the estimator's scale.
-    """
-    n, p = X.shape
-    y = np.ascontiguousarray(y, dtype=np.float64)
-    w = np.zeros(p) if coef_init is None else np.array(coef_init, dtype=np.float64)
-    coefs = np.empty((p, len(alphas)))
-    gaps = np.empty(len(alphas))
-    n_iters, converged = [], []
-    if gram is None:
-        design = Design(X, sample_weight, X_offset)
-    else:
-        y_norm2 = float(np.dot(y * sample_weight, y) if sample_weight is not None
-                        else np.dot(y, y))
-        q = np.ascontiguousarray(Xy, dtype=np.float64)
-        rng_state = (_seed_state(random_state) if random_state is not None
-                     else np.ones(1, dtype=np.uint64))
-    for i, alpha in enumerate(alphas):
-        l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
-        if gram is None:
-            res = enet_cd(design, y, w, l1, l2, max_iter=max_iter, tol=tol,
-                          positive=positive, random_state=random_state,
-                          screening=screening)
-            gap, n_iter, ok = res.gap, res.n_iter, res.converged
-        else:
-            gap, n_iter = gram_cd(gram, q, y_norm2, w, l1, l2, positive, max_iter,
-                                  tol * y_norm2, random_state is not None, rng_state)
-            ok = gap <= tol * y_norm2
-        coefs[:, i] = w
-        gaps[i] = gap / n
-        n_iters.append(int(n_iter))
-        converged.append(bool(ok))
-        if verbose:
-            if verbose > 1:
-                print(f"Path: {i:03d} out of {len(alphas):03d}")
-            else:
-                sys.stderr.write(".")
-    return coefs, gaps, n_iters, converged
 
 
 def _resolve_alphas(n_alphas, alphas):
@@ -371,8 +319,13 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas="deprecated", alphas="wa
         X, y, alphas, l1_ratio, sample_weight=sw, X_offset=xm, gram=gram, Xy=Xy,
         coef_init=coef_init, max_iter=max_iter, tol=tol, positive=positive,
         random_state=random_state, screening=params.get("do_screening", True),
-        verbose=verbose,
     )
+    if verbose:
+        for i in range(len(alphas)):
+            if verbose > 1:
+                print(f"Path: {i:03d} out of {len(alphas):03d}")
+            else:
+                sys.stderr.write(".")
     if not all(converged):
         k = converged.index(False)
         warnings.warn(

@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import GridSearchCV, check_cv
@@ -70,7 +71,11 @@ def _fold_mse(X, y, sw, train, test, fit_intercept, alphas, l1_ratio, precompute
     )
     del X_tr
     intercepts = float(y_offset) - X_offset.astype(np.float64) @ coefs
-    pred = np.asarray(safe_sparse_dot(X[test], coefs, dense_output=True))
+    # Only the features active somewhere on the path contribute (a handful
+    # when p >> n): predict with those columns instead of all of X[test].
+    active = np.flatnonzero(np.any(coefs != 0, axis=1))
+    X_te = X[test]
+    pred = np.asarray(safe_sparse_dot(X_te[:, active], coefs[active], dense_output=True))
     residues = pred + intercepts - np.asarray(y[test], dtype=np.float64)[:, None]
     if sw is None:
         return (residues**2).mean(axis=0)
@@ -162,7 +167,11 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             for r, a in zip(l1_ratios, alphas)
             for train, test in folds
         )
-        mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(jobs)
+        # Folds are memory-bound matrix-vector work: a multi-threaded BLAS
+        # inside each (possibly threaded) fold only adds contention.
+        with threadpool_limits(limits=1, user_api="blas"):
+            mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose,
+                           prefer="threads")(jobs)
         mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
         mean_mse = mse.mean(axis=1)
         self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
