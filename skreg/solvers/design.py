@@ -37,6 +37,8 @@ class Design:
         self.dtype = dtype
         self.n_samples, self.n_features = X.shape
         self.is_sparse = sparse.issparse(X)
+        # kept for the BLAS-backed support Newton step (column subsets)
+        self.sparse_X = X if self.is_sparse else None
         if self.is_sparse:
             self.X = np.zeros((1, 1), dtype=dtype, order="F")
             self.data = np.asarray(X.data, dtype=dtype)

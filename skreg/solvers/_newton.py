@@ -1,0 +1,100 @@
+"""Support Newton step: solve the ElasticNet exactly on a fixed sign pattern.
+
+Once coordinate descent has found the support ``A`` and the signs ``s`` of
+the solution, the optimality conditions on ``A`` are the linear system
+
+.. math::
+
+    (Z_A^\\top S Z_A + \\lambda_2 I)\\, w_A = Z_A^\\top S y - \\lambda_1 s_A ,
+
+which one Cholesky solve answers to machine precision.  CD alone converges
+linearly, and slowly on correlated designs, while its duality gap lags its
+objective (the gap is linear in the distance to the optimum, the objective
+quadratic); the Newton step closes both at once.  The step is a proposal:
+it is kept only when it keeps the signs (else the largest sign-preserving
+fraction of it is tried) and lowers the objective, so the solver stays
+monotone and the stopping rule remains the duality gap.
+"""
+
+import numpy as np
+
+__all__ = ["support_newton"]
+
+
+def _centred_gram(design, cols):
+    """``Z_A^T S Z_A`` and ``Z_A^T S`` as a function, for the columns ``A``."""
+    if design.is_sparse:
+        XA = design.sparse_X[:, cols].astype(np.float64)
+        XAw = XA.multiply(design.sw[:, None]).tocsc() if design.has_sw else XA
+        G = (XA.T @ XAw).toarray()
+    else:
+        XA = np.asarray(design.X[:, cols], dtype=np.float64)
+        XAw = XA * design.sw[:, None] if design.has_sw else XA
+        G = XA.T @ XAw
+    m = design.xm[cols]
+    cs = design.colsum[cols]
+    # (X - 1 m^T)^T S (X - 1 m^T) expanded, X never centred in memory
+    G -= np.outer(m, cs) + np.outer(cs, m) - design.sw_sum * np.outer(m, m)
+    return G, XAw, m
+
+
+def support_newton(design, y, w, l1, l2, positive, primal, objective):
+    """Try the Newton step on the current support of ``w`` (in place).
+
+    Parameters
+    ----------
+    design : Design
+    y : ndarray of shape (n_samples,)
+        Centred target (float64).
+    w : ndarray of shape (n_features,)
+        Current iterate (float64), replaced by the step when it is accepted.
+    l1, l2 : float
+        Penalty strengths in CD scaling.
+    positive : bool
+        Whether ``w >= 0`` is imposed.
+    primal : float
+        Objective at ``w``.
+    objective : callable
+        ``objective(w) -> float`` evaluating the primal at a candidate.
+
+    Returns
+    -------
+    accepted : bool
+    """
+    cols = np.flatnonzero(w)
+    k = cols.size
+    if k == 0 or k > design.n_samples or k > 3000:
+        return False
+    G, XAw, m = _centred_gram(design, cols)
+    signs = np.sign(w[cols])
+    b = np.asarray(XAw.T @ y).ravel() - m * float(np.dot(design.sw, y) if design.has_sw
+                                                 else y.sum())
+    b -= l1 * signs
+    G[np.diag_indices(k)] += l2
+    try:
+        # numpy's LAPACK, not scipy's: one BLAS thread pool in the process
+        w_new = np.linalg.solve(G, b)
+    except np.linalg.LinAlgError:
+        return False
+    if not np.all(np.isfinite(w_new)):
+        return False
+    w_old = w[cols]
+    step = w_new - w_old
+    crossing = np.sign(w_new) != signs
+    t = 1.0
+    if np.any(crossing):
+        # largest step keeping every sign: the first coordinate to reach 0
+        t = float(np.min(w_old[crossing] / (w_old[crossing] - w_new[crossing])))
+        if not 0.0 < t <= 1.0:
+            return False
+    cand = w.copy()
+    cand[cols] = w_old + t * step
+    if np.any(crossing):
+        hit = crossing & (np.abs(cand[cols]) <= 1e-12 * np.abs(w_old) + 1e-300)
+        cand[cols[hit]] = 0.0
+    if positive:
+        np.maximum(cand, 0.0, out=cand)
+    if objective(cand) < primal:
+        w[:] = cand
+        return True
+    return False
