@@ -58,6 +58,15 @@ KNOWN_ISSUES = {
         ValueError, "L2RegressorCV -> L2Regressor: see sparse_y/L2Regressor"),
     ("int64 indices", "L2Regressor"): (
         ValueError, "_l2.py: use _base.check_fit_data (int64 -> int32 indices)"),
+    ("inf scalar weight", "L2Regressor"): (
+        AssertionError, "_l2.py: a scalar inf weight is not validated; the error "
+        "says 'non-finite coefficients' instead of naming sample_weight"),
+    ("inf scalar weight", "L2RegressorCV"): (
+        AssertionError, "see inf scalar weight/L2Regressor"),
+    ("one weight", "L1RegressorCV"): (
+        ZeroDivisionError, "_cv.py: np.average over a test fold whose weights are all 0"),
+    ("one weight", "ElasticNetRegressorCV"): (
+        ZeroDivisionError, "_cv.py: np.average over a test fold whose weights are all 0"),
     ("cv_extreme", "L1RegressorCV"): (
         UnboundLocalError, "_cv.py: best_alpha unbound when every CV error is inf"),
     ("cv_extreme", "ElasticNetRegressorCV"): (
@@ -249,6 +258,52 @@ def test_bad_sample_weight(cls, sw, msg):
     est, _ = make_pair(cls)
     with pytest.raises(ValueError, match=msg):
         est.fit(X0, Y0, sample_weight=sw)
+
+
+@estimators
+@pytest.mark.parametrize("value", [0.0, -1.0, np.nan, np.inf])
+def test_bad_scalar_sample_weight(cls, value, request):
+    # scikit-learn's Lasso silently ignores any scalar weight (even NaN);
+    # a weight that is not a positive finite number is refused here.
+    if value == np.inf:
+        _known_issue(request, "inf scalar weight", cls)
+    est, _ = make_pair(cls)
+    with pytest.raises(ValueError, match="(?i)sample.weight"):
+        est.fit(X0, Y0, sample_weight=value)
+
+
+@pytest.mark.parametrize("cls", [c for c in ESTIMATORS if not is_cv(c)],
+                         ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)])
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_sample_weight_extreme_magnitudes(cls, scale):
+    sw = np.random.RandomState(0).uniform(0.5, 2.0, size=N) * scale
+    ours, ref = make_pair(cls)
+    _fit(ours, X0, Y0, sample_weight=sw)
+    _fit(ref, X0, Y0, sample_weight=sw)
+    _assert_same_model(ours, ref, X0, rtol=1e-6, atol=1e-8)
+
+
+RESCALED_WEIGHTS = [c for c in ESTIMATORS if not c.__name__.startswith("L2")]
+
+
+@pytest.mark.parametrize("cls", RESCALED_WEIGHTS, ids=[c.__name__ for c in RESCALED_WEIGHTS])
+def test_single_denormal_weight(cls, request):
+    # One sample with the smallest positive weight, all others zero: the
+    # rescaling to sum n_samples must not overflow (n / 5e-324 = inf).
+    # (Ridge uses raw weights: there 5e-324 is a weight of ~0, also in
+    # scikit-learn, so L2 estimators are not concerned.)
+    _known_issue(request, "one weight", cls)
+    sw = np.zeros(N)
+    sw[4] = 5e-324
+    est, _ = make_pair(cls)
+    if is_cv(cls):
+        # a fold without weight cannot be scored: a clear error is expected
+        with pytest.raises(ValueError, match="(?i)weight"):
+            _fit(est, X0, Y0, sample_weight=sw)
+        return
+    _fit(est, X0, Y0, sample_weight=sw)
+    assert np.all(np.isfinite(est.coef_))
+    assert_allclose(est.predict(X0[4:5]), Y0[4:5], rtol=1e-6)
 
 
 # --- sparse formats ------------------------------------------------------------

@@ -135,17 +135,31 @@ def _check_finite_scale(a, name, n_samples=None):
 def check_weights(sample_weight, X):
     """Validate ``sample_weight`` and rescale it to sum to ``n_samples``.
 
-    Returns ``None`` for ``None`` or a scalar (uniform weights, as in
-    scikit-learn's ElasticNet).  Negative weights and weights summing to
-    zero raise ``ValueError``.
+    Returns ``None`` for ``None`` or a positive scalar (uniform weights, as
+    in scikit-learn's ElasticNet).  A scalar that is not a positive finite
+    number, negative or non-finite weights and weights summing to zero raise
+    ``ValueError``.
     """
-    if sample_weight is None or isinstance(sample_weight, numbers.Number):
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+        # scikit-learn silently ignores any scalar, even 0, -1 or NaN.
+        if not (np.isfinite(sample_weight) and sample_weight > 0):
+            raise ValueError(
+                "sample_weight: a scalar weight must be a positive finite number "
+                f"(it weights every sample equally); got {sample_weight!r}."
+            )
         return None
     sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-    total = sw.sum()
-    if not total > 0:
+    largest = float(np.max(sw))
+    if not largest > 0:
         raise ValueError("sample_weight must have a positive sum; got all zeros.")
-    return sw * (X.shape[0] / total)
+    # Divide by the largest weight first: the sum can then neither overflow
+    # (weights near the float maximum, float32 sums) nor be so small that
+    # n_samples / sum overflows (denormal weights).
+    sw = np.asarray(sw, dtype=np.float64) / largest
+    sw *= X.shape[0] / sw.sum()
+    return sw.astype(X.dtype, copy=False)
 
 
 def weighted_offsets(X, y, sample_weight, fit_intercept):
