@@ -45,36 +45,25 @@ SCIPY_SOLVERS = ("lsqr", "sparse_cg", "lbfgs")
 NUMBA_SOLVERS = ("cd", "gd", "fista")
 POSITIVE_SOLVERS = ("cd", "gd", "fista", "lbfgs")
 
-# Largest min(n_samples, n_features) for which "auto" forms a dense Gram
-# (or kernel) matrix out of a sparse X: a 4000 x 4000 float64 matrix is
-# 128 MB and its Cholesky factorisation about a second.
-_SPARSE_GRAM_MAX = 4000
-
-
-def choose_solver(solver, *, positive, is_sparse, n_samples, n_features, nnz):
+def choose_solver(solver, *, positive, is_sparse):
     """Resolve ``solver='auto'``.
 
-    Rule (measured, see the estimator's Notes):
-
     * ``positive=True``: ``'cd'`` (coordinate descent handles the bound
-      exactly and converges on the duality gap);
-    * dense ``X``: ``'cholesky'`` (primal normal equations when
-      ``n_samples >= n_features``, kernel form otherwise): one BLAS-3 Gram
-      product and a factorisation of a ``min(n, p)`` square matrix;
-    * sparse ``X``: ``'cholesky'`` on the implicitly centred Gram when
-      ``min(n, p) <= 4000`` and the sparse Gram product is not much more
-      expensive than a few hundred passes over the data, else ``'lsqr'``.
+      exactly and stops on the duality gap);
+    * dense ``X``: ``'cholesky'``, exact (the same answer as scikit-learn's
+      ``'auto'`` to rounding) and, with one BLAS-3 Gram product and a
+      factorisation of a ``min(n, p)`` square matrix, as fast as the
+      iterative solvers up to a few thousand features;
+    * sparse ``X``: ``'sparse_cg'`` (scikit-learn's choice too, hence the
+      same iterates): forming a dense Gram matrix out of a sparse ``X`` costs
+      seconds where conjugate gradients on the implicitly centred operator
+      take milliseconds.
     """
     if solver != "auto":
         return solver
     if positive:
         return "cd"
-    if not is_sparse:
-        return "cholesky"
-    m = min(n_samples, n_features)
-    if m <= _SPARSE_GRAM_MAX:
-        return "cholesky"
-    return "lsqr"
+    return "sparse_cg" if is_sparse else "cholesky"
 
 
 def _as_2d_targets(Y):
