@@ -19,14 +19,24 @@ import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.exceptions import ConvergenceWarning, NotFittedError, UnsetMetadataPassedError
+from sklearn.exceptions import (
+    ConvergenceWarning,
+    NotFittedError,
+    UnsetMetadataPassedError,
+)
 from sklearn.feature_selection import SelectFromModel
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tests._estimators import counterpart, is_cv, make_pair, public_estimators, small_problem
+from tests._estimators import (
+    counterpart,
+    is_cv,
+    make_pair,
+    public_estimators,
+    small_problem,
+)
 
 pd = pytest.importorskip("pandas")
 
@@ -99,7 +109,7 @@ def test_concurrent_fits_in_threads_are_independent(cls):
     par = joblib.Parallel(n_jobs=2, prefer="threads")(
         joblib.delayed(lambda X, y: clone(ours).fit(X, y).coef_)(X, y) for X, y in data
     )
-    for a, b in zip(seq, par):
+    for a, b in zip(seq, par, strict=True):
         assert_array_equal(a, b)
 
 
@@ -137,7 +147,8 @@ def test_transformed_target_regressor(cls):
     t_ours = TransformedTargetRegressor(regressor=ours, **kw).fit(X0, y)
     t_ref = TransformedTargetRegressor(regressor=ref, **kw).fit(X0, y)
     assert_allclose(t_ours.predict(X0), t_ref.predict(X0), rtol=1e-6)
-    assert_allclose(t_ours.regressor_.coef_, t_ref.regressor_.coef_, rtol=1e-5, atol=1e-8)
+    assert_allclose(t_ours.regressor_.coef_, t_ref.regressor_.coef_,
+                    rtol=1e-5, atol=1e-8)
 
 
 @all_estimators
@@ -215,8 +226,9 @@ def test_routing_sample_weight_through_pipeline(cls, request):
                              clone(ours).set_fit_request(sample_weight=True))
         pipe.fit(X0, Y0, sample_weight=sw)
         # requested weights must reach the estimator: unweighted differs
-        direct = clone(ours).fit(StandardScaler().fit_transform(X0), Y0, sample_weight=sw)
-        unweighted = clone(ours).fit(StandardScaler().fit_transform(X0), Y0)
+        Xs = StandardScaler().fit_transform(X0)
+        direct = clone(ours).fit(Xs, Y0, sample_weight=sw)
+        unweighted = clone(ours).fit(Xs, Y0)
         assert_allclose(pipe[-1].coef_, direct.coef_, rtol=1e-10, atol=1e-12)
         assert not np.allclose(pipe[-1].coef_, unweighted.coef_)
         # passing weights that nobody requested is an error, not a silent drop

@@ -142,7 +142,8 @@ def check_weights(sample_weight, X):
     """
     if sample_weight is None:
         return None
-    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+    is_scalar = isinstance(sample_weight, numbers.Number)
+    if is_scalar and not isinstance(sample_weight, bool):
         # scikit-learn silently ignores any scalar, even 0, -1 or NaN.
         if not (np.isfinite(sample_weight) and sample_weight > 0):
             raise ValueError(
@@ -166,7 +167,8 @@ def weighted_offsets(X, y, sample_weight, fit_intercept):
     """Weighted column means of ``X`` and ``y`` (zeros without intercept)."""
     n_features = X.shape[1]
     if not fit_intercept:
-        y_offset = np.zeros(y.shape[1:], dtype=X.dtype) if y.ndim > 1 else X.dtype.type(0)
+        y_offset = (np.zeros(y.shape[1:], dtype=X.dtype) if y.ndim > 1
+                    else X.dtype.type(0))
         return np.zeros(n_features, dtype=X.dtype), y_offset
     if sample_weight is None:
         X_offset = np.asarray(X.mean(axis=0)).ravel()
@@ -191,7 +193,8 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin):
     def _decision_function(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], reset=False)
-        return safe_sparse_dot(X, np.asarray(self.coef_).T, dense_output=True) + self.intercept_
+        coef = np.asarray(self.coef_)
+        return safe_sparse_dot(X, coef.T, dense_output=True) + self.intercept_
 
     def predict(self, X):
         """Predict using the linear model.
