@@ -225,6 +225,48 @@ def test_convertible_dtypes(cls, kind):
     _assert_same_model(ours, ref, Xf, rtol=1e-5)
 
 
+LAYOUTS = {
+    "big-endian X": lambda: ((X0.astype(">f8"), Y0), {}),
+    "big-endian float32 X": lambda: ((X0.astype(">f4"), Y0), {}),
+    "big-endian y and weights": lambda: (
+        (X0, Y0.astype(">f8")),
+        {"sample_weight": np.linspace(0.5, 2, N).astype(">f8")}),
+    "strided X": lambda: ((np.repeat(X0, 2, axis=1)[:, ::2], Y0), {}),
+    "C-ordered float32 X": lambda: (
+        (np.ascontiguousarray(X0, dtype=np.float32), Y0), {}),
+    "read-only X": lambda: ((_read_only(X0), _read_only(Y0)), {}),
+    "pandas Float64": lambda: ((pd_frame(X0).astype("Float64"), Y0), {}),
+    "int weights": lambda: ((X0, Y0), {"sample_weight": np.arange(N) % 3}),
+}
+
+
+def _read_only(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+def pd_frame(X):
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+
+
+@estimators
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_unusual_layouts(cls, layout):
+    # Inputs numba cannot take as they are (non-native byte order, strides,
+    # read-only buffers, pandas extension dtypes) are converted, never
+    # passed to a kernel: the fit equals scikit-learn's on the same data.
+    args, kw = LAYOUTS[layout]()
+    ours, ref = make_pair(cls)
+    _fit(ours, *args, **kw)
+    X = np.asarray(args[0], dtype=np.float64)
+    _fit(ref, X, np.asarray(args[1], dtype=np.float64),
+         **{k: np.asarray(v, dtype=np.float64) for k, v in kw.items()})
+    rtol = 1e-4 if "float32" in layout else 1e-6
+    _assert_same_model(ours, ref, X, rtol=rtol, atol=1e-5 if rtol > 1e-6 else 1e-8)
+
+
 @estimators
 @pytest.mark.parametrize("where", ["X", "y"])
 def test_complex(cls, where):
