@@ -33,7 +33,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skreg import ElasticNetRegressor, L2Regressor
 from tests._oracle import make_problem, sparsify
 
-SHAPES = {"tall": (40, 12), "wide": (25, 60)}
+SHAPES = {"tall": (40, 12), "wide": (25, 60), "xwide": (20, 300)}
 ALPHAS = [1e-6, 1e-2, 1.0, 1e2, 1e6]
 TARGETS = ["1d", "2d", "2d_alphas"]
 
@@ -88,9 +88,11 @@ def _scale(ref):
 DIRECT_CASES = [
     c for c in itertools.product(
         ["cholesky", "svd"], ["dense", "sparse"], [True, False], [False, True],
-        ["tall", "wide"], TARGETS, ALPHAS,
+        ["tall", "wide", "xwide"], TARGETS, ALPHAS,
     )
     if not (c[0] == "svd" and c[1] == "sparse")
+    # p >> n: the kernel form, once with two targets and per-target alphas.
+    and not (c[4] == "xwide" and c[5] != "2d_alphas")
 ]
 
 
