@@ -55,9 +55,6 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
         accept_large_sparse=False,
     )
     y = np.asarray(y, dtype=X.dtype)
-    # An object y holding None passes check_X_y's finiteness test and only
-    # becomes NaN when cast to float (here).
-    assert_all_finite(y, estimator_name=type(estimator).__name__, input_name="y")
     if sparse.issparse(X):
         X = _canonical_sparse(X, copy)
     _check_finite_scale(X, "X", X.shape[0])
@@ -114,14 +111,17 @@ def _check_finite_scale(a, name, n_samples=None):
     data = a.data if sparse.issparse(a) else a
     if not data.size:
         return
-    # Also catches NaN that appear only after validation, e.g. None in an
-    # object-dtype y cast to float.
-    assert_all_finite(data, input_name=name)
+    # max and min: two passes without the temporary copy np.abs would make.
+    largest = max(abs(float(data.max())), abs(float(data.min())))
+    if not np.isfinite(largest):
+        # NaN that appear only after validation, e.g. None in an object y
+        # cast to float: scikit-learn's usual message.
+        assert_all_finite(data, input_name=name)
+        raise ValueError(f"Input {name} contains NaN or infinity.")
     n = max(int(a.shape[0] if n_samples is None else n_samples), 1)
     limit = np.sqrt(np.finfo(np.float64).max / n) / 10
     if data.dtype == np.float32:
         limit = min(limit, float(np.finfo(np.float32).max) / (1e3 * n))
-    largest = float(np.max(np.abs(data)))
     if largest > limit:
         raise ValueError(
             f"{name} contains values too large in magnitude "
