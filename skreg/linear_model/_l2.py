@@ -87,9 +87,9 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
 
         - ``'svd'``, ``'cholesky'``: no effect.
         - ``'cd'``: stop when the duality gap of the Ridge objective is below
-          ``tol * sum_i s_i (y_i - mean(y))^2`` (the objective at ``w = 0``);
-          the coefficients are then within
-          ``sqrt(tol * sum_i s_i y_i^2 / alpha)`` of the solution.
+          ``tol`` times the objective: the objective is then within a factor
+          ``1 + tol`` of its minimum and the coefficients within
+          ``sqrt(tol * objective / alpha)`` of the solution.
         - ``'gd'``, ``'fista'``: stop on the norm of the (projected)
           gradient relative to its value at ``w = 0``.
         - ``'lsqr'``, ``'sparse_cg'``, ``'lbfgs'``: as in scikit-learn
@@ -173,7 +173,11 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
 
     The Numba ``'cd'`` solver reuses the ElasticNet coordinate descent with
     ``l1 = 0``: it minimises half the Ridge objective, so its duality gap is
-    doubled before being compared with ``tol``.
+    doubled before being compared with ``tol``.  Unlike the Lasso rule
+    (gap relative to ``sum_i s_i y_i^2``), the Ridge rule is relative to the
+    objective itself: on wide, nearly interpolating problems the optimum is
+    orders of magnitude below ``sum_i s_i y_i^2`` and the Lasso rule at the
+    default ``tol`` would stop percents away from it.
 
     Examples
     --------
