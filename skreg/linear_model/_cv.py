@@ -36,7 +36,9 @@ from skreg.linear_model._base import (
     weighted_offsets,
 )
 from skreg.linear_model._l1 import ElasticNetRegressor
-from skreg.path import RidgeDecomposition, alpha_grid, enet_path, lasso_path, solve_path
+from skreg.path import alpha_grid, enet_path, lasso_path
+from skreg.solvers.path_cd import solve_path
+from skreg.solvers.ridge_gcv import RidgeDecomposition
 from skreg.solvers.enet import resolve_gram
 
 __all__ = ["ElasticNetRegressorCV", "L1RegressorCV", "L2RegressorCV"]
