@@ -170,3 +170,59 @@ def test_ridge_path_errors():
         warnings.simplefilter("always")
         ridge_path(sparse.csr_matrix(X), y, method="svd")
     assert any("svd" in str(w.message) for w in rec)
+
+
+@pytest.mark.parametrize("is_sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
+@pytest.mark.parametrize("positive", [False, True])
+def test_strong_rule_path_equals_full_design_path(is_sparse, l1_ratio, positive):
+    # Strong rules with KKT checks must give the same solutions (and full
+    # duality gaps within tol) as working-set CD on every column.
+    from skreg.solvers.path_cd import solve_path
+
+    X, y = make_problem(40, 150, seed=11, nnz=15)
+    Xi = sparsify(X, density=0.5) if is_sparse else np.asfortranarray(X)
+    xm = np.asarray(Xi.mean(axis=0)).ravel()
+    yc = y - y.mean()
+    # A coarse grid (few alphas, big steps) makes the strong rule miss
+    # features, so the KKT-check-and-resume branch runs too.
+    alphas = alpha_grid(Xi, y, l1_ratio=l1_ratio, n_alphas=6, eps=1e-3, positive=positive)
+    kw = dict(X_offset=xm, tol=1e-10, max_iter=100000, positive=positive)
+    c1, g1, n1, ok1 = solve_path(Xi, yc, alphas, l1_ratio, strong_rules=True, **kw)
+    c2, g2, n2, ok2 = solve_path(Xi, yc, alphas, l1_ratio, strong_rules=False, **kw)
+    assert all(ok1) and all(ok2)
+    assert_allclose(c1, c2, atol=1e-6 * np.abs(c2).max())
+    assert np.all(g1 <= 1e-10 * (yc @ yc) / len(yc) * 1.0001)
+    # Recompute the full problem's gap from scratch (no screening history):
+    # the strong-rule solutions are as optimal as the full-design ones.
+    from skreg.solvers.cd import enet_cd
+    from skreg.solvers.design import Design
+    from skreg.solvers.enet import penalty_strengths
+
+    design = Design(Xi, None, xm)
+    tol_abs = 1e-10 * (yc @ yc)
+    for k in range(len(alphas)):
+        l1, l2 = penalty_strengths(alphas[k], l1_ratio, len(yc))
+        gaps = [enet_cd(design, yc, c[:, k].copy(), l1, l2, tol=1e-10, max_iter=0,
+                        positive=positive).gap for c in (c1, c2)]
+        assert gaps[0] <= max(2 * gaps[1], tol_abs)
+
+
+def test_strong_rule_path_with_weights_and_warm_start():
+    from skreg.solvers.path_cd import solve_path
+
+    X, y = make_problem(30, 80, seed=12, nnz=8)
+    X = np.asfortranarray(X)
+    sw = np.random.RandomState(0).rand(30) + 0.5
+    sw *= 30 / sw.sum()
+    xm = sw @ X / sw.sum()
+    yc = y - sw @ y / sw.sum()
+    alphas = alpha_grid(X, y, n_alphas=8, sample_weight=sw)
+    kw = dict(sample_weight=sw, X_offset=xm, tol=1e-10, max_iter=100000)
+    c1, _, _, _ = solve_path(X, yc, alphas, 1.0, **kw)
+    c2, _, _, _ = solve_path(X, yc, alphas, 1.0, strong_rules=False, **kw)
+    assert_allclose(c1, c2, atol=1e-6 * np.abs(c2).max())
+    # Warm start from the last solution: the first KKT check passes at once.
+    c3, _, n3, _ = solve_path(X, yc, alphas[-1:], 1.0, coef_init=c1[:, -1], **kw)
+    assert n3 == [0]
+    assert_allclose(c3[:, 0], c1[:, -1])
