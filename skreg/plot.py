@@ -275,9 +275,10 @@ class RegularizationPathDisplay:
             alphas = np.asarray(estimator.alphas_, dtype=float)
             mse = estimator.mse_path_
             l1_ratio = getattr(estimator, "l1_ratio_", 1.0)
-            if alphas.ndim == 2:  # several l1_ratio: show the chosen one
+            if mse.ndim == 3:  # several l1_ratio: show the chosen one
                 k = int(np.flatnonzero(np.atleast_1d(estimator.l1_ratio) == l1_ratio)[0])
-                alphas, mse = alphas[k], mse[k]
+                mse = mse[k]
+                alphas = alphas[k] if alphas.ndim == 2 else alphas
             alpha_ = estimator.alpha_
             if X is not None:
                 coefs = _centred_enet_path(enet_path, estimator, X, y, alphas, l1_ratio)

@@ -89,6 +89,17 @@ def test_enetcv_l1_ratio_list_matches_sklearn(is_sparse):
     assert_allclose(ours.coef_, refit.fit(Xi, y).coef_)
 
 
+def test_enetcv_explicit_alphas_with_l1_ratio_list():
+    X, y = _noisy(40, 20, seed=14)
+    kw = dict(cv=FOLDS, l1_ratio=[0.3, 0.9], alphas=[0.05, 0.5, 0.2], **TIGHT)
+    ours, ref = ElasticNetRegressorCV(**kw).fit(X, y), ElasticNetCV(**kw).fit(X, y)
+    assert ours.alphas_.shape == ref.alphas_.shape == (3,)
+    assert_allclose(ours.alphas_, ref.alphas_)
+    assert ours.mse_path_.shape == ref.mse_path_.shape == (2, 3, 4)
+    assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+    assert (ours.alpha_, ours.l1_ratio_) == (ref.alpha_, ref.l1_ratio_)
+
+
 def test_cv_n_jobs_gives_same_result():
     X, y = _noisy(40, 50, seed=5)
     kw = dict(cv=FOLDS, l1_ratio=[0.5, 0.9], alphas=10)

@@ -74,6 +74,16 @@ def test_from_estimator_enet_picks_chosen_l1_ratio(data):
     assert_allclose(disp.cv_line_.get_ydata(), est.mse_path_[k].mean(axis=1))
 
 
+def test_from_estimator_enet_explicit_alphas(data):
+    X, y = data
+    est = ElasticNetRegressorCV(cv=3, alphas=[0.01, 0.1, 1.0], l1_ratio=[0.3, 1.0])
+    est.fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(est, X, y)
+    k = [0.3, 1.0].index(est.l1_ratio_)
+    assert_allclose(disp.cv_line_.get_ydata(), est.mse_path_[k].mean(axis=1))
+    assert len(disp.coef_lines_) == 6
+
+
 def test_from_estimator_ridge_cv(data):
     X, y = data
     alphas = [0.01, 1.0, 100.0]

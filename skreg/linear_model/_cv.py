@@ -184,8 +184,10 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
                 best_alpha, best_l1_ratio, best_mse = grid[i], r, curve[i]
         self.alpha_ = float(best_alpha)
         self.l1_ratio_ = float(best_l1_ratio)
+        # As scikit-learn: one grid per l1_ratio when generated, the (sorted)
+        # user grid once when given.
         self.alphas_ = np.asarray(alphas)
-        if len(l1_ratios) == 1:
+        if len(l1_ratios) == 1 or not isinstance(self.alphas, Integral):
             self.alphas_ = self.alphas_[0]
         model = ElasticNetRegressor(
             alpha=self.alpha_, l1_ratio=self.l1_ratio_,
