@@ -224,7 +224,12 @@ def fit_ridge_direct(X, Yc, alphas, *, solver, X_offset, sample_weight,
 
 
 class CentredOperator(sp_linalg.LinearOperator):
-    """``Z~ = diag(u) (X - 1 m^T)`` as a LinearOperator; ``X`` is not copied."""
+    """``Z~ = diag(u) (X - 1 m^T)`` as a LinearOperator; ``X`` is not copied.
+
+    The solver's vectors are float64; products with a float32 ``X`` are
+    taken in float32 (as scikit-learn does), since ``X @ w`` with a float64
+    ``w`` would cast the whole of ``X`` to float64 at every iteration.
+    """
 
     def __init__(self, X, X_offset, sw_sqrt):
         self.X = X
@@ -234,14 +239,16 @@ class CentredOperator(sp_linalg.LinearOperator):
 
     def _matvec(self, w):
         w = np.ravel(w)
-        v = np.asarray(self.X @ w, dtype=np.float64).ravel() - self.m @ w
+        Xw = self.X @ w.astype(self.X.dtype, copy=False)
+        v = np.asarray(Xw, dtype=np.float64).ravel() - self.m @ w
         return v if self.u is None else self.u * v
 
     def _rmatvec(self, v):
         v = np.ravel(v)
         if self.u is not None:
             v = self.u * v
-        return np.asarray(self.X.T @ v, dtype=np.float64).ravel() - self.m * v.sum()
+        Xtv = self.X.T @ v.astype(self.X.dtype, copy=False)
+        return np.asarray(Xtv, dtype=np.float64).ravel() - self.m * v.sum()
 
 
 def _lbfgs(op, y, alpha, positive, max_iter, tol):
