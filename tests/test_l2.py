@@ -430,6 +430,8 @@ def test_bad_inputs():
         L2Regressor().fit(X, y, sample_weight=-np.ones(20))
     with pytest.raises(ValueError, match="(?i)sample.weight"):
         L2Regressor().fit(X, y, sample_weight=np.zeros(20))
+    with pytest.raises(ValueError, match="too large"):
+        L2Regressor().fit(X * 1e300, y)
     with pytest.raises(ValueError, match="max_iter"):
         L2Regressor(max_iter=0, solver="cd").fit(X, y)
 

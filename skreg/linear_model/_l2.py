@@ -13,7 +13,6 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from skreg.linear_model._base import (
     FLOAT_DTYPES,
     LinearRegressorBase,
-    _check_finite_scale,
     weighted_offsets,
 )
 from skreg.solvers.design import Design
@@ -36,6 +35,22 @@ _CONVERGENCE_MSG = (
     "(criterion {crit:.3e} > tolerance {tol:.3e}). Increase max_iter, "
     "loosen tol, or scale the features."
 )
+
+
+def _check_scale(a, name):
+    # Squares of values near the float maximum overflow the Gram matrix and
+    # the residual norms; say so instead of returning NaN coefficients.
+    # max/min instead of max(abs(.)): no temporary copy of X.
+    data = a.data if sparse.issparse(a) else a
+    if data.size:
+        big = max(abs(float(data.max())), abs(float(data.min())))
+        if big > np.sqrt(np.finfo(data.dtype).max) / 1e3:
+            raise ValueError(
+                f"{name} contains values too large in magnitude (max |{name}| = "
+                f"{big:.3g}) for the squared norms computed during fitting to "
+                f"stay finite in {data.dtype}; rescale {name} (e.g. with "
+                "StandardScaler)."
+            )
 
 
 class L2Regressor(LinearRegressorBase, BaseEstimator):
@@ -297,8 +312,8 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         y = np.asarray(y, dtype=X.dtype)
         if sparse.issparse(X) and X.format == "coo":
             X = X.tocsr()
-        _check_finite_scale(X, "X")
-        _check_finite_scale(y, "y")
+        _check_scale(X, "X")
+        _check_scale(y, "y")
         self._check_solver(X)
         sw = self._check_sample_weight(sample_weight, X)
         n_samples, n_features = X.shape
