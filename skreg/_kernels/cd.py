@@ -38,22 +38,33 @@ def _primal_ws(rd, c, y, sw, has_sw, w, ws, l1, l2):
 
 
 @njit(**JIT_OPTIONS)
-def anderson_combine(hist, first, out):
+def anderson_combine(hist, first, weights, has_weights, out):
     """Anderson extrapolation of the K+1 iterates stored circularly in ``hist``.
 
     Row ``(first + k) % (K+1)`` is the k-th oldest iterate.  The weights
-    ``c`` (summing to one) minimise ``||sum_k c_k (x_{k+1} - x_k)||``
-    (Anderson, 1965; Scieur et al., 2016); ``out = sum_k c_k x_{k+1}``.
-    Returns False when the differences are degenerate (already converged).
+    ``c`` (summing to one) minimise ``||sum_k c_k (x_{k+1} - x_k)||`` in the
+    norm weighted by ``weights`` when ``has_weights`` (residuals live in the
+    sample-weighted space, so that integer weights and repeated rows give the
+    same extrapolation); ``out = sum_k c_k x_{k+1}`` (Anderson, 1965; Scieur
+    et al., 2016).  Returns False when the differences are degenerate.
     """
     K = hist.shape[0] - 1
     m = hist.shape[1]
     U = np.empty((K, m))
+    umax = 0.0
     for k in range(K):
         a = (first + k + 1) % (K + 1)
         b = (first + k) % (K + 1)
         for t in range(m):
-            U[k, t] = hist[a, t] - hist[b, t]
+            u = hist[a, t] - hist[b, t]
+            if has_weights:
+                u *= np.sqrt(weights[t])
+            U[k, t] = u
+            umax = max(umax, abs(u))
+    if umax == 0.0 or not np.isfinite(umax):
+        return False
+    # normalised so that U U^T neither underflows nor overflows
+    U /= umax
     C = U @ U.T
     scale = 0.0
     for k in range(K):
@@ -88,7 +99,7 @@ def _anderson_step(X, data, indices, indptr, is_sparse, sw, has_sw, xm, y,
     Returns ``(c, accepted)`` with the new residual offset.
     """
     n_ws = ws.shape[0]
-    if not anderson_combine(hist, 0, w_acc):
+    if not anderson_combine(hist, 0, sw, False, w_acc):
         return c, False
     if positive:
         for t in range(n_ws):
@@ -194,7 +205,7 @@ def cd_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, norm2
                 rd, c, S, w, l1, l2, positive, ws, XtA)
             best_dual = max(best_dual, dual)
             if use_dx and n_rhist >= K + 1:
-                if anderson_combine(rhist, n_rhist % (K + 1), r_acc):
+                if anderson_combine(rhist, n_rhist % (K + 1), sw, has_sw, r_acc):
                     _, dual_acc, _ = enet_primal_dual(
                         X, data, indices, indptr, is_sparse, sw, has_sw, xm,
                         colsum, y, r_acc, 0.0, S, w, l1, l2, positive, ws, XtA_acc)

@@ -147,7 +147,7 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
                     rhist[row, i] = rd[i] + c
                 n_rhist += 1
                 if n_rhist >= K1 and n_rhist % extrapolate_every == 0:
-                    if anderson_combine(rhist, n_rhist % K1, r_acc):
+                    if anderson_combine(rhist, n_rhist % K1, sw, has_sw, r_acc):
                         _, dual_acc, _ = enet_primal_dual(
                             X, data, indices, indptr, is_sparse, sw, has_sw, xm,
                             colsum, y, r_acc, 0.0, S, w, l1, l2, positive, feats,

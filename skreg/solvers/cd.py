@@ -80,6 +80,9 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
     CDResult
     """
     w_out = w
+    # plain Python scalars: one compiled signature per design dtype
+    l1, l2, positive = float(l1), float(l2), bool(positive)
+    max_iter, check_every, anderson = int(max_iter), int(check_every), int(anderson)
     w = np.asarray(w, dtype=np.float64).copy()
     y = np.ascontiguousarray(y, dtype=np.float64)
     Xa = design.arrays
@@ -179,6 +182,9 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
                 top = np.argpartition(-scores, ws_size - 1)[:ws_size]
                 ws = np.sort(feats[top])
         tol_in = max(inner_ratio * gap, tol_abs)
+        # only an extrapolated residual of this inner solve is worth a pass
+        # over every feature at the next outer iteration
+        state[2] = 0.0
         ep, _ = cd_epochs(*Xa, sw, has_sw, xm, colsum, norm2, y, rd, state, w,
                           l1, l2, positive, ws, max_iter - n_epochs, tol_in,
                           check_every, anderson, random, rng_state, XtA, r_dual)
