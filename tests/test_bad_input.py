@@ -71,11 +71,6 @@ KNOWN_ISSUES = {
         UnboundLocalError, "_cv.py: best_alpha unbound when every CV error is inf"),
     ("cv_extreme", "ElasticNetRegressorCV"): (
         UnboundLocalError, "_cv.py: best_alpha unbound when every CV error is inf"),
-    ("anderson", "L1Regressor"): (
-        np.linalg.LinAlgError, "_kernels/cd.py: U U^T underflows in _anderson_step; "
-        "normalise U by max|U| first"),
-    ("anderson", "ElasticNetRegressor"): (
-        np.linalg.LinAlgError, "see anderson/L1Regressor"),
 }
 
 
