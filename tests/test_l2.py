@@ -432,6 +432,11 @@ def test_bad_inputs():
         L2Regressor().fit(X, y, sample_weight=np.zeros(20))
     with pytest.raises(ValueError, match="too large"):
         L2Regressor().fit(X * 1e300, y)
+    for bad in [np.inf, np.nan, 0.0, -1.0]:
+        with pytest.raises(ValueError, match="sample_weight"):
+            L2Regressor().fit(X, y, sample_weight=bad)
+    with pytest.raises(TypeError, match="sparse"):
+        L2Regressor().fit(X, sparse.csr_matrix(y))
     with pytest.raises(ValueError, match="max_iter"):
         L2Regressor(max_iter=0, solver="cd").fit(X, y)
 

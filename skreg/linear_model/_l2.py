@@ -1,5 +1,6 @@
 """L2Regressor: drop-in Ridge with closed-form and Numba iterative solvers."""
 
+import numbers
 import warnings
 from numbers import Integral, Real
 
@@ -8,11 +9,11 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight
 
 from skreg.linear_model._base import (
-    FLOAT_DTYPES,
     LinearRegressorBase,
+    check_fit_data,
     weighted_offsets,
 )
 from skreg.solvers.design import Design
@@ -35,22 +36,6 @@ _CONVERGENCE_MSG = (
     "(criterion {crit:.3e} > tolerance {tol:.3e}). Increase max_iter, "
     "loosen tol, or scale the features."
 )
-
-
-def _check_scale(a, name):
-    # Squares of values near the float maximum overflow the Gram matrix and
-    # the residual norms; say so instead of returning NaN coefficients.
-    # max/min instead of max(abs(.)): no temporary copy of X.
-    data = a.data if sparse.issparse(a) else a
-    if data.size:
-        big = max(abs(float(data.max())), abs(float(data.min())))
-        if big > np.sqrt(np.finfo(data.dtype).max) / 1e3:
-            raise ValueError(
-                f"{name} contains values too large in magnitude (max |{name}| = "
-                f"{big:.3g}) for the squared norms computed during fitting to "
-                f"stay finite in {data.dtype}; rescale {name} (e.g. with "
-                "StandardScaler)."
-            )
 
 
 class L2Regressor(LinearRegressorBase, BaseEstimator):
@@ -274,6 +259,13 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         # sample by c, which scales the data term against the penalty.
         if sample_weight is None:
             return None
+        if isinstance(sample_weight, numbers.Number) and not (
+            np.isfinite(sample_weight) and sample_weight > 0
+        ):
+            raise ValueError(
+                f"sample_weight must be a positive finite number or an array; "
+                f"got {sample_weight!r}."
+            )
         sw = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                   ensure_non_negative=True)
         if not sw.sum() > 0:
@@ -301,19 +293,9 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y,
-            accept_sparse=["csr", "csc", "coo"],
-            dtype=list(FLOAT_DTYPES),
-            multi_output=True,
-            y_numeric=True,
-            accept_large_sparse=False,
-        )
-        y = np.asarray(y, dtype=X.dtype)
-        if sparse.issparse(X) and X.format == "coo":
-            X = X.tocsr()
-        _check_scale(X, "X")
-        _check_scale(y, "y")
+        # Dense X keeps its memory order (the closed forms and scipy solvers
+        # take either); other sparse formats become CSR with int32 indices.
+        X, y = check_fit_data(self, X, y, order=None, accept_sparse=["csr", "csc"])
         self._check_solver(X)
         sw = self._check_sample_weight(sample_weight, X)
         n_samples, n_features = X.shape
