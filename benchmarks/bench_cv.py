@@ -53,8 +53,13 @@ def others(alphas):
         # skglm draws KFold(cv, shuffle=True, random_state) itself: the same
         # folds as ours with cv=5, random_state=0; same alpha grid passed in.
         out["skglm GLECV"] = lambda: GeneralizedLinearEstimatorCV(
-            Quadratic(), L1(1.0), AndersonCD(fit_intercept=True, tol=1e-4),
-            alphas=alphas, cv=5, random_state=0)
+            Quadratic(),
+            L1(1.0),
+            AndersonCD(fit_intercept=True, tol=1e-4),
+            alphas=alphas,
+            cv=5,
+            random_state=0,
+        )
     except ImportError as exc:
         out["skglm GLECV"] = f"not installed ({exc})"
     try:
@@ -81,8 +86,10 @@ def run(make, X, y, repeat):
 def bench(title, X, y, n_alphas, repeat, exact):
     cv = KFold(5, shuffle=True, random_state=0)
     kw = {"cv": cv, "alphas": n_alphas}
-    print(f"\n{title}: X {X.shape}, {'sparse' if sparse.issparse(X) else 'dense'}"
-          f", {n_alphas} alphas, 5 folds (KFold shuffle, seed 0), tol=1e-4")
+    print(
+        f"\n{title}: X {X.shape}, {'sparse' if sparse.issparse(X) else 'dense'}"
+        f", {n_alphas} alphas, 5 folds (KFold shuffle, seed 0), tol=1e-4"
+    )
     t_sk, ref = run(lambda: LassoCV(**kw), X, y, repeat)
     rows = [("sklearn LassoCV", t_sk, ref.alpha_)]
     t_sr, ours = run(lambda: L1RegressorCV(**kw), X, y, repeat)
@@ -101,23 +108,32 @@ def bench(title, X, y, n_alphas, repeat, exact):
         _, tight = run(lambda: L1RegressorCV(**kw, tol=1e-8, max_iter=100000), X, y, 1)
         ref_alpha = tight.alpha_
         print(f"  exact CV choice (skreg, tol=1e-8): alpha_ = {ref_alpha:.6g}")
-    print(f"  {'estimator':<22}{'time [s]':>10}{'vs LassoCV':>12}  alpha_ (same as "
-          f"{'exact' if exact else 'LassoCV'}?)")
+    print(
+        f"  {'estimator':<22}{'time [s]':>10}{'vs LassoCV':>12}  alpha_ (same as "
+        f"{'exact' if exact else 'LassoCV'}?)"
+    )
     for name, t, a in rows:
         same = bool(np.isclose(a, ref_alpha, rtol=1e-10))
         print(f"  {name:<22}{t:>10.3f}{t_sk / t:>11.1f}x  {a:.6g} ({same})")
-    coef_err = np.max(np.abs(ours.coef_ - ref.coef_)) / max(np.max(np.abs(ref.coef_)), 1e-300)
+    coef_err = np.max(np.abs(ours.coef_ - ref.coef_)) / max(
+        np.max(np.abs(ref.coef_)), 1e-300
+    )
     mse_err = np.max(np.abs(ours.mse_path_ - ref.mse_path_)) / ref.mse_path_.min()
-    print(f"  skreg vs sklearn: max rel. coef_ diff {coef_err:.1e}, "
-          f"max rel. mse_path_ diff {mse_err:.1e} (both inexact at tol=1e-4)")
+    print(
+        f"  skreg vs sklearn: max rel. coef_ diff {coef_err:.1e}, "
+        f"max rel. mse_path_ diff {mse_err:.1e} (both inexact at tol=1e-4)"
+    )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller problems")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--exact", action="store_true",
-                        help="also compute the exact CV choice (skreg at tol=1e-8)")
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="also compute the exact CV choice (skreg at tol=1e-8)",
+    )
     args = parser.parse_args()
     # Warm-up: compile or load the cached kernels outside the timings.
     Xw, yw = dense_problem(30, 40)

@@ -31,14 +31,24 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skreg.solvers.enet import resolve_gram
-from skreg.solvers.ridge_gcv import RidgeDecomposition
 from skreg.solvers.path_cd import solve_path
+from skreg.solvers.ridge_gcv import RidgeDecomposition
 
 __all__ = ["alpha_grid", "enet_path", "lasso_path", "ridge_path"]
 
 
-def alpha_grid(X, y, *, Xy=None, l1_ratio=1.0, fit_intercept=True, eps=1e-3,
-               n_alphas=100, sample_weight=None, positive=False):
+def alpha_grid(
+    X,
+    y,
+    *,
+    Xy=None,
+    l1_ratio=1.0,
+    fit_intercept=True,
+    eps=1e-3,
+    n_alphas=100,
+    sample_weight=None,
+    positive=False,
+):
     """Geometric grid of ``alpha`` from ``alpha_max`` down to ``eps * alpha_max``.
 
     ``alpha_max`` is the smallest ``alpha`` whose ElasticNet solution is all
@@ -141,10 +151,16 @@ _PATH_CONSTRAINTS = {
     "X": ["array-like", "sparse matrix"],
     "y": ["array-like", "sparse matrix"],
     "eps": [Interval(Real, 0, None, closed="neither")],
-    "n_alphas": [Interval(Integral, 1, None, closed="left"),
-                 Hidden(StrOptions({"deprecated"}))],
-    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like", None,
-               Hidden(StrOptions({"warn"}))],
+    "n_alphas": [
+        Interval(Integral, 1, None, closed="left"),
+        Hidden(StrOptions({"deprecated"})),
+    ],
+    "alphas": [
+        Interval(Integral, 1, None, closed="left"),
+        "array-like",
+        None,
+        Hidden(StrOptions({"warn"})),
+    ],
     "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
     "Xy": ["array-like", None],
     "copy_X": ["boolean"],
@@ -154,18 +170,44 @@ _PATH_CONSTRAINTS = {
     "positive": ["boolean"],
 }
 
-_PATH_PARAMS = {"X_offset", "X_scale", "sample_weight", "tol", "max_iter",
-                "random_state", "selection", "do_screening"}
+_PATH_PARAMS = {
+    "X_offset",
+    "X_scale",
+    "sample_weight",
+    "tol",
+    "max_iter",
+    "random_state",
+    "selection",
+    "do_screening",
+}
 
 
 @validate_params(
-    {**_PATH_CONSTRAINTS, "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-     "check_input": ["boolean"]},
+    {
+        **_PATH_CONSTRAINTS,
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "check_input": ["boolean"],
+    },
     prefer_skip_nested_validation=True,
 )
-def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas="deprecated", alphas="warn",
-              precompute="auto", Xy=None, copy_X=True, coef_init=None, verbose=False,
-              return_n_iter=False, positive=False, check_input=True, **params):
+def enet_path(
+    X,
+    y,
+    *,
+    l1_ratio=0.5,
+    eps=1e-3,
+    n_alphas="deprecated",
+    alphas="warn",
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    check_input=True,
+    **params,
+):
     r"""Compute the ElasticNet path with warm-started coordinate descent.
 
     The objective, for each ``alpha`` of the path, is
@@ -273,8 +315,13 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas="deprecated", alphas="wa
             f"selection should be either 'random' or 'cyclic'; got {selection!r}."
         )
     if check_input:
-        X = check_array(X, accept_sparse="csc", dtype=[np.float64, np.float32],
-                        order="F", accept_large_sparse=False)
+        X = check_array(
+            X,
+            accept_sparse="csc",
+            dtype=[np.float64, np.float32],
+            order="F",
+            accept_large_sparse=False,
+        )
         y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
     if y.ndim != 1:
         if y.shape[1] > 1:
@@ -302,8 +349,16 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas="deprecated", alphas="wa
     elif gram is not None:
         Xy = X.T.astype(np.float64) @ y.astype(np.float64)
     if isinstance(grid, Integral):
-        alphas = alpha_grid(X, y, Xy=Xy, l1_ratio=l1_ratio, fit_intercept=False,
-                            eps=eps, n_alphas=int(grid), positive=positive)
+        alphas = alpha_grid(
+            X,
+            y,
+            Xy=Xy,
+            l1_ratio=l1_ratio,
+            fit_intercept=False,
+            eps=eps,
+            n_alphas=int(grid),
+            positive=positive,
+        )
     else:
         alphas = np.asarray(grid, dtype=np.float64).ravel()
         if alphas.size > 1:
@@ -314,12 +369,26 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas="deprecated", alphas="wa
             raise ValueError(
                 f"coef_init: expected shape {(X.shape[1],)}, got {coef_init.shape}."
             )
-    random_state = check_random_state(params.get("random_state")) if (
-        selection == "random") else None
+    random_state = (
+        check_random_state(params.get("random_state"))
+        if (selection == "random")
+        else None
+    )
     coefs, gaps, n_iters, converged = solve_path(
-        X, y, alphas, l1_ratio, sample_weight=sw, X_offset=xm, gram=gram, Xy=Xy,
-        coef_init=coef_init, max_iter=max_iter, tol=tol, positive=positive,
-        random_state=random_state, screening=params.get("do_screening", True),
+        X,
+        y,
+        alphas,
+        l1_ratio,
+        sample_weight=sw,
+        X_offset=xm,
+        gram=gram,
+        Xy=Xy,
+        coef_init=coef_init,
+        max_iter=max_iter,
+        tol=tol,
+        positive=positive,
+        random_state=random_state,
+        screening=params.get("do_screening", True),
     )
     if verbose:
         for i in range(len(alphas)):
@@ -342,9 +411,22 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas="deprecated", alphas="wa
 
 
 @validate_params(_PATH_CONSTRAINTS, prefer_skip_nested_validation=True)
-def lasso_path(X, y, *, eps=1e-3, n_alphas="deprecated", alphas="warn",
-               precompute="auto", Xy=None, copy_X=True, coef_init=None, verbose=False,
-               return_n_iter=False, positive=False, **params):
+def lasso_path(
+    X,
+    y,
+    *,
+    eps=1e-3,
+    n_alphas="deprecated",
+    alphas="warn",
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    **params,
+):
     r"""Compute the Lasso path with warm-started coordinate descent.
 
     The objective, for each ``alpha`` of the path, is
@@ -415,14 +497,34 @@ def lasso_path(X, y, *, eps=1e-3, n_alphas="deprecated", alphas="warn",
     [[0.     0.     0.4692]
      [0.2159 0.4426 0.2367]]
     """
-    return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas,
-                     precompute=precompute, Xy=Xy, copy_X=copy_X, coef_init=coef_init,
-                     verbose=verbose, return_n_iter=return_n_iter, positive=positive,
-                     **params)
+    return enet_path(
+        X,
+        y,
+        l1_ratio=1.0,
+        eps=eps,
+        n_alphas=n_alphas,
+        alphas=alphas,
+        precompute=precompute,
+        Xy=Xy,
+        copy_X=copy_X,
+        coef_init=coef_init,
+        verbose=verbose,
+        return_n_iter=return_n_iter,
+        positive=positive,
+        **params,
+    )
 
 
-def ridge_path(X, y, *, alphas=(0.1, 1.0, 10.0), fit_intercept=True,
-               sample_weight=None, method="auto", return_intercept=False):
+def ridge_path(
+    X,
+    y,
+    *,
+    alphas=(0.1, 1.0, 10.0),
+    fit_intercept=True,
+    sample_weight=None,
+    method="auto",
+    return_intercept=False,
+):
     r"""Ridge solutions for many ``alpha`` from one SVD / eigendecomposition.
 
     For each ``alpha`` the solution of scikit-learn's Ridge objective
@@ -482,7 +584,9 @@ def ridge_path(X, y, *, alphas=(0.1, 1.0, 10.0), fit_intercept=True,
     """
     if method not in ("auto", "svd", "eigen"):
         raise ValueError(f"method must be 'auto', 'svd' or 'eigen'; got {method!r}.")
-    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=[np.float64, np.float32])
+    X = check_array(
+        X, accept_sparse=["csr", "csc", "coo"], dtype=[np.float64, np.float32]
+    )
     y = check_array(y, ensure_2d=False, dtype=np.float64)
     if y.shape[0] != X.shape[0]:
         raise ValueError(
@@ -490,15 +594,18 @@ def ridge_path(X, y, *, alphas=(0.1, 1.0, 10.0), fit_intercept=True,
         )
     alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
     if alphas.ndim != 1 or np.any(~np.isfinite(alphas)) or np.any(alphas <= 0):
-        raise ValueError(f"alphas must be a 1-D array of positive floats; got {alphas}.")
+        raise ValueError(
+            f"alphas must be a 1-D array of positive floats; got {alphas}."
+        )
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if sample_weight.shape != (X.shape[0],) or np.any(sample_weight < 0):
             raise ValueError(
                 "sample_weight must be a non-negative array of shape (n_samples,)."
             )
-    dec = RidgeDecomposition(X, y, sample_weight=sample_weight,
-                             fit_intercept=fit_intercept, mode=method)
+    dec = RidgeDecomposition(
+        X, y, sample_weight=sample_weight, fit_intercept=fit_intercept, mode=method
+    )
     W = np.stack([dec.coef(a) for a in alphas], axis=-1)  # (p, k, n_alphas)
     b = dec.y_offset[:, None] - np.einsum("p,pka->ka", dec.X_offset, W)
     if y.ndim == 1:

@@ -75,8 +75,16 @@ class RegularizationPathDisplay:
     10
     """
 
-    def __init__(self, alphas, coefs=None, *, mse_path=None, alpha_=None,
-                 feature_names=None, estimator_name=None):
+    def __init__(
+        self,
+        alphas,
+        coefs=None,
+        *,
+        mse_path=None,
+        alpha_=None,
+        feature_names=None,
+        estimator_name=None,
+    ):
         self.alphas = alphas
         self.coefs = coefs
         self.mse_path = mse_path
@@ -106,7 +114,9 @@ class RegularizationPathDisplay:
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
         if kind not in ("auto", "coef", "cv", "both"):
-            raise ValueError(f"kind must be 'auto', 'coef', 'cv' or 'both'; got {kind!r}.")
+            raise ValueError(
+                f"kind must be 'auto', 'coef', 'cv' or 'both'; got {kind!r}."
+            )
         has_coef, has_cv = self.coefs is not None, self.mse_path is not None
         if kind == "auto":
             kind = "both" if has_coef and has_cv else ("coef" if has_coef else "cv")
@@ -116,7 +126,9 @@ class RegularizationPathDisplay:
             raise ValueError(f"kind={kind!r} needs cross-validation errors (mse_path).")
         n_panels = 2 if kind == "both" else 1
         if ax is None:
-            fig, ax = plt.subplots(1, n_panels, figsize=(5 * n_panels, 4), squeeze=False)
+            fig, ax = plt.subplots(
+                1, n_panels, figsize=(5 * n_panels, 4), squeeze=False
+            )
             ax = ax[0] if n_panels == 2 else ax[0, 0]
         axes = list(np.ravel(ax)) if n_panels == 2 else [ax]
         if len(axes) != n_panels or (n_panels == 1 and isinstance(ax, np.ndarray)):
@@ -132,8 +144,9 @@ class RegularizationPathDisplay:
             if labels is None:
                 labels = [f"x{j}" for j in range(coefs.shape[0])]
             for j, c in enumerate(coefs):
-                self.coef_lines_ += a.plot(alphas, c, label=str(labels[j]),
-                                           **(coef_kw or {}))
+                self.coef_lines_ += a.plot(
+                    alphas, c, label=str(labels[j]), **(coef_kw or {})
+                )
             a.set_xscale("log")
             a.set_xlabel("alpha")
             a.set_ylabel("coefficients")
@@ -149,10 +162,12 @@ class RegularizationPathDisplay:
             mean, std = mse.mean(axis=1), mse.std(axis=1)
             for fold in mse.T:
                 a.plot(alphas, fold, ":", color="0.6", linewidth=0.8)
-            (self.cv_line_,) = a.plot(alphas, mean, color="k", label="mean over folds",
-                                      **(cv_kw or {}))
-            a.fill_between(alphas, mean - std, mean + std, color="0.8", alpha=0.5,
-                           label="± 1 std")
+            (self.cv_line_,) = a.plot(
+                alphas, mean, color="k", label="mean over folds", **(cv_kw or {})
+            )
+            a.fill_between(
+                alphas, mean - std, mean + std, color="0.8", alpha=0.5, label="± 1 std"
+            )
             a.set_xscale("log")
             a.set_xlabel("alpha")
             a.set_ylabel("CV mean squared error")
@@ -165,12 +180,26 @@ class RegularizationPathDisplay:
 
     def _mark_alpha(self, a):
         if self.alpha_ is not None:
-            a.axvline(float(self.alpha_), linestyle="--", color="k",
-                      label=f"alpha_ = {float(self.alpha_):.3g}")
+            a.axvline(
+                float(self.alpha_),
+                linestyle="--",
+                color="k",
+                label=f"alpha_ = {float(self.alpha_):.3g}",
+            )
 
     @classmethod
-    def from_path(cls, alphas, coefs=None, *, mse_path=None, alpha_=None,
-                  feature_names=None, ax=None, kind="auto", **kwargs):
+    def from_path(
+        cls,
+        alphas,
+        coefs=None,
+        *,
+        mse_path=None,
+        alpha_=None,
+        feature_names=None,
+        ax=None,
+        kind="auto",
+        **kwargs,
+    ):
         """Plot precomputed paths, e.g. the output of :func:`skreg.lasso_path`.
 
         Parameters
@@ -202,7 +231,8 @@ class RegularizationPathDisplay:
             coefs = np.asarray(coefs)
             if coefs.ndim != 2 or coefs.shape[1] != alphas.size:
                 raise ValueError(
-                    f"coefs: expected shape (n_features, {alphas.size}), got {coefs.shape}."
+                    f"coefs: expected shape (n_features, {alphas.size}), "
+                    f"got {coefs.shape}."
                 )
         if mse_path is not None:
             mse_path = np.asarray(mse_path)
@@ -211,13 +241,15 @@ class RegularizationPathDisplay:
                     f"mse_path: expected {alphas.size} rows (one per alpha), got "
                     f"shape {mse_path.shape}."
                 )
-        disp = cls(alphas, coefs, mse_path=mse_path, alpha_=alpha_,
-                   feature_names=feature_names)
+        disp = cls(
+            alphas, coefs, mse_path=mse_path, alpha_=alpha_, feature_names=feature_names
+        )
         return disp.plot(ax=ax, kind=kind, **kwargs)
 
     @classmethod
-    def from_estimator(cls, estimator, X=None, y=None, *, ax=None, kind="auto",
-                       **kwargs):
+    def from_estimator(
+        cls, estimator, X=None, y=None, *, ax=None, kind="auto", **kwargs
+    ):
         """Plot the path and CV curve of a fitted skreg CV estimator.
 
         Parameters
@@ -266,8 +298,9 @@ class RegularizationPathDisplay:
                 res = estimator.cv_results_
                 mse = res.reshape(res.shape[0], -1, res.shape[-1]).mean(axis=1).T[order]
             if X is not None:
-                _, coefs = ridge_path(X, y, alphas=alphas,
-                                      fit_intercept=estimator.fit_intercept)
+                _, coefs = ridge_path(
+                    X, y, alphas=alphas, fit_intercept=estimator.fit_intercept
+                )
                 if coefs.ndim == 3:
                     raise ValueError("y: coefficient paths need a single target.")
             alpha_ = estimator.alpha_ if np.ndim(estimator.alpha_) == 0 else None
@@ -276,14 +309,22 @@ class RegularizationPathDisplay:
             mse = estimator.mse_path_
             l1_ratio = getattr(estimator, "l1_ratio_", 1.0)
             if mse.ndim == 3:  # several l1_ratio: show the chosen one
-                k = int(np.flatnonzero(np.atleast_1d(estimator.l1_ratio) == l1_ratio)[0])
+                k = int(
+                    np.flatnonzero(np.atleast_1d(estimator.l1_ratio) == l1_ratio)[0]
+                )
                 mse = mse[k]
                 alphas = alphas[k] if alphas.ndim == 2 else alphas
             alpha_ = estimator.alpha_
             if X is not None:
                 coefs = _centred_enet_path(enet_path, estimator, X, y, alphas, l1_ratio)
-        disp = cls(alphas, coefs, mse_path=mse, alpha_=alpha_, feature_names=names,
-                   estimator_name=type(estimator).__name__)
+        disp = cls(
+            alphas,
+            coefs,
+            mse_path=mse,
+            alpha_=alpha_,
+            feature_names=names,
+            estimator_name=type(estimator).__name__,
+        )
         return disp.plot(ax=ax, kind=kind, **kwargs)
 
 
@@ -293,8 +334,14 @@ def _centred_enet_path(enet_path, est, X, y, alphas, l1_ratio):
 
     X = check_array(X, accept_sparse="csc", dtype=[np.float64, np.float32], order="F")
     y = np.asarray(y, dtype=np.float64).ravel()
-    kw = dict(l1_ratio=l1_ratio, alphas=alphas, tol=est.tol, max_iter=est.max_iter,
-              positive=est.positive, precompute=False)
+    kw = dict(
+        l1_ratio=l1_ratio,
+        alphas=alphas,
+        tol=est.tol,
+        max_iter=est.max_iter,
+        positive=est.positive,
+        precompute=False,
+    )
     if est.fit_intercept:
         xm = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
         y = y - y.mean()

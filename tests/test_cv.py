@@ -25,7 +25,9 @@ FOLDS = KFold(4, shuffle=True, random_state=0)
 
 def _noisy(n, p, seed):
     X, y = make_problem(n, p, seed=seed, nnz=6)
-    y = y + 2.0 * np.random.RandomState(seed).randn(n)  # a CV curve with a clear minimum
+    y = y + 2.0 * np.random.RandomState(seed).randn(
+        n
+    )  # a CV curve with a clear minimum
     return X, y
 
 
@@ -44,7 +46,9 @@ def test_lassocv_matches_sklearn(is_sparse, fit_intercept, shape):
     assert_allclose(ours.coef_, ref.coef_, atol=1e-6 * np.abs(ref.coef_).max())
     assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
     # coef_ is the refit with skreg's own L1Regressor at alpha_.
-    refit = L1Regressor(alpha=ours.alpha_, fit_intercept=fit_intercept, **TIGHT).fit(Xi, y)
+    refit = L1Regressor(alpha=ours.alpha_, fit_intercept=fit_intercept, **TIGHT).fit(
+        Xi, y
+    )
     assert_allclose(ours.coef_, refit.coef_)
     assert ours.dual_gap_ == refit.dual_gap_ and ours.n_iter_ == refit.n_iter_
 
@@ -161,8 +165,12 @@ ALPHAS = np.logspace(-3, 3, 13)
 def test_ridgecv_gcv_matches_sklearn(gcv_mode, shape, weighted, fit_intercept):
     X, y = _noisy(*shape, seed=9)
     sw = np.random.RandomState(2).rand(shape[0]) + 0.1 if weighted else None
-    kw = dict(alphas=ALPHAS, gcv_mode=gcv_mode, store_cv_results=True,
-              fit_intercept=fit_intercept)
+    kw = dict(
+        alphas=ALPHAS,
+        gcv_mode=gcv_mode,
+        store_cv_results=True,
+        fit_intercept=fit_intercept,
+    )
     ours = L2RegressorCV(**kw).fit(X, y, sample_weight=sw)
     ref = RidgeCV(**kw).fit(X, y, sample_weight=sw)
     assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)  # same grid point
@@ -188,9 +196,12 @@ def test_ridgecv_sparse_matches_sklearn(shape):
 def test_ridgecv_multitarget_alpha_per_target_and_scoring():
     X, Y = make_problem(35, 10, n_targets=3, seed=11)
     Y = Y + 3 * np.random.RandomState(0).randn(*Y.shape) * [0.1, 1, 10]
-    for kw in (dict(alpha_per_target=True), dict(),
-               dict(scoring="neg_mean_absolute_error", store_cv_results=True),
-               dict(scoring="r2", alpha_per_target=True)):
+    for kw in (
+        dict(alpha_per_target=True),
+        dict(),
+        dict(scoring="neg_mean_absolute_error", store_cv_results=True),
+        dict(scoring="r2", alpha_per_target=True),
+    ):
         ours = L2RegressorCV(alphas=ALPHAS, **kw).fit(X, Y)
         ref = RidgeCV(alphas=ALPHAS, **kw).fit(X, Y)
         assert_allclose(ours.alpha_, ref.alpha_)

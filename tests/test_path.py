@@ -27,8 +27,14 @@ def _centred(X, y):
 @pytest.mark.parametrize("shape", [(40, 60), (80, 10)])
 def test_enet_path_matches_sklearn_dense(precompute, l1_ratio, shape):
     X, y = _centred(*make_problem(*shape, seed=1))
-    kw = dict(l1_ratio=l1_ratio, alphas=20, eps=1e-2, tol=TIGHT, precompute=precompute,
-              max_iter=100000)
+    kw = dict(
+        l1_ratio=l1_ratio,
+        alphas=20,
+        eps=1e-2,
+        tol=TIGHT,
+        precompute=precompute,
+        max_iter=100000,
+    )
     a1, c1, g1, n1 = enet_path(X, y, return_n_iter=True, **kw)
     a2, c2, g2 = sk_enet_path(X, y, **kw)
     assert_allclose(a1, a2, rtol=1e-12)
@@ -47,15 +53,27 @@ def test_lasso_path_sparse_with_offset_matches_sklearn(positive):
     xm = np.asarray(Xs.mean(axis=0)).ravel()
     yc = y - y.mean()
     alphas = np.geomspace(1.0, 0.01, 15)
-    kw = dict(alphas=alphas, tol=TIGHT, positive=positive, max_iter=100000, X_offset=xm,
-              X_scale=np.ones(30))
+    kw = dict(
+        alphas=alphas,
+        tol=TIGHT,
+        positive=positive,
+        max_iter=100000,
+        X_offset=xm,
+        X_scale=np.ones(30),
+    )
     a1, c1, _ = lasso_path(Xs, yc, **kw)
     a2, c2, _ = sk_lasso_path(Xs, yc, **kw)
     assert_allclose(a1, a2)
     assert_allclose(c1, c2, atol=1e-6 * max(np.abs(c2).max(), 1))
     # Implicit centring = explicit centring of a dense copy.
-    a3, c3, _ = lasso_path(np.asfortranarray(Xs.toarray() - xm), yc, alphas=alphas,
-                           tol=TIGHT, positive=positive, max_iter=100000)
+    a3, c3, _ = lasso_path(
+        np.asfortranarray(Xs.toarray() - xm),
+        yc,
+        alphas=alphas,
+        tol=TIGHT,
+        positive=positive,
+        max_iter=100000,
+    )
     assert_allclose(c1, c3, atol=1e-6 * max(np.abs(c3).max(), 1))
     if positive:
         assert np.all(c1 >= 0)
@@ -103,12 +121,20 @@ def test_path_deprecations_and_errors():
 def test_path_coef_init_and_random_selection():
     X, y = _centred(*make_problem(30, 40, seed=6))
     _, c_ref, _ = lasso_path(X, y, alphas=[0.05], tol=TIGHT)
-    _, c1, _, n1 = lasso_path(X, y, alphas=[0.05], tol=TIGHT, coef_init=c_ref[:, 0],
-                              return_n_iter=True)
+    _, c1, _, n1 = lasso_path(
+        X, y, alphas=[0.05], tol=TIGHT, coef_init=c_ref[:, 0], return_n_iter=True
+    )
     assert n1[0] == 0
     assert_allclose(c1, c_ref, atol=1e-8)
-    _, c2, _ = lasso_path(X, y, alphas=[0.05], tol=TIGHT, selection="random",
-                          random_state=0, max_iter=100000)
+    _, c2, _ = lasso_path(
+        X,
+        y,
+        alphas=[0.05],
+        tol=TIGHT,
+        selection="random",
+        random_state=0,
+        max_iter=100000,
+    )
     assert_allclose(c2, c_ref, atol=1e-6)
 
 
@@ -120,8 +146,14 @@ def test_alpha_grid_matches_sklearn(fit_intercept, weighted, is_sparse, positive
     X, y = make_problem(25, 12, seed=7)
     sw = np.random.RandomState(0).rand(25) if weighted else None
     Xi = sparsify(X) if is_sparse else X
-    kw = dict(l1_ratio=0.7, fit_intercept=fit_intercept, eps=1e-2, n_alphas=9,
-              sample_weight=sw, positive=positive)
+    kw = dict(
+        l1_ratio=0.7,
+        fit_intercept=fit_intercept,
+        eps=1e-2,
+        n_alphas=9,
+        sample_weight=sw,
+        positive=positive,
+    )
     assert_allclose(alpha_grid(Xi, y, **kw), _alpha_grid(Xi, y, **kw), rtol=1e-10)
 
 
@@ -143,8 +175,9 @@ def test_ridge_path_matches_ridge(method, shape, is_sparse, weighted):
     Xi = sparsify(X) if is_sparse else X
     X = Xi.toarray() if is_sparse else X
     alphas = [1e-3, 0.3, 10.0]
-    a, coefs, icpts = ridge_path(Xi, Y, alphas=alphas, sample_weight=sw, method=method,
-                                 return_intercept=True)
+    a, coefs, icpts = ridge_path(
+        Xi, Y, alphas=alphas, sample_weight=sw, method=method, return_intercept=True
+    )
     assert coefs.shape == (2, shape[1], 3) and icpts.shape == (2, 3)
     for k, alpha in enumerate(alphas):
         ref = Ridge(alpha=alpha, solver="svd").fit(X, Y, sample_weight=sw)
@@ -186,7 +219,9 @@ def test_strong_rule_path_equals_full_design_path(is_sparse, l1_ratio, positive)
     yc = y - y.mean()
     # A coarse grid (few alphas, big steps) makes the strong rule miss
     # features, so the KKT-check-and-resume branch runs too.
-    alphas = alpha_grid(Xi, y, l1_ratio=l1_ratio, n_alphas=6, eps=1e-3, positive=positive)
+    alphas = alpha_grid(
+        Xi, y, l1_ratio=l1_ratio, n_alphas=6, eps=1e-3, positive=positive
+    )
     kw = dict(X_offset=xm, tol=1e-10, max_iter=100000, positive=positive)
     c1, g1, n1, ok1 = solve_path(Xi, yc, alphas, l1_ratio, strong_rules=True, **kw)
     c2, g2, n2, ok2 = solve_path(Xi, yc, alphas, l1_ratio, strong_rules=False, **kw)
@@ -203,8 +238,19 @@ def test_strong_rule_path_equals_full_design_path(is_sparse, l1_ratio, positive)
     tol_abs = 1e-10 * (yc @ yc)
     for k in range(len(alphas)):
         l1, l2 = penalty_strengths(alphas[k], l1_ratio, len(yc))
-        gaps = [enet_cd(design, yc, c[:, k].copy(), l1, l2, tol=1e-10, max_iter=0,
-                        positive=positive).gap for c in (c1, c2)]
+        gaps = [
+            enet_cd(
+                design,
+                yc,
+                c[:, k].copy(),
+                l1,
+                l2,
+                tol=1e-10,
+                max_iter=0,
+                positive=positive,
+            ).gap
+            for c in (c1, c2)
+        ]
         assert gaps[0] <= max(2 * gaps[1], tol_abs)
 
 

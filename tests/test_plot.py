@@ -99,8 +99,9 @@ def test_from_path_and_errors(data):
     X, y = data
     Xc, yc = X - X.mean(0), y - y.mean()
     alphas, coefs, _ = lasso_path(Xc, yc, alphas=10)
-    disp = RegularizationPathDisplay.from_path(alphas, coefs,
-                                               feature_names=list("abcdef"))
+    disp = RegularizationPathDisplay.from_path(
+        alphas, coefs, feature_names=list("abcdef")
+    )
     assert [ln.get_label() for ln in disp.coef_lines_] == list("abcdef")
     assert_allclose(disp.coef_lines_[2].get_ydata(), coefs[2])
     assert disp.ax_.get_legend() is not None
@@ -127,8 +128,15 @@ def test_clear_import_error_without_matplotlib(monkeypatch):
 
 
 def test_module_imports_without_matplotlib():
-    code = ("import sys; sys.modules['matplotlib'] = None; "
-            "import skreg.plot; print(skreg.plot.RegularizationPathDisplay.__name__)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=str(__import__('pathlib').Path(__file__).parents[1]))
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; "
+        "import skreg.plot; print(skreg.plot.RegularizationPathDisplay.__name__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(__import__("pathlib").Path(__file__).parents[1]),
+    )
     assert out.stdout.strip() == "RegularizationPathDisplay"

@@ -13,7 +13,6 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
-from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import GridSearchCV, check_cv
@@ -28,6 +27,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data
+from threadpoolctl import threadpool_limits
 
 from skreg.linear_model._base import (
     LinearRegressorBase,
@@ -37,16 +37,16 @@ from skreg.linear_model._base import (
 )
 from skreg.linear_model._l1 import ElasticNetRegressor
 from skreg.path import alpha_grid, enet_path, lasso_path
+from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
 from skreg.solvers.ridge_gcv import RidgeDecomposition
-from skreg.solvers.enet import resolve_gram
 
 __all__ = ["ElasticNetRegressorCV", "L1RegressorCV", "L2RegressorCV"]
 
 
-
-def _fold_mse(X, y, sw, train, test, fit_intercept, alphas, l1_ratio, precompute,
-              solve_kw):
+def _fold_mse(
+    X, y, sw, train, test, fit_intercept, alphas, l1_ratio, precompute, solve_kw
+):
     """Test-fold mean squared error of every model on the training-fold path."""
     X_tr, y_tr = X[train], y[train]
     sw_tr = None
@@ -67,9 +67,18 @@ def _fold_mse(X, y, sw, train, test, fit_intercept, alphas, l1_ratio, precompute
         Xy = safe_sparse_dot(X_tr.T, v).astype(np.float64) - X_offset * v.sum()
     random_state = solve_kw.pop("random_state")
     coefs, _, _, _ = solve_path(
-        X_tr, yc, alphas, l1_ratio, sample_weight=sw_tr, X_offset=X_offset,
-        gram=gram, Xy=Xy, random_state=check_random_state(random_state)
-        if random_state is not None else None, **solve_kw,
+        X_tr,
+        yc,
+        alphas,
+        l1_ratio,
+        sample_weight=sw_tr,
+        X_offset=X_offset,
+        gram=gram,
+        Xy=Xy,
+        random_state=check_random_state(random_state)
+        if random_state is not None
+        else None,
+        **solve_kw,
     )
     del X_tr
     intercepts = float(y_offset) - X_offset.astype(np.float64) @ coefs
@@ -77,7 +86,9 @@ def _fold_mse(X, y, sw, train, test, fit_intercept, alphas, l1_ratio, precompute
     # when p >> n): predict with those columns instead of all of X[test].
     active = np.flatnonzero(np.any(coefs != 0, axis=1))
     X_te = X[test]
-    pred = np.asarray(safe_sparse_dot(X_te[:, active], coefs[active], dense_output=True))
+    pred = np.asarray(
+        safe_sparse_dot(X_te[:, active], coefs[active], dense_output=True)
+    )
     residues = pred + intercepts - np.asarray(y[test], dtype=np.float64)[:, None]
     if sw is None:
         return (residues**2).mean(axis=0)
@@ -141,9 +152,16 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         l1_ratios = self._l1_ratios()
         if isinstance(self.alphas, Integral):
             alphas = [
-                alpha_grid(X, y, l1_ratio=r, fit_intercept=self.fit_intercept,
-                           positive=self.positive, eps=self.eps,
-                           n_alphas=self.alphas, sample_weight=sw)
+                alpha_grid(
+                    X,
+                    y,
+                    l1_ratio=r,
+                    fit_intercept=self.fit_intercept,
+                    positive=self.positive,
+                    eps=self.eps,
+                    n_alphas=self.alphas,
+                    sample_weight=sw,
+                )
                 for r in l1_ratios
             ]
         else:
@@ -158,27 +176,44 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         else:
             split_params = {}
         folds = list(cv.split(X, y, **split_params))
-        solve_kw = {"max_iter": self.max_iter, "tol": self.tol,
-                    "positive": self.positive}
+        solve_kw = {
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+            "positive": self.positive,
+        }
         # One seed drawn here keeps the folds reproducible and thread-safe.
-        rs = (check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-              if self.selection == "random" else None)
+        rs = (
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            if self.selection == "random"
+            else None
+        )
         jobs = (
-            delayed(_fold_mse)(X, y, sw, train, test, self.fit_intercept, a, r,
-                               self.precompute, {**solve_kw, "random_state": rs})
-            for r, a in zip(l1_ratios, alphas)
+            delayed(_fold_mse)(
+                X,
+                y,
+                sw,
+                train,
+                test,
+                self.fit_intercept,
+                a,
+                r,
+                self.precompute,
+                {**solve_kw, "random_state": rs},
+            )
+            for r, a in zip(l1_ratios, alphas, strict=True)
             for train, test in folds
         )
         # Folds are memory-bound matrix-vector work: a multi-threaded BLAS
         # inside each (possibly threaded) fold only adds contention.
         with threadpool_limits(limits=1, user_api="blas"):
-            mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose,
-                           prefer="threads")(jobs)
+            mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
+                jobs
+            )
         mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
         mean_mse = mse.mean(axis=1)
         self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
         best_mse = np.inf
-        for r, grid, curve in zip(l1_ratios, alphas, mean_mse):
+        for r, grid, curve in zip(l1_ratios, alphas, mean_mse, strict=True):
             i = int(np.argmin(curve))
             if curve[i] < best_mse:
                 best_alpha, best_l1_ratio, best_mse = grid[i], r, curve[i]
@@ -190,11 +225,15 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         if len(l1_ratios) == 1 or not isinstance(self.alphas, Integral):
             self.alphas_ = self.alphas_[0]
         model = ElasticNetRegressor(
-            alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+            alpha=self.alpha_,
+            l1_ratio=self.l1_ratio_,
             fit_intercept=self.fit_intercept,
             precompute=False if isinstance(self.precompute, str) else self.precompute,
-            max_iter=self.max_iter, tol=self.tol, positive=self.positive,
-            random_state=self.random_state, selection=self.selection,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            positive=self.positive,
+            random_state=self.random_state,
+            selection=self.selection,
         )
         model.fit(X, y, sample_weight=sample_weight)
         self.coef_ = model.coef_
@@ -216,8 +255,10 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         return (
             MetadataRouter(owner=self)
             .add_self_request(self)
-            .add(splitter=check_cv(self.cv),
-                 method_mapping=MethodMapping().add(caller="fit", callee="split"))
+            .add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
         )
 
     def __sklearn_tags__(self):
@@ -326,9 +367,23 @@ class L1RegressorCV(_EnetCVBase):
     (100, 5)
     """
 
-    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
-                 max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False,
-                 n_jobs=None, positive=False, random_state=None, selection="cyclic"):
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
         self.eps = eps
         self.alphas = alphas
         self.fit_intercept = fit_intercept
@@ -454,10 +509,24 @@ class ElasticNetRegressorCV(_EnetCVBase):
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
     }
 
-    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
-                 precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
-                 verbose=0, n_jobs=None, positive=False, random_state=None,
-                 selection="cyclic"):
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        cv=None,
+        copy_X=True,
+        verbose=0,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.alphas = alphas
@@ -479,7 +548,8 @@ class ElasticNetRegressorCV(_EnetCVBase):
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
         if ratios.size == 0 or np.any((ratios < 0) | (ratios > 1)):
             raise ValueError(
-                f"l1_ratio must be in [0, 1] (a float or a list); got {self.l1_ratio!r}."
+                "l1_ratio must be in [0, 1] (a float or a list); "
+                f"got {self.l1_ratio!r}."
             )
         return ratios
 
@@ -587,9 +657,17 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         "alpha_per_target": ["boolean"],
     }
 
-    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None,
-                 cv=None, gcv_mode=None, store_cv_results=False,
-                 alpha_per_target=False):
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
+    ):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -605,8 +683,13 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
             raise ValueError("alphas must contain at least one value.")
         name = "alphas" if alphas.size == 1 else "alphas[{}]"
         for i, a in enumerate(alphas):
-            check_scalar(float(a), name.format(i), target_type=Real, min_val=0.0,
-                         include_boundaries=low)
+            check_scalar(
+                float(a),
+                name.format(i),
+                target_type=Real,
+                min_val=0.0,
+                include_boundaries=low,
+            )
         return alphas
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -633,7 +716,8 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         _raise_for_params(params, self, "fit")
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None"
+                f"{type(self).__name__} requires y to be passed, "
+                "but the target y is None"
             )
         alphas = self._checked_alphas()
         if self.cv is None:
@@ -648,8 +732,10 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         if sample_weight is not None:
             params["sample_weight"] = sample_weight
         search = GridSearchCV(
-            L2Regressor(fit_intercept=self.fit_intercept), {"alpha": list(alphas)},
-            cv=self.cv, scoring=self.scoring,
+            L2Regressor(fit_intercept=self.fit_intercept),
+            {"alpha": list(alphas)},
+            cv=self.cv,
+            scoring=self.scoring,
         ).fit(X, y, **params)
         best = search.best_estimator_
         self.alpha_ = best.alpha
@@ -663,8 +749,15 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
 
     def _fit_gcv(self, X, y, sample_weight, alphas, params):
         orig_dtype = getattr(getattr(X, "dtype", None), "kind", None) == "f" and X.dtype
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
-                             dtype=np.float64, multi_output=True, y_numeric=True)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc", "coo"],
+            dtype=np.float64,
+            multi_output=True,
+            y_numeric=True,
+        )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         scorer = None
@@ -673,9 +766,13 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         score_params = {}
         if _routing_enabled() and scorer is not None:
             score_params = process_routing(self, "fit", **params).scorer.score
-        dec = RidgeDecomposition(X, y, sample_weight=sample_weight,
-                                 fit_intercept=self.fit_intercept,
-                                 mode="svd" if self.gcv_mode == "svd" else "eigen")
+        dec = RidgeDecomposition(
+            X,
+            y,
+            sample_weight=sample_weight,
+            fit_intercept=self.fit_intercept,
+            mode="svd" if self.gcv_mode == "svd" else "eigen",
+        )
         n, n_y = X.shape[0], dec.h.shape[1]
         per_target = self.alpha_per_target and n_y > 1
         if self.store_cv_results:
@@ -698,10 +795,17 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                 if self.store_cv_results:
                     results[:, :, i] = pred.reshape(n, n_y)
                 if self.alpha_per_target and y.ndim == 2:
-                    score = np.array([
-                        scorer(_PredictionsAsInput(), pred[:, j], y[:, j], **score_params)
-                        for j in range(n_y)
-                    ])
+                    score = np.array(
+                        [
+                            scorer(
+                                _PredictionsAsInput(),
+                                pred[:, j],
+                                y[:, j],
+                                **score_params,
+                            )
+                            for j in range(n_y)
+                        ]
+                    )
                 else:
                     score = scorer(_PredictionsAsInput(), pred, y, **score_params)
             if best_score is None:
@@ -715,7 +819,11 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                 best_score[better] = np.asarray(score)[better]
                 best_alpha[better] = alpha
             elif float(np.ravel(score)[0]) > best_score:
-                best_coef, best_score, best_alpha = coef, float(np.ravel(score)[0]), alpha
+                best_coef, best_score, best_alpha = (
+                    coef,
+                    float(np.ravel(score)[0]),
+                    alpha,
+                )
         self.alpha_ = best_alpha if per_target else float(best_alpha)
         self.best_score_ = best_score
         coef = best_coef.T
@@ -747,11 +855,15 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         router = MetadataRouter(owner=self).add_self_request(self)
         scorer = check_scoring(self, scoring=self.scoring, allow_none=True)
         if scorer is not None:
-            router.add(scorer=scorer,
-                       method_mapping=MethodMapping().add(caller="fit", callee="score"))
+            router.add(
+                scorer=scorer,
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
         if self.cv is not None:
-            router.add(splitter=check_cv(self.cv),
-                       method_mapping=MethodMapping().add(caller="fit", callee="split"))
+            router.add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
         return router
 
     def __sklearn_tags__(self):

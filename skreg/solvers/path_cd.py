@@ -57,8 +57,9 @@ def _full_grad(X, Xt, sw, xm, r):
     return np.asarray(g).ravel()
 
 
-def _strong_rule_path(X, y, alphas, l1_ratio, w, *, sample_weight, X_offset, solve_kw,
-                      out):
+def _strong_rule_path(
+    X, y, alphas, l1_ratio, w, *, sample_weight, X_offset, solve_kw, out
+):
     n, p = X.shape
     coefs, gaps, n_iters, converged = out
     xm = np.zeros(p) if X_offset is None else np.asarray(X_offset, dtype=np.float64)
@@ -81,9 +82,9 @@ def _strong_rule_path(X, y, alphas, l1_ratio, w, *, sample_weight, X_offset, sol
             # take in the strong-rule survivors of a few alphas ahead too, so
             # the same design serves several alphas (extra zero columns cost
             # CD little: screening and working sets set them aside).
-            l1_ahead, _ = penalty_strengths(float(alphas[min(i + _LOOKAHEAD,
-                                                               len(alphas) - 1)]),
-                                            l1_ratio, n)
+            l1_ahead, _ = penalty_strengths(
+                float(alphas[min(i + _LOOKAHEAD, len(alphas) - 1)]), l1_ratio, n
+            )
             ahead = l1_ahead if l1_prev is None else 2 * l1_ahead - l1_prev
             cand = need | (score >= ahead)
         n_iter, ok, gap = 0, False, np.inf
@@ -101,11 +102,18 @@ def _strong_rule_path(X, y, alphas, l1_ratio, w, *, sample_weight, X_offset, sol
             design = sub.get(cols)
             in_sub[:] = cand
             ws = w[cols].copy()
-            res = enet_cd(design, y, ws, l1, l2,
-                          max_iter=max(solve_kw["max_iter"] - n_iter, 1),
-                          tol=solve_kw["tol"], positive=solve_kw["positive"],
-                          random_state=solve_kw["random_state"],
-                          screening=solve_kw["screening"])
+            res = enet_cd(
+                design,
+                y,
+                ws,
+                l1,
+                l2,
+                max_iter=max(solve_kw["max_iter"] - n_iter, 1),
+                tol=solve_kw["tol"],
+                positive=solve_kw["positive"],
+                random_state=solve_kw["random_state"],
+                screening=solve_kw["screening"],
+            )
             w[:] = 0
             w[cols] = ws
             n_iter += res.n_iter
@@ -142,9 +150,24 @@ def _predict(X, xm, w):
     return np.asarray(Xn @ w[nz]).ravel() - xm[nz] @ w[nz]
 
 
-def solve_path(X, y, alphas, l1_ratio, *, sample_weight=None, X_offset=None,
-               gram=None, Xy=None, coef_init=None, max_iter=1000, tol=1e-4,
-               positive=False, random_state=None, screening=True, strong_rules=True):
+def solve_path(
+    X,
+    y,
+    alphas,
+    l1_ratio,
+    *,
+    sample_weight=None,
+    X_offset=None,
+    gram=None,
+    Xy=None,
+    coef_init=None,
+    max_iter=1000,
+    tol=1e-4,
+    positive=False,
+    random_state=None,
+    screening=True,
+    strong_rules=True,
+):
     """Warm-started ElasticNet solutions of a centred problem along ``alphas``.
 
     ``y`` must already be centred (``X`` is centred implicitly through
@@ -162,32 +185,69 @@ def solve_path(X, y, alphas, l1_ratio, *, sample_weight=None, X_offset=None,
     out = (np.empty((p, len(alphas))), np.empty(len(alphas)), [], [])
     coefs, gaps, n_iters, converged = out
     if gram is None and strong_rules and l1_ratio > 0 and X.dtype == np.float64:
-        solve_kw = dict(max_iter=max_iter, tol=tol, positive=positive,
-                        random_state=random_state, screening=screening)
+        solve_kw = dict(
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            random_state=random_state,
+            screening=screening,
+        )
         # The KKT checks are single matrix-vector products: memory-bound, and
         # a multi-threaded BLAS only adds synchronisation (16x slower on a
         # busy 2-core machine), all the more under joblib's fold threads.
         with threadpool_limits(limits=1, user_api="blas"):
-            _strong_rule_path(X, y, alphas, l1_ratio, w, sample_weight=sample_weight,
-                              X_offset=X_offset, solve_kw=solve_kw, out=out)
+            _strong_rule_path(
+                X,
+                y,
+                alphas,
+                l1_ratio,
+                w,
+                sample_weight=sample_weight,
+                X_offset=X_offset,
+                solve_kw=solve_kw,
+                out=out,
+            )
         return out
     if gram is None:
         design = Design(X, sample_weight, X_offset)
     else:
         y_norm2 = _wn2(y, sample_weight)
         q = np.ascontiguousarray(Xy, dtype=np.float64)
-        rng_state = (_seed_state(random_state) if random_state is not None
-                     else np.ones(1, dtype=np.uint64))
+        rng_state = (
+            _seed_state(random_state)
+            if random_state is not None
+            else np.ones(1, dtype=np.uint64)
+        )
     for alpha in alphas:
         l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
         if gram is None:
-            res = enet_cd(design, y, w, l1, l2, max_iter=max_iter, tol=tol,
-                          positive=positive, random_state=random_state,
-                          screening=screening)
+            res = enet_cd(
+                design,
+                y,
+                w,
+                l1,
+                l2,
+                max_iter=max_iter,
+                tol=tol,
+                positive=positive,
+                random_state=random_state,
+                screening=screening,
+            )
             gap, n_iter, ok = res.gap, res.n_iter, res.converged
         else:
-            gap, n_iter = gram_cd(gram, q, y_norm2, w, l1, l2, positive, max_iter,
-                                  tol * y_norm2, random_state is not None, rng_state)
+            gap, n_iter = gram_cd(
+                gram,
+                q,
+                y_norm2,
+                w,
+                l1,
+                l2,
+                positive,
+                max_iter,
+                tol * y_norm2,
+                random_state is not None,
+                rng_state,
+            )
             ok = gap <= tol * y_norm2
         coefs[:, len(n_iters)] = w
         gaps[len(n_iters)] = gap / n

@@ -50,7 +50,9 @@ class RidgeDecomposition:
         if mode == "svd" and is_sparse:
             warnings.warn(
                 "gcv_mode: 'svd' is not supported for sparse X; falling back to "
-                "'eigen'.", UserWarning, stacklevel=3,
+                "'eigen'.",
+                UserWarning,
+                stacklevel=3,
             )
             mode = "eigen"
         if mode != "svd":
