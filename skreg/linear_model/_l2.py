@@ -39,7 +39,7 @@ _CONVERGENCE_MSG = (
 
 
 class L2Regressor(LinearRegressorBase, BaseEstimator):
-    r"""Linear least squares with L2 regularisation (Ridge regression).
+    """Linear least squares with L2 regularisation (Ridge regression).
 
     A drop-in replacement for :class:`sklearn.linear_model.Ridge`: the same
     objective, parameters, defaults and fitted attributes, with closed-form
@@ -49,7 +49,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
 
     .. math::
 
-        \sum_i s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_2^2
+        \\sum_i s_i (y_i - x_i^\\top w - b)^2 + \\alpha \\|w\\|_2^2
 
     with raw sample weights :math:`s_i` (1 without ``sample_weight``; they
     are *not* rescaled, as in scikit-learn).  Compare with the Lasso /
@@ -57,8 +57,8 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
 
     .. math::
 
-        \frac{1}{2 n} \sum_i s_i (y_i - x_i^\top w - b)^2
-        + \alpha \rho \|w\|_1 + \frac{\alpha (1 - \rho)}{2} \|w\|_2^2 ,
+        \\frac{1}{2 n} \\sum_i s_i (y_i - x_i^\\top w - b)^2
+        + \\alpha \\rho \\|w\\|_1 + \\frac{\\alpha (1 - \\rho)}{2} \\|w\\|_2^2 ,
 
     so ``L2Regressor(alpha=a)`` equals
     ``ElasticNetRegressor(alpha=a / n_samples, l1_ratio=0)`` without
