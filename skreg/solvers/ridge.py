@@ -21,7 +21,8 @@ weighted, centred design is ``Z~ = diag(u) (X - 1 m^T)`` and the target
 
 The Numba iterative solvers (``cd``, ``gd``, ``fista``) live in
 :mod:`skreg.solvers.cd` and :mod:`skreg.solvers.prox_grad`; this module
-only dispatches to them (:func:`fit_ridge_iterative`).
+dispatches to them (:func:`fit_ridge_iterative`) and gives the ElasticNet
+coordinate descent Ridge's stopping rule (:func:`ridge_cd`).
 """
 
 import warnings
@@ -45,6 +46,7 @@ DIRECT_SOLVERS = ("cholesky", "svd")
 SCIPY_SOLVERS = ("lsqr", "sparse_cg", "lbfgs")
 NUMBA_SOLVERS = ("cd", "gd", "fista")
 POSITIVE_SOLVERS = ("cd", "gd", "fista", "lbfgs")
+
 
 def choose_solver(solver, *, positive, is_sparse):
     """Resolve ``solver='auto'``.
