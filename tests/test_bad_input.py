@@ -51,18 +51,8 @@ estimators = pytest.mark.parametrize("cls", ESTIMATORS, ids=EST_IDS)
 # exception so that any other failure still fails, and it lifts itself
 # (XPASS) once fixed.
 KNOWN_ISSUES = {
-    ("sparse_y", "L2Regressor"): (
-        ValueError, "_l2.py validates with its own validate_data call; "
-        "use _base.check_fit_data (TypeError for sparse y)"),
     ("sparse_y", "L2RegressorCV"): (
         ValueError, "L2RegressorCV -> L2Regressor: see sparse_y/L2Regressor"),
-    ("int64 indices", "L2Regressor"): (
-        ValueError, "_l2.py: use _base.check_fit_data (int64 -> int32 indices)"),
-    ("inf scalar weight", "L2Regressor"): (
-        AssertionError, "_l2.py: a scalar inf weight is not validated; the error "
-        "says 'non-finite coefficients' instead of naming sample_weight"),
-    ("inf scalar weight", "L2RegressorCV"): (
-        AssertionError, "see inf scalar weight/L2Regressor"),
     ("one weight", "L1RegressorCV"): (
         ZeroDivisionError, "_cv.py: np.average over a test fold of zero weights"),
     ("one weight", "ElasticNetRegressorCV"): (
