@@ -112,7 +112,13 @@ def alpha_grid(
     if positive:
         a_max = max(0.0, float(np.max(Xyw))) / (n * l1_ratio)
     else:
-        a_max = float(np.sqrt(np.max(np.sum(Xyw**2, axis=1)))) / (n * l1_ratio)
+        with np.errstate(over="ignore"):
+            a_max = float(np.sqrt(np.max(np.sum(Xyw**2, axis=1)))) / (n * l1_ratio)
+        if not np.isfinite(a_max) and np.all(np.isfinite(Xyw)):
+            # Huge correlations overflow their squares: the same norm, scaled.
+            m = float(np.max(np.abs(Xyw)))
+            a_max = m * float(np.sqrt(np.max(np.sum((Xyw / m) ** 2, axis=1))))
+            a_max /= n * l1_ratio
     tiny = np.finfo(np.float64).resolution
     if a_max <= tiny:
         return np.full(n_alphas, tiny)

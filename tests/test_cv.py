@@ -149,6 +149,23 @@ def test_cv_errors():
         L2RegressorCV(cv=3, alpha_per_target=True).fit(X, y)
 
 
+def test_cv_robust_inputs():
+    X, y = _noisy(30, 6, seed=15)
+    # Huge values: the curves are computed in units of a power of two of y,
+    # so the choice is finite and the one made on the unscaled data.
+    big = L1RegressorCV(cv=FOLDS, alphas=10).fit(X * 1e100, y * 1e100)
+    small = L1RegressorCV(cv=FOLDS, alphas=10).fit(X, y)
+    assert big.alpha_ == pytest.approx(small.alpha_ * 1e200, rel=1e-9)  # alpha ~ X y
+    assert np.all(np.isfinite(big.coef_))
+    # A fold whose test part has no weight cannot be scored.
+    sw = np.zeros(30)
+    sw[4] = 1.0
+    with pytest.raises(ValueError, match="zero total weight"):
+        L1RegressorCV(cv=3, alphas=5).fit(X, y, sample_weight=sw)
+    with pytest.raises(TypeError, match="sparse"):
+        L2RegressorCV().fit(X, sparse.csr_matrix(y[:, None]))
+
+
 def test_l1_ratio_attribute_only_for_enet():
     X, y = _noisy(30, 6, seed=8)
     assert not hasattr(L1RegressorCV(alphas=5).fit(X, y), "l1_ratio_")

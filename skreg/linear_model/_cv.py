@@ -45,13 +45,29 @@ __all__ = ["ElasticNetRegressorCV", "L1RegressorCV", "L2RegressorCV"]
 
 
 def _fold_mse(
-    X, y, sw, train, test, fit_intercept, alphas, l1_ratio, precompute, solve_kw
+    X,
+    y,
+    sw,
+    train,
+    test,
+    fit_intercept,
+    alphas,
+    l1_ratio,
+    precompute,
+    solve_kw,
+    y_scale,
 ):
     """Test-fold mean squared error of every model on the training-fold path."""
     X_tr, y_tr = X[train], y[train]
     sw_tr = None
     if sw is not None:
         sw_tr = sw[train]
+        if not (sw_tr.sum() > 0 and sw[test].sum() > 0):
+            raise ValueError(
+                "sample_weight: a cross-validation fold has zero total weight in "
+                "its training or test part, so it cannot be fitted or scored; use "
+                "fewer folds, another cv splitter, or drop zero-weight samples."
+            )
         sw_tr = sw_tr * (len(train) / sw_tr.sum())
     X_offset, y_offset = weighted_offsets(X_tr, y_tr, sw_tr, fit_intercept)
     if sparse.issparse(X_tr):
@@ -90,6 +106,9 @@ def _fold_mse(
         safe_sparse_dot(X_te[:, active], coefs[active], dense_output=True)
     )
     residues = pred + intercepts - np.asarray(y[test], dtype=np.float64)[:, None]
+    # Errors in units of y_scale (a power of two: exact, so the curves equal
+    # the unscaled ones bit for bit) cannot overflow when y is huge.
+    residues /= y_scale
     if sw is None:
         return (residues**2).mean(axis=0)
     return np.average(residues**2, weights=sw[test], axis=0)
@@ -187,6 +206,8 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             if self.selection == "random"
             else None
         )
+        y_max = float(np.max(np.abs(y))) if y.size else 0.0
+        y_scale = float(2.0 ** np.round(np.log2(y_max))) if y_max > 0 else 1.0
         jobs = (
             delayed(_fold_mse)(
                 X,
@@ -199,6 +220,7 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
                 r,
                 self.precompute,
                 {**solve_kw, "random_state": rs},
+                y_scale,
             )
             for r, a in zip(l1_ratios, alphas, strict=True)
             for train, test in folds
@@ -212,6 +234,13 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
         mean_mse = mse.mean(axis=1)
         self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
+        with np.errstate(over="ignore"):
+            self.mse_path_ = self.mse_path_ * y_scale**2
+        if not np.all(np.isfinite(mean_mse)):
+            raise ValueError(
+                "Cross-validation errors are not finite: the data may contain "
+                "values too large or too small; rescale X and y."
+            )
         best_mse = np.inf
         for r, grid, curve in zip(l1_ratios, alphas, mean_mse, strict=True):
             i = int(np.argmin(curve))
@@ -718,6 +747,11 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, "
                 "but the target y is None"
+            )
+        if sparse.issparse(y):
+            raise TypeError(
+                "y: sparse targets are not supported; pass a dense array "
+                "(e.g. y.toarray())."
             )
         alphas = self._checked_alphas()
         if self.cv is None:
