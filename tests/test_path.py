@@ -272,3 +272,59 @@ def test_strong_rule_path_with_weights_and_warm_start():
     c3, _, n3, _ = solve_path(X, yc, alphas[-1:], 1.0, coef_init=c1[:, -1], **kw)
     assert n3 == [0]
     assert_allclose(c3[:, 0], c1[:, -1])
+
+
+@pytest.mark.parametrize("is_sparse", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_kkt_check_matches_brute_force(is_sparse, positive):
+    from skreg.solvers.path_cd import _KKTCheck
+
+    rng = np.random.RandomState(0)
+    X, y = make_problem(30, 200, seed=13)
+    Xi = sparsify(X, density=0.5) if is_sparse else np.asfortranarray(X)
+    Xd = Xi.toarray() if is_sparse else Xi
+    sw = rng.rand(30) + 0.5
+    xm = sw @ Xd / sw.sum()
+    Z = (Xd - xm) * sw[:, None]
+    Xt = Xi.T.tocsr() if is_sparse else Xi.T
+    kkt = _KKTCheck(Xi, Xt, sw, xm, positive)
+    r0 = rng.randn(30)
+    kkt.refresh(r0)
+    cand = rng.rand(200) < 0.3
+    # Small moves (few features unsure: exact products on those only) and
+    # large ones (many unsure: a full refresh) must both be exact.
+    for step in (1e-3, 1e-1, 3.0):
+        r = r0 + step * rng.randn(30)
+        g = Z.T @ r
+        score = g if positive else np.abs(g)
+        assert np.all(kkt.upper(r) >= score - 1e-9)
+        l1 = np.quantile(score, 0.8)
+        expect = ~cand & (score > l1 * (1 + 1e-12))
+        assert_allclose(kkt.violations(r, cand, l1), expect)
+
+
+def test_path_recovers_from_strong_rule_misses(monkeypatch):
+    # Make the strong rule keep nothing but the ever-active features: every
+    # new feature must then enter through the KKT check, and the path must
+    # still equal the full-design one.
+    import skreg.solvers.path_cd as pc
+
+    X, y = make_problem(40, 120, seed=14, nnz=12)
+    X = np.asfortranarray(X)
+    xm, yc = X.mean(0), y - y.mean()
+    alphas = alpha_grid(X, y, n_alphas=12, eps=1e-2)
+    kw = dict(X_offset=xm, tol=1e-10, max_iter=100000)
+    c_ref, _, _, _ = pc.solve_path(X, yc, alphas, 0.8, strong_rules=False, **kw)
+    calls = {"viol": 0}
+    orig = pc._KKTCheck.violations
+
+    def counting(self, r, cand, l1):
+        out = orig(self, r, cand, l1)
+        calls["viol"] += int(out.any())
+        return out
+
+    monkeypatch.setattr(pc._KKTCheck, "strong_scores", lambda self, r: np.zeros(self.p))
+    monkeypatch.setattr(pc._KKTCheck, "violations", counting)
+    c, _, _, ok = pc.solve_path(X, yc, alphas, 0.8, **kw)
+    assert calls["viol"] > 0 and all(ok)
+    assert_allclose(c, c_ref, atol=1e-6 * np.abs(c_ref).max())
