@@ -5,13 +5,17 @@ candidate features: those ever active so far plus the survivors of the
 sequential strong rule (Tibshirani et al., 2012),
 ``|z_j^T S r(alpha_prev)| >= 2 l1 - l1_prev``, by
 :func:`skreg.solvers.cd.enet_cd` (working sets, gap-safe screening, Anderson)
-on a :class:`Design` of those columns only.  One BLAS pass ``Z^T S r`` over
-all features then checks the optimality conditions of the excluded ones;
-violators join the set and the solve resumes.  When no feature is violated
-the duality gap of the restricted problem *is* the gap of the full problem
-(its dual point stays feasible), so the stopping rule is unchanged:
-``gap <= tol * sum_i s_i y_i^2``.  At large ``alpha`` a path therefore costs
-one matrix-vector product per alpha instead of CD passes over every column.
+on a :class:`Design` of those columns only.  The optimality conditions
+of the excluded features are then checked (:class:`_KKTCheck`): from an
+exact reference ``Z^T S r_ref`` and Cauchy-Schwarz bounds most features are
+cleared without touching ``X``, the few unsure ones are computed exactly, and
+one BLAS pass refreshes the reference when the bounds grow loose.  Violators
+join the set and the solve resumes.  When no feature is violated the duality
+gap of the restricted problem *is* the gap of the full problem (its dual
+point stays feasible), so the stopping rule is unchanged:
+``gap <= tol * sum_i s_i y_i^2``.  A path therefore costs far less than one
+pass over ``X`` per alpha at large ``alpha``, instead of CD passes over every
+column.
 """
 
 import numpy as np
