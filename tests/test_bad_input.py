@@ -50,18 +50,7 @@ estimators = pytest.mark.parametrize("cls", ESTIMATORS, ids=EST_IDS)
 # described in the report to the lead; the xfail is pinned to the exact
 # exception so that any other failure still fails, and it lifts itself
 # (XPASS) once fixed.
-KNOWN_ISSUES = {
-    ("sparse_y", "L2RegressorCV"): (
-        ValueError, "L2RegressorCV -> L2Regressor: see sparse_y/L2Regressor"),
-    ("one weight", "L1RegressorCV"): (
-        ZeroDivisionError, "_cv.py: np.average over a test fold of zero weights"),
-    ("one weight", "ElasticNetRegressorCV"): (
-        ZeroDivisionError, "_cv.py: np.average over a test fold of zero weights"),
-    ("cv_extreme", "L1RegressorCV"): (
-        UnboundLocalError, "_cv.py: best_alpha unbound when every CV error is inf"),
-    ("cv_extreme", "ElasticNetRegressorCV"): (
-        UnboundLocalError, "_cv.py: best_alpha unbound when every CV error is inf"),
-}
+KNOWN_ISSUES = {}
 
 
 def _known_issue(request, key, cls):

@@ -3,9 +3,11 @@
 The estimators are discovered from ``skreg.__all__``, so an estimator added
 to the public API is checked without editing this file.  A few non-default
 configurations (random selection, Gram precomputation, the gradient
-solvers) run the checks through the other code paths as well.  There is
-no ``expected_failed_checks``: scikit-learn's own Lasso, ElasticNet and
-Ridge need none either.
+solvers) run the checks through the other code paths as well.  The plain
+estimators need no ``expected_failed_checks`` (scikit-learn's Lasso,
+ElasticNet and Ridge need none either); the only exception is the
+dense sample-weight equivalence check of the Lasso/ElasticNet CV
+estimators, see ``_expected_failures``.
 """
 
 import importlib.util
@@ -62,7 +64,24 @@ def test_public_estimators_discovered():
         assert is_regressor(cls())
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _expected_failures(estimator):
+    # Weighted rows and repeated rows are cut into different K-fold splits
+    # (KFold splits rows, not weight mass), so the CV curves, and with them
+    # the chosen grid point, can differ by one step of the alpha grid; the
+    # refit itself is exact (tested in test_cv.py).  scikit-learn's own
+    # LassoCV fails this check for the same reason (checked with sklearn
+    # 1.9.1: check_sample_weight_equivalence_on_dense_data raises).
+    if type(estimator).__name__ in ("L1RegressorCV", "ElasticNetRegressorCV"):
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "K-fold splits of weighted vs repeated rows differ; sklearn's "
+                "LassoCV fails this check too"
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
