@@ -207,18 +207,8 @@ def _weights():
     return np.random.RandomState(3).uniform(0.2, 3.0, size=len(Y0))
 
 
-def _known_routing_issue(cls, request):
-    if cls.__name__ == "L2RegressorCV":
-        # get_metadata_routing adds check_scoring(self) (a scorer wrapping
-        # the estimator itself) to its router: routing recurses forever.
-        # scikit-learn's RidgeCV routes get_scorer("r2") there instead.
-        request.applymarker(pytest.mark.xfail(raises=RecursionError, strict=False,
-                                              reason="_cv.py L2RegressorCV routing"))
-
-
 @all_estimators
 def test_routing_sample_weight_through_pipeline(cls, request):
-    _known_routing_issue(cls, request)
     sw = _weights()
     ours, _ = _pair(cls)
     with sklearn.config_context(enable_metadata_routing=True):
@@ -259,7 +249,6 @@ def test_routing_sample_weight_through_grid_search(cls):
 
 @all_estimators
 def test_fit_request_api(cls, request):
-    _known_routing_issue(cls, request)
     est = cls()
     assert "sample_weight" in inspect.signature(est.fit).parameters
     with sklearn.config_context(enable_metadata_routing=True):
@@ -268,7 +257,15 @@ def test_fit_request_api(cls, request):
         # a plain MetadataRequest, or a MetadataRouter for the CV estimators
         assert routing.consumes("fit", ["sample_weight"]) == {"sample_weight"}
         est.set_fit_request(sample_weight=False)
-        assert est.get_metadata_routing().consumes("fit", ["sample_weight"]) == set()
+        consumed = est.get_metadata_routing().consumes("fit", ["sample_weight"])
+        ref = counterpart(cls)
+        if ref is not None and cls.__name__ == "L2RegressorCV":
+            # as RidgeCV: its default R^2 scorer still takes the weights
+            expected = ref().set_fit_request(sample_weight=False).get_metadata_routing(
+            ).consumes("fit", ["sample_weight"])
+            assert consumed == expected
+        else:
+            assert consumed == set()
 
 
 # --- clone, params, persistence, repr, tags -----------------------------------------

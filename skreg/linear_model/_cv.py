@@ -14,7 +14,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import GridSearchCV, check_cv
 from sklearn.utils import check_random_state, check_scalar, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -765,11 +765,17 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
 
         if sample_weight is not None:
             params["sample_weight"] = sample_weight
+        inner = L2Regressor(fit_intercept=self.fit_intercept)
+        scoring = self.scoring
+        if _routing_enabled():
+            inner.set_fit_request(sample_weight=True)
+            if scoring is None:
+                scoring = get_scorer("r2").set_score_request(sample_weight=True)
         search = GridSearchCV(
-            L2Regressor(fit_intercept=self.fit_intercept),
+            inner,
             {"alpha": list(alphas)},
             cv=self.cv,
-            scoring=self.scoring,
+            scoring=scoring,
         ).fit(X, y, **params)
         best = search.best_estimator_
         self.alpha_ = best.alpha
@@ -887,7 +893,13 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
             Routing information.
         """
         router = MetadataRouter(owner=self).add_self_request(self)
-        scorer = check_scoring(self, scoring=self.scoring, allow_none=True)
+        if _routing_enabled() and self.scoring is None:
+            # As RidgeCV: the default score is R^2 and sample weights reach
+            # it; a scorer wrapping ``self`` would route back into this
+            # method forever.
+            scorer = get_scorer("r2").set_score_request(sample_weight=True)
+        else:
+            scorer = check_scoring(self, scoring=self.scoring, allow_none=True)
         if scorer is not None:
             router.add(
                 scorer=scorer,
