@@ -81,42 +81,76 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
 
     Returns
     -------
-    accepted : bool
+    outcome : int
+        0 when rejected, 1 when a partial (sign-limited) step was taken,
+        2 when the full Newton step was taken.
     """
     cols = np.flatnonzero(w)
     k = cols.size
     if k == 0 or k > design.n_samples or k > 3000:
-        return False
+        return 0
     G, XAw, m = _centred_gram(design, cols)
     signs = np.sign(w[cols])
     b = np.asarray(XAw.T @ y).ravel() - m * float(np.dot(design.sw, y) if design.has_sw
                                                  else y.sum())
     b -= l1 * signs
     G[np.diag_indices(k)] += l2
-    try:
-        # numpy's LAPACK, not scipy's: one BLAS thread pool in the process
-        w_new = np.linalg.solve(G, b)
-    except np.linalg.LinAlgError:
-        return False
-    if not np.all(np.isfinite(w_new)):
-        return False
+    w_new = _solve(G, b)
+    if w_new is None:
+        return 0
     w_old = w[cols]
-    step = w_new - w_old
     crossing = np.sign(w_new) != signs
-    t = 1.0
-    if np.any(crossing):
-        # largest step keeping every sign: the first coordinate to reach 0
-        t = float(np.min(w_old[crossing] / (w_old[crossing] - w_new[crossing])))
-        if not 0.0 < t <= 1.0:
-            return False
+    if not np.any(crossing):
+        cand = w.copy()
+        cand[cols] = w_new
+        if positive:
+            np.maximum(cand, 0.0, out=cand)
+        if objective(cand) < primal:
+            w[:] = cand
+            return 2
+        return 0
+    # Some signs flip: those features are leaving the support.  Drop every
+    # flipping feature and solve again on the rest (reusing G), a few
+    # times; the candidate is verified by the objective like any other.
+    active = np.arange(k)
+    for _ in range(8):
+        active = active[~crossing]
+        if active.size == 0:
+            break
+        sub = _solve(G[np.ix_(active, active)], b[active])
+        if sub is None:
+            break
+        crossing = np.sign(sub) != signs[active]
+        if not np.any(crossing):
+            cand = np.zeros_like(w)
+            cand[cols[active]] = sub
+            if positive:
+                np.maximum(cand, 0.0, out=cand)
+            if objective(cand) < primal:
+                w[:] = cand
+                return 1
+            break
+    # Fall back to the largest sign-preserving fraction of the first step.
+    crossing = np.sign(w_new) != signs
+    t = float(np.min(w_old[crossing] / (w_old[crossing] - w_new[crossing])))
+    if not 0.0 < t <= 1.0:
+        return 0
     cand = w.copy()
-    cand[cols] = w_old + t * step
-    if np.any(crossing):
-        hit = crossing & (np.abs(cand[cols]) <= 1e-12 * np.abs(w_old) + 1e-300)
-        cand[cols[hit]] = 0.0
+    cand[cols] = w_old + t * (w_new - w_old)
+    hit = crossing & (np.abs(cand[cols]) <= 1e-12 * np.abs(w_old) + 1e-300)
+    cand[cols[hit]] = 0.0
     if positive:
         np.maximum(cand, 0.0, out=cand)
     if objective(cand) < primal:
         w[:] = cand
-        return True
-    return False
+        return 1
+    return 0
+
+
+def _solve(G, b):
+    # numpy's LAPACK, not scipy's: one BLAS thread pool in the process
+    try:
+        x = np.linalg.solve(G, b)
+    except np.linalg.LinAlgError:
+        return None
+    return x if np.all(np.isfinite(x)) else None

@@ -113,6 +113,7 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
     rd_tmp = np.empty_like(rd)
     last_inner_work = 0.0
     total_work = 0.0
+    newton_ready = True
     col_cost = design.nnz / max(p, 1)
 
     def objective(v):
@@ -168,10 +169,15 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
             # (BLAS products run ~10x faster per flop than CD loops).
             cheap = design.n_samples * k * k <= 5.0 * last_inner_work
             settled = last_signs is not None and np.array_equal(signs, last_signs)
-            if ((settled or cheap)
+            if ((settled or cheap) and newton_ready
                     and (tried_signs is None or not np.array_equal(signs, tried_signs))):
                 tried_signs = signs
-                if support_newton(design, y, w, l1, l2, positive, primal, objective):
+                outcome = support_newton(design, y, w, l1, l2, positive, primal,
+                                         objective)
+                if outcome:
+                    # a full step is (near) optimal: re-check the gap now; a
+                    # partial one (a sign hit zero) hands back to CD first
+                    newton_ready = outcome == 2
                     continue
             last_signs = signs
         if use_screen:
@@ -210,6 +216,7 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
         n_epochs += ep
         last_inner_work = ep * ws.size * col_cost
         total_work += last_inner_work
+        newton_ready = True
     w_out[:] = w
     return CDResult(coef=w_out, n_iter=n_epochs, gap=float(gap), tol=float(tol_abs),
                     converged=converged)
