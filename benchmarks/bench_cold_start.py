@@ -31,8 +31,13 @@ print(json.dumps({"import": t1 - t0, "first_fit": t2 - t1, "second_fit": t3 - t2
 
 def run(cache_dir):
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
-    out = subprocess.run([sys.executable, "-c", CHILD], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -44,10 +49,14 @@ def main(argv=None):
         cold = run(cache_dir)
         warm = [run(cache_dir) for _ in range(args.repeats)]
     best = min(warm, key=lambda r: r["first_fit"])
-    print(f"cold cache: import {cold['import']:.2f} s, first fit {cold['first_fit']:.2f} s "
-          "(compiles the kernels once; later processes load them)")
-    print(f"warm cache: import {best['import']:.2f} s, first fit {best['first_fit']:.3f} s, "
-          f"second fit {best['second_fit'] * 1e3:.2f} ms (best of {args.repeats})")
+    print(
+        f"cold cache: import {cold['import']:.2f} s, "
+        f"first fit {cold['first_fit']:.2f} s (compiles the kernels once; later processes load them)"
+    )
+    print(
+        f"warm cache: import {best['import']:.2f} s, "
+        f"first fit {best['first_fit']:.3f} s, second fit {best['second_fit'] * 1e3:.2f} ms (best of {args.repeats})"
+    )
     return 0
 
 

@@ -86,11 +86,17 @@ def objective(X, y, coef, intercept, alpha, l1_ratio):
 def _fit(module, lasso, enet, X, y, alpha, l1_ratio, tol, fit_intercept, max_iter):
     mod = importlib.import_module(module)
     if l1_ratio == 1.0:
-        est = getattr(mod, lasso)(alpha=alpha, tol=tol, fit_intercept=fit_intercept,
-                                  max_iter=max_iter)
+        est = getattr(mod, lasso)(
+            alpha=alpha, tol=tol, fit_intercept=fit_intercept, max_iter=max_iter
+        )
     else:
-        est = getattr(mod, enet)(alpha=alpha, l1_ratio=l1_ratio, tol=tol,
-                                 fit_intercept=fit_intercept, max_iter=max_iter)
+        est = getattr(mod, enet)(
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            tol=tol,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+        )
     est.fit(X, y)
     return np.ravel(est.coef_), float(np.ravel([est.intercept_])[0])
 
@@ -116,8 +122,9 @@ def run_solver(name, X, y, alpha, l1_ratio, fit_intercept, repeats, budget):
     module, lasso, enet, max_iter = SOLVERS[name]
 
     def fit(tol):
-        return _fit(module, lasso, enet, X, y, alpha, l1_ratio, tol, fit_intercept,
-                    max_iter)
+        return _fit(
+            module, lasso, enet, X, y, alpha, l1_ratio, tol, fit_intercept, max_iter
+        )
 
     fit(1e-2)  # warm-up: imports and JIT compilation are not timed
     curve = []
@@ -136,18 +143,29 @@ def run_solver(name, X, y, alpha, l1_ratio, fit_intercept, repeats, budget):
     return curve
 
 
-def run_case(pname, X, y, ratio, l1_ratio, fit_intercept, solvers, eps_list, repeats,
-             budget):
+def run_case(
+    pname, X, y, ratio, l1_ratio, fit_intercept, solvers, eps_list, repeats, budget
+):
     alpha = alpha_max(X, y, fit_intercept, l1_ratio) / ratio
-    curves = {s: run_solver(s, X, y, alpha, l1_ratio, fit_intercept, repeats, budget)
-              for s in solvers}
+    curves = {
+        s: run_solver(s, X, y, alpha, l1_ratio, fit_intercept, repeats, budget)
+        for s in solvers
+    }
     pstar = min(obj for curve in curves.values() for _, _, obj in curve)
-    out = {"problem": pname, "alpha_ratio": ratio, "l1_ratio": l1_ratio,
-           "fit_intercept": fit_intercept, "pstar": pstar, "solvers": {}}
+    out = {
+        "problem": pname,
+        "alpha_ratio": ratio,
+        "l1_ratio": l1_ratio,
+        "fit_intercept": fit_intercept,
+        "pstar": pstar,
+        "solvers": {},
+    }
     for s, curve in curves.items():
         subopt = [(tol, t, (obj - pstar) / abs(pstar)) for tol, t, obj in curve]
-        row = {f"{eps:g}": next((t for _, t, so in subopt if so <= eps), None)
-               for eps in eps_list}
+        row = {
+            f"{eps:g}": next((t for _, t, so in subopt if so <= eps), None)
+            for eps in eps_list
+        }
         row["curve"] = subopt
         out["solvers"][s] = row
     return out
@@ -168,35 +186,64 @@ def main(argv=None):
     warnings.filterwarnings("ignore")
     solvers = [s for s in args.solvers.split(",") if installed(s)]
     eps_list = [float(e) for e in args.eps.split(",")]
-    versions = {s: getattr(importlib.import_module(SOLVERS[s][0].split(".")[0]),
-                           "__version__", "?") for s in solvers}
-    print(f"# {platform.processor() or platform.machine()}, python "
-          f"{platform.python_version()}, " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    print(f"# seconds to reach relative suboptimality {' / '.join(args.eps.split(','))}"
-          " ('-': not reached); ratio = best peer / skreg")
+    versions = {
+        s: getattr(
+            importlib.import_module(SOLVERS[s][0].split(".")[0]), "__version__", "?"
+        )
+        for s in solvers
+    }
+    print(
+        f"# {platform.processor() or platform.machine()}, python "
+        f"{platform.python_version()}, "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+    )
+    print(
+        f"# seconds to reach relative suboptimality {' / '.join(args.eps.split(','))}"
+        " ('-': not reached); ratio = best peer / skreg"
+    )
     results = []
     for pname in args.problems.split(","):
         X, y = PROBLEMS[pname]()
         for ratio in map(float, args.ratios.split(",")):
             for l1_ratio in map(float, args.l1.split(",")):
                 for fi in (bool(int(v)) for v in args.intercept.split(",")):
-                    res = run_case(pname, X, y, ratio, l1_ratio, fi, solvers, eps_list,
-                                   args.repeats, args.budget)
+                    res = run_case(
+                        pname,
+                        X,
+                        y,
+                        ratio,
+                        l1_ratio,
+                        fi,
+                        solvers,
+                        eps_list,
+                        args.repeats,
+                        args.budget,
+                    )
                     results.append(res)
                     cells = []
                     for s in solvers:
                         v = res["solvers"][s]
-                        cells.append(s + "=" + "/".join(
-                            "-" if v[f"{e:g}"] is None else f"{v[f'{e:g}']:.3f}"
-                            for e in eps_list))
+                        cells.append(
+                            s
+                            + "="
+                            + "/".join(
+                                "-" if v[f"{e:g}"] is None else f"{v[f'{e:g}']:.3f}"
+                                for e in eps_list
+                            )
+                        )
                     last = f"{eps_list[-1]:g}"
                     peers = [res["solvers"][s][last] for s in solvers if s != "skreg"]
                     peers = [t for t in peers if t is not None]
                     ours = res["solvers"].get("skreg", {}).get(last)
-                    ratio_txt = (f"  ratio={min(peers) / ours:.1f}x"
-                                 if peers and ours else "")
-                    print(f"{pname:9s} a_max/{ratio:<4g} l1={l1_ratio:g} fi={int(fi)}  "
-                          + "  ".join(cells) + ratio_txt, flush=True)
+                    ratio_txt = (
+                        f"  ratio={min(peers) / ours:.1f}x" if peers and ours else ""
+                    )
+                    print(
+                        f"{pname:9s} a_max/{ratio:<4g} l1={l1_ratio:g} fi={int(fi)}  "
+                        + "  ".join(cells)
+                        + ratio_txt,
+                        flush=True,
+                    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

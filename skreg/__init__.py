@@ -9,6 +9,7 @@ from skreg._config import ensure_cache_dir
 
 ensure_cache_dir()
 
+from skreg import penalties  # noqa: E402
 from skreg.linear_model import (  # noqa: E402
     ElasticNetRegressor,
     ElasticNetRegressorCV,
@@ -18,7 +19,6 @@ from skreg.linear_model import (  # noqa: E402
     L2RegressorCV,
 )
 from skreg.path import enet_path, lasso_path, ridge_path  # noqa: E402
-from skreg import penalties  # noqa: E402
 
 __version__ = "0.1.0"
 

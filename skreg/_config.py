@@ -37,7 +37,10 @@ def ensure_cache_dir():
     kernels = os.path.join(pkg_dir, "_kernels")
     if os.access(kernels, os.W_OK):
         return None
-    for candidate in (_user_cache_dir(), os.path.join(tempfile.gettempdir(), "skreg-numba")):
+    for candidate in (
+        _user_cache_dir(),
+        os.path.join(tempfile.gettempdir(), "skreg-numba"),
+    ):
         try:
             os.makedirs(candidate, exist_ok=True)
         except OSError:

@@ -29,7 +29,11 @@ def alpha_max(X, y, l1_ratio, fit_intercept, sample_weight=None):
     """Smallest alpha with an all-zero solution (scikit-learn's grid start)."""
     Xd = X.toarray() if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    sw = np.ones(len(y)) if sample_weight is None else sample_weight * len(y) / sample_weight.sum()
+    sw = (
+        np.ones(len(y))
+        if sample_weight is None
+        else sample_weight * len(y) / sample_weight.sum()
+    )
     if fit_intercept:
         Xd = Xd - np.average(Xd, axis=0, weights=sw)
         y = y - np.average(y, axis=0, weights=sw)
@@ -43,7 +47,11 @@ def enet_objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None):
     Xd = np.asarray(Xd, dtype=np.float64)
     W = np.atleast_2d(np.asarray(coef, dtype=np.float64))
     Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-    sw = np.ones(len(y)) if sample_weight is None else sample_weight * len(y) / sample_weight.sum()
+    sw = (
+        np.ones(len(y))
+        if sample_weight is None
+        else sample_weight * len(y) / sample_weight.sum()
+    )
     R = Y - Xd @ W.T - np.asarray(intercept, dtype=np.float64)
     loss = 0.5 * (sw[:, None] * R**2).sum() / len(y)
     pen = alpha * (l1_ratio * np.abs(W).sum() + 0.5 * (1 - l1_ratio) * (W**2).sum())

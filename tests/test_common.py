@@ -13,20 +13,11 @@ estimators, see ``_expected_failures``.
 import importlib.util
 
 import pytest
-from sklearn.base import BaseEstimator, clone, is_regressor
+from sklearn.base import clone, is_regressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skreg
-
-
-def public_estimators():
-    """Every public estimator class of skreg, in ``__all__`` order."""
-    classes = []
-    for name in skreg.__all__:
-        obj = getattr(skreg, name, None)
-        if isinstance(obj, type) and issubclass(obj, BaseEstimator):
-            classes.append(obj)
-    return classes
+from tests._estimators import public_estimators
 
 
 def _has_gradient_solvers():

@@ -60,8 +60,9 @@ CASES = list(
 @pytest.mark.parametrize(
     "layout,fit_intercept,use_sw,positive,l1_ratio,frac,shape,n_targets", CASES
 )
-def test_matches_sklearn(layout, fit_intercept, use_sw, positive, l1_ratio, frac,
-                         shape, n_targets, dtype):
+def test_matches_sklearn(
+    layout, fit_intercept, use_sw, positive, l1_ratio, frac, shape, n_targets, dtype
+):
     n, p = SHAPES[shape]
     X, y = make_problem(n, p, n_targets=n_targets, seed=n + p, dtype=dtype)
     if layout == "sparse":
@@ -70,8 +71,13 @@ def test_matches_sklearn(layout, fit_intercept, use_sw, positive, l1_ratio, frac
     if use_sw:
         sw = np.random.RandomState(3).uniform(0.2, 3.0, size=n).astype(dtype)
     alpha = alpha_max(X, y, l1_ratio, fit_intercept, sw) * frac
-    kw = dict(alpha=alpha, fit_intercept=fit_intercept, positive=positive,
-              tol=1e-10, max_iter=100_000)
+    kw = dict(
+        alpha=alpha,
+        fit_intercept=fit_intercept,
+        positive=positive,
+        tol=1e-10,
+        max_iter=100_000,
+    )
     ours, _ = _fit_pair(l1_ratio, kw, X, y, sw)
     if dtype == np.float32:
         X = X.astype(np.float64)
@@ -88,8 +94,9 @@ def test_matches_sklearn(layout, fit_intercept, use_sw, positive, l1_ratio, frac
     else:
         rtol, atol = 1e-4, 1e-4 * scale
     assert_allclose(ours.coef_, ref.coef_, rtol=rtol, atol=atol)
-    assert_allclose(ours.intercept_, ref.intercept_, rtol=rtol,
-                    atol=atol * (1 + np.abs(X).max()))
+    assert_allclose(
+        ours.intercept_, ref.intercept_, rtol=rtol, atol=atol * (1 + np.abs(X).max())
+    )
     # skreg's solution is never worse than sklearn's by more than its own gap
     p_ours = enet_objective(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio, sw)
     p_ref = enet_objective(X, y, ref.coef_, ref.intercept_, alpha, l1_ratio, sw)

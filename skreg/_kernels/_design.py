@@ -126,11 +126,15 @@ def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def centred_dot(j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                rd, c, S):
+def centred_dot(
+    j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, rd, c, S
+):
     """``z_j^T diag(sw) r`` for ``r = rd + c`` and ``S = sum_i sw_i r_i``."""
-    return (col_dot_w(j, X, data, indices, indptr, is_sparse, sw, has_sw, rd)
-            + c * colsum[j] - xm[j] * S)
+    return (
+        col_dot_w(j, X, data, indices, indptr, is_sparse, sw, has_sw, rd)
+        + c * colsum[j]
+        - xm[j] * S
+    )
 
 
 @njit(**JIT_OPTIONS)

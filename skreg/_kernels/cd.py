@@ -90,8 +90,27 @@ def anderson_combine(hist, first, weights, has_weights, out):
 
 
 @njit(**JIT_OPTIONS)
-def _anderson_step(X, data, indices, indptr, is_sparse, sw, has_sw, xm, y,
-                   rd, c, w, ws, l1, l2, positive, hist, w_acc, rd_tmp):
+def _anderson_step(
+    X,
+    data,
+    indices,
+    indptr,
+    is_sparse,
+    sw,
+    has_sw,
+    xm,
+    y,
+    rd,
+    c,
+    w,
+    ws,
+    l1,
+    l2,
+    positive,
+    hist,
+    w_acc,
+    rd_tmp,
+):
     """Try the Anderson extrapolation of the iterates stored in ``hist``.
 
     The extrapolated point is accepted only if it lowers the primal objective
@@ -129,9 +148,34 @@ def _anderson_step(X, data, indices, indptr, is_sparse, sw, has_sw, xm, y,
 
 
 @njit(**JIT_OPTIONS)
-def cd_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, norm2,
-              y, rd, state, w, l1, l2, positive, ws, max_epochs, tol_in,
-              check_every, anderson_k, random, rng_state, XtA, r_dual):
+def cd_epochs(
+    X,
+    data,
+    indices,
+    indptr,
+    is_sparse,
+    sw,
+    has_sw,
+    xm,
+    colsum,
+    norm2,
+    y,
+    rd,
+    state,
+    w,
+    l1,
+    l2,
+    positive,
+    ws,
+    max_epochs,
+    tol_in,
+    check_every,
+    anderson_k,
+    random,
+    rng_state,
+    XtA,
+    r_dual,
+):
     """Run CD epochs over the features ``ws`` until their gap is ``<= tol_in``.
 
     ``state = [c, S, has_dual]`` carries the residual offset (updated in
@@ -173,8 +217,9 @@ def cd_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, norm2
             if lip == 0.0:
                 continue
             wj = w[j]
-            g = centred_dot(j, X, data, indices, indptr, is_sparse, sw, has_sw,
-                            xm, colsum, rd, c, S)
+            g = centred_dot(
+                j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, rd, c, S
+            )
             new = enet_coordinate_min(g + wj * lip, lip, l1, l2, positive)
             if new != wj:
                 d = new - wj
@@ -188,8 +233,26 @@ def cd_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, norm2
             n_hist += 1
             if n_hist == K + 1:
                 c, accepted = _anderson_step(
-                    X, data, indices, indptr, is_sparse, sw, has_sw, xm, y, rd,
-                    c, w, ws, l1, l2, positive, hist, w_acc, rd_tmp)
+                    X,
+                    data,
+                    indices,
+                    indptr,
+                    is_sparse,
+                    sw,
+                    has_sw,
+                    xm,
+                    y,
+                    rd,
+                    c,
+                    w,
+                    ws,
+                    l1,
+                    l2,
+                    positive,
+                    hist,
+                    w_acc,
+                    rd_tmp,
+                )
                 n_hist = 0
                 if accepted:
                     # the residual sequence jumped: restart its history
@@ -201,14 +264,50 @@ def cd_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, norm2
             n_rhist += 1
         if n_epochs % check_every == 0 or epoch == max_epochs - 1:
             primal, dual, _ = enet_primal_dual(
-                X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, y,
-                rd, c, S, w, l1, l2, positive, ws, XtA)
+                X,
+                data,
+                indices,
+                indptr,
+                is_sparse,
+                sw,
+                has_sw,
+                xm,
+                colsum,
+                y,
+                rd,
+                c,
+                S,
+                w,
+                l1,
+                l2,
+                positive,
+                ws,
+                XtA,
+            )
             best_dual = max(best_dual, dual)
             if use_dx and n_rhist >= K + 1:
                 if anderson_combine(rhist, n_rhist % (K + 1), sw, has_sw, r_acc):
                     _, dual_acc, _ = enet_primal_dual(
-                        X, data, indices, indptr, is_sparse, sw, has_sw, xm,
-                        colsum, y, r_acc, 0.0, S, w, l1, l2, positive, ws, XtA_acc)
+                        X,
+                        data,
+                        indices,
+                        indptr,
+                        is_sparse,
+                        sw,
+                        has_sw,
+                        xm,
+                        colsum,
+                        y,
+                        r_acc,
+                        0.0,
+                        S,
+                        w,
+                        l1,
+                        l2,
+                        positive,
+                        ws,
+                        XtA_acc,
+                    )
                     if dual_acc > best_dual:
                         best_dual = dual_acc
                         r_dual[:] = r_acc

@@ -33,8 +33,27 @@ def residual_stats(rd, c, y, sw, has_sw):
 
 
 @njit(**JIT_OPTIONS)
-def enet_primal_dual(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                     y, rd, c, S, w, l1, l2, positive, feats, XtA):
+def enet_primal_dual(
+    X,
+    data,
+    indices,
+    indptr,
+    is_sparse,
+    sw,
+    has_sw,
+    xm,
+    colsum,
+    y,
+    rd,
+    c,
+    S,
+    w,
+    l1,
+    l2,
+    positive,
+    feats,
+    XtA,
+):
     """Primal value at ``w`` and dual value at the rescaled residual.
 
     The residual ``r = rd + c`` need not be the residual of ``w``: passing an
@@ -58,8 +77,9 @@ def enet_primal_dual(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
     grad_norm2 = 0.0
     for k in range(feats.shape[0]):
         j = feats[k]
-        g = centred_dot(j, X, data, indices, indptr, is_sparse, sw, has_sw, xm,
-                        colsum, rd, c, S)
+        g = centred_dot(
+            j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, rd, c, S
+        )
         wj = w[j]
         w_l1 += abs(wj)
         w_l2 += wj * wj
@@ -83,16 +103,53 @@ def enet_primal_dual(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
 
 
 @njit(**JIT_OPTIONS)
-def enet_gap(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-             y, rd, c, S, w, l1, l2, positive, feats, XtA):
+def enet_gap(
+    X,
+    data,
+    indices,
+    indptr,
+    is_sparse,
+    sw,
+    has_sw,
+    xm,
+    colsum,
+    y,
+    rd,
+    c,
+    S,
+    w,
+    l1,
+    l2,
+    positive,
+    feats,
+    XtA,
+):
     """Duality gap of the ElasticNet problem restricted to ``feats``.
 
     See :func:`enet_primal_dual`; ``r = rd + c`` must be the residual of
     ``w``.  Returns ``(gap, dual_norm, primal)``.
     """
     primal, dual, dual_norm = enet_primal_dual(
-        X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, y, rd, c, S,
-        w, l1, l2, positive, feats, XtA)
+        X,
+        data,
+        indices,
+        indptr,
+        is_sparse,
+        sw,
+        has_sw,
+        xm,
+        colsum,
+        y,
+        rd,
+        c,
+        S,
+        w,
+        l1,
+        l2,
+        positive,
+        feats,
+        XtA,
+    )
     return primal - dual, dual_norm, primal
 
 

@@ -210,14 +210,25 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         else:
             W = np.zeros((n_targets, X.shape[1]), dtype=X.dtype)
         random_state = (
-            check_random_state(self.random_state) if self.selection == "random" else None
+            check_random_state(self.random_state)
+            if self.selection == "random"
+            else None
         )
         results = fit_enet_targets(
-            X, Yc, W, self.alpha, self._l1_ratio(),
-            sample_weight=sw, X_offset=X_offset,
-            precompute=self.precompute, max_iter=self.max_iter, tol=self.tol,
-            positive=self.positive, random_state=random_state,
-            solver=self.solver, verbose=self.verbose,
+            X,
+            Yc,
+            W,
+            self.alpha,
+            self._l1_ratio(),
+            sample_weight=sw,
+            X_offset=X_offset,
+            precompute=self.precompute,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            positive=self.positive,
+            random_state=random_state,
+            solver=self.solver,
+            verbose=self.verbose,
             fit_intercept=self.fit_intercept,
         )
         n = X.shape[0]
@@ -240,7 +251,9 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             self.dual_gap_ = gaps
             self.n_iter_ = n_iter
         self._set_intercept(X_offset, y_offset)
-        if not (np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))):
+        if not (
+            np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))
+        ):
             raise ValueError(
                 "Coordinate descent iterations resulted in non-finite parameter "
                 "values. The input data may contain large values and need to be "
@@ -329,7 +342,8 @@ class L1Regressor(ElasticNetRegressor):
     """
 
     _parameter_constraints: dict = {
-        k: v for k, v in ElasticNetRegressor._parameter_constraints.items()
+        k: v
+        for k, v in ElasticNetRegressor._parameter_constraints.items()
         if k != "l1_ratio"
     }
 

@@ -96,8 +96,9 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
         return 0
     G, XAw, m = _centred_gram(design, cols)
     signs = np.sign(w[cols])
-    b = np.asarray(XAw.T @ y).ravel() - m * float(np.dot(design.sw, y) if design.has_sw
-                                                 else y.sum())
+    b = np.asarray(XAw.T @ y).ravel() - m * float(
+        np.dot(design.sw, y) if design.has_sw else y.sum()
+    )
     b -= l1 * signs
     G[np.diag_indices(k)] += l2
     w_new = _solve(G, b)

@@ -43,9 +43,25 @@ def _seed_state(random_state):
     return np.array([seed * 2654435761 + 1], dtype=np.uint64)
 
 
-def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
-            random_state=None, working_set=True, screening=True, anderson=5,
-            p0=10, inner_ratio=0.3, check_every=5, newton=True):
+def enet_cd(
+    design,
+    y,
+    w,
+    l1,
+    l2,
+    *,
+    max_iter=1000,
+    tol=1e-4,
+    positive=False,
+    random_state=None,
+    working_set=True,
+    screening=True,
+    anderson=5,
+    p0=10,
+    inner_ratio=0.3,
+    check_every=5,
+    newton=True,
+):
     """Minimise ``1/2 sum s (y - Z w)^2 + l1 |w|_1 + l2/2 |w|^2`` in place.
 
     Parameters
@@ -127,14 +143,29 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
         S = design.weighted_sum(rd) + c * design.sw_sum
         state[0], state[1] = c, S
         primal, dual, dual_norm = enet_primal_dual(
-            *Xa, sw, has_sw, xm, colsum, y, rd, c, S, w, l1, l2, positive, feats, XtA)
+            *Xa, sw, has_sw, xm, colsum, y, rd, c, S, w, l1, l2, positive, feats, XtA
+        )
         # The dual point used for screening: the rescaled residual, or the
         # extrapolated residual of the last inner solve when it is better.
         XtA_theta = XtA
         if state[2] == 1.0:
             _, dual_acc, norm_acc = enet_primal_dual(
-                *Xa, sw, has_sw, xm, colsum, y, r_dual, 0.0, S, w, l1, l2,
-                positive, feats, XtA_acc)
+                *Xa,
+                sw,
+                has_sw,
+                xm,
+                colsum,
+                y,
+                r_dual,
+                0.0,
+                S,
+                w,
+                l1,
+                l2,
+                positive,
+                feats,
+                XtA_acc,
+            )
             if dual_acc > dual:
                 dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
         # Screening only removes features, so every earlier dual point stays
@@ -155,7 +186,9 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
                 k = int(np.count_nonzero(w))
                 budget = max(2 * design.nnz, 2.0 * total_work)
                 if 0 < k and design.n_samples * k * k <= budget:
-                    if support_newton(design, y, w, l1, l2, positive, primal, objective):
+                    if support_newton(
+                        design, y, w, l1, l2, positive, primal, objective
+                    ):
                         continue
             break
         if n_epochs >= max_iter:
@@ -171,11 +204,16 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
             affordable = cost <= 2.0 * total_work
             cheap = cost <= last_inner_work
             settled = last_signs is not None and np.array_equal(signs, last_signs)
-            if ((settled or cheap) and affordable and newton_ready
-                    and (tried_signs is None or not np.array_equal(signs, tried_signs))):
+            if (
+                (settled or cheap)
+                and affordable
+                and newton_ready
+                and (tried_signs is None or not np.array_equal(signs, tried_signs))
+            ):
                 tried_signs = signs
-                outcome = support_newton(design, y, w, l1, l2, positive, primal,
-                                         objective)
+                outcome = support_newton(
+                    design, y, w, l1, l2, positive, primal, objective
+                )
                 if outcome:
                     # a full step is (near) optimal: re-check the gap now; a
                     # partial one (a sign hit zero) hands back to CD first
@@ -183,8 +221,9 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
                     continue
             last_signs = signs
         if use_screen:
-            gap_safe_screen(XtA_theta, norm2, feats, w, l1, l2, dual_norm,
-                            primal - dual, keep)
+            gap_safe_screen(
+                XtA_theta, norm2, feats, w, l1, l2, dual_norm, primal - dual, keep
+            )
             dropped = feats[~keep[feats]]
             if dropped.size:
                 if np.any(w[dropped] != 0):
@@ -212,13 +251,39 @@ def enet_cd(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4, positive=False,
         # only an extrapolated residual of this inner solve is worth a pass
         # over every feature at the next outer iteration
         state[2] = 0.0
-        ep, _ = cd_epochs(*Xa, sw, has_sw, xm, colsum, norm2, y, rd, state, w,
-                          l1, l2, positive, ws, max_iter - n_epochs, tol_in,
-                          check_every, anderson, random, rng_state, XtA, r_dual)
+        ep, _ = cd_epochs(
+            *Xa,
+            sw,
+            has_sw,
+            xm,
+            colsum,
+            norm2,
+            y,
+            rd,
+            state,
+            w,
+            l1,
+            l2,
+            positive,
+            ws,
+            max_iter - n_epochs,
+            tol_in,
+            check_every,
+            anderson,
+            random,
+            rng_state,
+            XtA,
+            r_dual,
+        )
         n_epochs += ep
         last_inner_work = ep * ws.size * col_cost
         total_work += last_inner_work
         newton_ready = True
     w_out[:] = w
-    return CDResult(coef=w_out, n_iter=n_epochs, gap=float(gap), tol=float(tol_abs),
-                    converged=converged)
+    return CDResult(
+        coef=w_out,
+        n_iter=n_epochs,
+        gap=float(gap),
+        tol=float(tol_abs),
+        converged=converged,
+    )

@@ -61,8 +61,15 @@ class Design:
         else:
             self.xm = np.ascontiguousarray(X_offset, dtype=np.float64)
         self.colsum, self.norm2 = col_stats(
-            self.X, self.data, self.indices, self.indptr, self.is_sparse,
-            self.sw, self.has_sw, self.xm, self.sw_sum,
+            self.X,
+            self.data,
+            self.indices,
+            self.indptr,
+            self.is_sparse,
+            self.sw,
+            self.has_sw,
+            self.xm,
+            self.sw_sum,
         )
 
     @property

@@ -56,10 +56,24 @@ def _weighted_centred(A, offset, sample_weight):
     return Z
 
 
-def fit_enet_targets(X, Yc, W, alpha, l1_ratio, *, sample_weight, X_offset,
-                     precompute=False, max_iter=1000, tol=1e-4, positive=False,
-                     random_state=None, solver="cd", verbose=0,
-                     fit_intercept=True):
+def fit_enet_targets(
+    X,
+    Yc,
+    W,
+    alpha,
+    l1_ratio,
+    *,
+    sample_weight,
+    X_offset,
+    precompute=False,
+    max_iter=1000,
+    tol=1e-4,
+    positive=False,
+    random_state=None,
+    solver="cd",
+    verbose=0,
+    fit_intercept=True,
+):
     """Fit every column of the centred targets ``Yc``; ``W`` is updated in place.
 
     Returns one result per target (coefficients live in ``W``).
@@ -71,36 +85,76 @@ def fit_enet_targets(X, Yc, W, alpha, l1_ratio, *, sample_weight, X_offset,
         G = resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept)
         if G is not None:
             Q = _weighted_centred(X.astype(np.float64), X_offset, sample_weight).T @ (
-                _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight))
-            rng_state = _seed_state(random_state) if random_state is not None else (
-                np.ones(1, dtype=np.uint64))
+                _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight)
+            )
+            rng_state = (
+                _seed_state(random_state)
+                if random_state is not None
+                else (np.ones(1, dtype=np.uint64))
+            )
             for k in range(Yc.shape[1]):
                 y = Yc[:, k].astype(np.float64)
                 y_norm2 = float(
-                    np.dot(sample_weight * y, y) if sample_weight is not None
+                    np.dot(sample_weight * y, y)
+                    if sample_weight is not None
                     else np.dot(y, y)
                 )
                 w = W[k].astype(np.float64)
-                gap, n_iter = gram_cd(G, np.ascontiguousarray(Q[:, k]), y_norm2, w,
-                                      l1, l2, positive, max_iter, tol * y_norm2,
-                                      random_state is not None, rng_state)
+                gap, n_iter = gram_cd(
+                    G,
+                    np.ascontiguousarray(Q[:, k]),
+                    y_norm2,
+                    w,
+                    l1,
+                    l2,
+                    positive,
+                    max_iter,
+                    tol * y_norm2,
+                    random_state is not None,
+                    rng_state,
+                )
                 W[k] = w
-                results.append(CDResult(W[k], int(n_iter), float(gap), tol * y_norm2,
-                                        bool(gap <= tol * y_norm2)))
+                results.append(
+                    CDResult(
+                        W[k],
+                        int(n_iter),
+                        float(gap),
+                        tol * y_norm2,
+                        bool(gap <= tol * y_norm2),
+                    )
+                )
             return results
     design = Design(X, sample_weight, X_offset)
     for k in range(Yc.shape[1]):
         y = np.ascontiguousarray(Yc[:, k])
         w = np.ascontiguousarray(W[k])
         if solver == "cd":
-            res = enet_cd(design, y, w, l1, l2, max_iter=max_iter, tol=tol,
-                          positive=positive, random_state=random_state)
+            res = enet_cd(
+                design,
+                y,
+                w,
+                l1,
+                l2,
+                max_iter=max_iter,
+                tol=tol,
+                positive=positive,
+                random_state=random_state,
+            )
         else:
             from skreg.solvers.prox_grad import enet_prox_grad
 
-            res = enet_prox_grad(design, y, w, l1, l2, max_iter=max_iter, tol=tol,
-                                 positive=positive, accelerated=solver == "fista",
-                                 verbose=verbose)
+            res = enet_prox_grad(
+                design,
+                y,
+                w,
+                l1,
+                l2,
+                max_iter=max_iter,
+                tol=tol,
+                positive=positive,
+                accelerated=solver == "fista",
+                verbose=verbose,
+            )
         W[k] = res.coef
         results.append(res)
     return results
