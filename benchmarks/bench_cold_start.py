@@ -51,11 +51,13 @@ def main(argv=None):
     best = min(warm, key=lambda r: r["first_fit"])
     print(
         f"cold cache: import {cold['import']:.2f} s, "
-        f"first fit {cold['first_fit']:.2f} s (compiles the kernels once; later processes load them)"
+        f"first fit {cold['first_fit']:.2f} s "
+        "(compiles the kernels once; later processes load them)"
     )
     print(
         f"warm cache: import {best['import']:.2f} s, "
-        f"first fit {best['first_fit']:.3f} s, second fit {best['second_fit'] * 1e3:.2f} ms (best of {args.repeats})"
+        f"first fit {best['first_fit']:.3f} s, "
+        f"second fit {best['second_fit'] * 1e3:.2f} ms (best of {args.repeats})"
     )
     return 0
 
