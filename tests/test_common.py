@@ -6,8 +6,8 @@ configurations (random selection, Gram precomputation, the gradient
 solvers) run the checks through the other code paths as well.  The plain
 estimators need no ``expected_failed_checks`` (scikit-learn's Lasso,
 ElasticNet and Ridge need none either); the only exception is the
-dense sample-weight equivalence check of the Lasso/ElasticNet CV
-estimators, see ``_expected_failures``.
+dense sample-weight equivalence check of the Lasso CV
+estimator (L1RegressorCV), see ``_expected_failures``.
 """
 
 import importlib.util
@@ -62,7 +62,7 @@ def _expected_failures(estimator):
     # refit itself is exact (tested in test_cv.py).  scikit-learn's own
     # LassoCV fails this check for the same reason (checked with sklearn
     # 1.9.1: check_sample_weight_equivalence_on_dense_data raises).
-    if type(estimator).__name__ in ("L1RegressorCV", "ElasticNetRegressorCV"):
+    if type(estimator).__name__ == "L1RegressorCV":
         return {
             "check_sample_weight_equivalence_on_dense_data": (
                 "K-fold splits of weighted vs repeated rows differ; sklearn's "
