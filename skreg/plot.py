@@ -277,7 +277,8 @@ class RegularizationPathDisplay:
         _pyplot(f"{cls.__name__}.from_estimator")
         from sklearn.utils.validation import check_is_fitted
 
-        from skreg.linear_model._cv import L2RegressorCV, _EnetCVBase
+        from skreg.linear_model._cv import _EnetCVBase
+        from skreg.linear_model._ridge_cv import L2RegressorCV
         from skreg.path import enet_path, ridge_path
 
         if not isinstance(estimator, (_EnetCVBase, L2RegressorCV)):

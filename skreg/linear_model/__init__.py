@@ -1,12 +1,9 @@
 """Estimators: thin scikit-learn glue over the solvers."""
 
-from skreg.linear_model._cv import (
-    ElasticNetRegressorCV,
-    L1RegressorCV,
-    L2RegressorCV,
-)
+from skreg.linear_model._cv import ElasticNetRegressorCV, L1RegressorCV
 from skreg.linear_model._l1 import ElasticNetRegressor, L1Regressor
 from skreg.linear_model._l2 import L2Regressor
+from skreg.linear_model._ridge_cv import L2RegressorCV
 
 __all__ = [
     "ElasticNetRegressor",

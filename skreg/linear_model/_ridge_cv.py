@@ -1,0 +1,366 @@
+"""L2RegressorCV: Ridge with ``alpha`` chosen by efficient leave-one-out.
+
+With ``cv=None`` every leave-one-out error is read off one decomposition
+(generalised cross-validation), as scikit-learn's ``RidgeCV``; with a ``cv``
+splitter the alphas are searched with :class:`~sklearn.model_selection.GridSearchCV`.
+"""
+
+from numbers import Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
+from sklearn.model_selection import GridSearchCV, check_cv
+from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from skreg.linear_model._base import (
+    LinearRegressorBase,
+)
+from skreg.solvers.ridge_gcv import RidgeDecomposition
+
+__all__ = ["L2RegressorCV"]
+
+
+class _PredictionsAsInput(RegressorMixin, BaseEstimator):
+    """Scores leave-one-out predictions with a scorer: ``predict`` is identity."""
+
+    def predict(self, y_pred):
+        return y_pred
+
+
+class L2RegressorCV(LinearRegressorBase, BaseEstimator):
+    r"""Ridge regression with ``alpha`` chosen by (efficient) cross-validation.
+
+    A drop-in replacement for :class:`sklearn.linear_model.RidgeCV`.  With
+    ``cv=None`` (the default) every leave-one-out error for every ``alpha``
+    is read off one decomposition of the centred, weighted design
+    (generalised cross-validation): an SVD of ``X`` or an eigendecomposition
+    of ``X X^T`` (``n_samples <= n_features``) or ``X^T X``.  With another
+    ``cv``, a grid search over :class:`skreg.L2Regressor` fits.
+
+    Parameters
+    ----------
+    alphas : float or array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        Regularisation strengths to try (positive; ``0`` is allowed only
+        with ``cv`` not ``None``).
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    scoring : str, callable or None, default=None
+        Scorer of the candidate models.  ``None``: the mean squared error
+        (leave-one-out, ``cv=None``) or R^2 (other ``cv``).
+    cv : int, cross-validation generator or iterable, default=None
+        ``None``: efficient leave-one-out.  Otherwise the splitting strategy of
+        a grid search.
+    gcv_mode : {'auto', 'svd', 'eigen'}, default=None
+        Decomposition used when ``cv=None``: ``'svd'`` (dense ``X`` only) or
+        the eigendecomposition (``'auto'``, ``'eigen'``, ``None``) of
+        ``X X^T`` when ``n_samples <= n_features`` else of ``X^T X``.
+    store_cv_results : bool, default=False
+        Keep the leave-one-out squared errors (or predictions when
+        ``scoring`` is given) in ``cv_results_`` (``cv=None`` only).
+    alpha_per_target : bool, default=False
+        Choose one ``alpha`` per target (``cv=None`` only).
+
+    Attributes
+    ----------
+    cv_results_ : ndarray of shape (n_samples, n_alphas) or \
+            (n_samples, n_targets, n_alphas)
+        Leave-one-out squared errors or predictions, when
+        ``store_cv_results=True``.
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Weight vector(s).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Independent term in the decision function.
+    alpha_ : float or ndarray of shape (n_targets,)
+        Estimated regularisation parameter (one per target when
+        ``alpha_per_target=True``).
+    best_score_ : float or ndarray of shape (n_targets,)
+        Score of the model with the best ``alpha`` (negative MSE by default).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    ridge_path : Ridge solutions for many alphas from one decomposition.
+    L2Regressor : Ridge regression with a fixed ``alpha``.
+    sklearn.linear_model.RidgeCV : The scikit-learn estimator this mirrors.
+
+    Notes
+    -----
+    The objective for each ``alpha`` is
+
+    .. math::
+
+        \|y - Xw - b\|_2^2 + \alpha \|w\|_2^2 ,
+
+    and with the hat matrix :math:`H` of the fit the leave-one-out residual
+    of sample :math:`i` is :math:`(y_i - \hat y_i) / (1 - H_{ii})`.
+    With ``sample_weight`` the leave-one-out errors are weighted, while other
+    ``cv`` ignore the weights in the validation score (as scikit-learn).
+    With ``cv`` not ``None`` the grid search runs with ``n_jobs=None``; wrap
+    ``fit`` in ``joblib.parallel_backend("dask")`` to use a dask cluster.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skreg import L2RegressorCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = L2RegressorCV(alphas=[1e-3, 1e-2, 1e-1, 1]).fit(X, y)
+    >>> round(reg.score(X, y), 4)
+    0.5166
+    >>> float(reg.alpha_)
+    0.01
+    """
+
+    _parameter_constraints: dict = {
+        "alphas": ["array-like", Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "cv": ["cv_object"],
+        "gcv_mode": [StrOptions({"auto", "svd", "eigen"}), None],
+        "store_cv_results": ["boolean"],
+        "alpha_per_target": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
+    ):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
+
+    def _checked_alphas(self):
+        low = "neither" if self.cv is None else "left"
+        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64)).ravel()
+        if alphas.size == 0:
+            raise ValueError("alphas must contain at least one value.")
+        name = "alphas" if alphas.size == 1 else "alphas[{}]"
+        for i, a in enumerate(alphas):
+            check_scalar(
+                float(a),
+                name.format(i),
+                target_type=Real,
+                min_val=0.0,
+                include_boundaries=low,
+            )
+        return alphas
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **params):
+        """Fit Ridge models for every alpha and keep the best.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (computations run in float64).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Individual weights for each sample (not rescaled: multiplying
+            them by ``k`` is equivalent to dividing ``alpha`` by ``k``).
+        **params : dict
+            Parameters for the scorer / splitter (metadata routing only).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        _raise_for_params(params, self, "fit")
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, "
+                "but the target y is None"
+            )
+        if sparse.issparse(y):
+            raise TypeError(
+                "y: sparse targets are not supported; pass a dense array "
+                "(e.g. y.toarray())."
+            )
+        alphas = self._checked_alphas()
+        if self.cv is None:
+            self._fit_gcv(X, y, sample_weight, alphas, params)
+            return self
+        if self.store_cv_results:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
+        if self.alpha_per_target:
+            raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        from skreg.linear_model._l2 import L2Regressor
+
+        if sample_weight is not None:
+            params["sample_weight"] = sample_weight
+        inner = L2Regressor(fit_intercept=self.fit_intercept)
+        scoring = self.scoring
+        if _routing_enabled():
+            inner.set_fit_request(sample_weight=True)
+            if scoring is None:
+                scoring = get_scorer("r2").set_score_request(sample_weight=True)
+        search = GridSearchCV(
+            inner,
+            {"alpha": list(alphas)},
+            cv=self.cv,
+            scoring=scoring,
+        ).fit(X, y, **params)
+        best = search.best_estimator_
+        self.alpha_ = best.alpha
+        self.best_score_ = search.best_score_
+        self.coef_ = best.coef_
+        self.intercept_ = best.intercept_
+        self.n_features_in_ = best.n_features_in_
+        if hasattr(best, "feature_names_in_"):
+            self.feature_names_in_ = best.feature_names_in_
+        return self
+
+    def _fit_gcv(self, X, y, sample_weight, alphas, params):
+        orig_dtype = getattr(getattr(X, "dtype", None), "kind", None) == "f" and X.dtype
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc", "coo"],
+            dtype=np.float64,
+            multi_output=True,
+            y_numeric=True,
+        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        scorer = None
+        if self.scoring is not None:
+            scorer = check_scoring(self, scoring=self.scoring)
+        score_params = {}
+        if _routing_enabled() and scorer is not None:
+            score_params = process_routing(self, "fit", **params).scorer.score
+        dec = RidgeDecomposition(
+            X,
+            y,
+            sample_weight=sample_weight,
+            fit_intercept=self.fit_intercept,
+            mode="svd" if self.gcv_mode == "svd" else "eigen",
+        )
+        n, n_y = X.shape[0], dec.h.shape[1]
+        per_target = self.alpha_per_target and n_y > 1
+        if self.store_cv_results:
+            results = np.empty((n, n_y, len(alphas)))
+        best_coef = best_score = best_alpha = None
+        for i, alpha in enumerate(alphas):
+            looe, coef = dec.loo(float(alpha))
+            if scorer is None:
+                sq = looe**2
+                score = -sq.mean(axis=0) if self.alpha_per_target else -sq.mean()
+                if self.store_cv_results:
+                    results[:, :, i] = sq
+            else:
+                pred = dec.u - looe
+                if sample_weight is not None:
+                    pred = pred / dec.sqrt_sw[:, None]
+                pred = pred + dec.y_offset
+                if y.ndim == 1:
+                    pred = pred[:, 0]
+                if self.store_cv_results:
+                    results[:, :, i] = pred.reshape(n, n_y)
+                if self.alpha_per_target and y.ndim == 2:
+                    score = np.array(
+                        [
+                            scorer(
+                                _PredictionsAsInput(),
+                                pred[:, j],
+                                y[:, j],
+                                **score_params,
+                            )
+                            for j in range(n_y)
+                        ]
+                    )
+                else:
+                    score = scorer(_PredictionsAsInput(), pred, y, **score_params)
+            if best_score is None:
+                best_coef, best_score = coef, np.array(score, dtype=np.float64).ravel()
+                best_alpha = np.full(n_y, alpha) if per_target else alpha
+                if not per_target:
+                    best_score = float(best_score[0])
+            elif per_target:
+                better = np.asarray(score) > best_score
+                best_coef[:, better] = coef[:, better]
+                best_score[better] = np.asarray(score)[better]
+                best_alpha[better] = alpha
+            elif float(np.ravel(score)[0]) > best_score:
+                best_coef, best_score, best_alpha = (
+                    coef,
+                    float(np.ravel(score)[0]),
+                    alpha,
+                )
+        self.alpha_ = best_alpha if per_target else float(best_alpha)
+        self.best_score_ = best_score
+        coef = best_coef.T
+        if y.ndim == 1 or n_y == 1:
+            coef = coef.ravel()
+        self.coef_ = coef
+        if self.fit_intercept:
+            y_off = dec.y_offset[0] if y.ndim == 1 else dec.y_offset
+            self.intercept_ = y_off - dec.X_offset @ coef.T
+        else:
+            self.intercept_ = 0.0
+        if self.store_cv_results:
+            self.cv_results_ = results[:, 0, :] if y.ndim == 1 else results
+        if orig_dtype:
+            self.coef_ = self.coef_.astype(orig_dtype, copy=False)
+            if not isinstance(self.intercept_, float):
+                self.intercept_ = np.asarray(self.intercept_).astype(orig_dtype)
+            if self.store_cv_results:
+                self.cv_results_ = self.cv_results_.astype(orig_dtype, copy=False)
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object (scorer and splitter).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routing information.
+        """
+        router = MetadataRouter(owner=self).add_self_request(self)
+        if _routing_enabled() and self.scoring is None:
+            # As RidgeCV: the default score is R^2 and sample weights reach
+            # it; a scorer wrapping ``self`` would route back into this
+            # method forever.
+            scorer = get_scorer("r2").set_score_request(sample_weight=True)
+        else:
+            scorer = check_scoring(self, scoring=self.scoring, allow_none=True)
+        if scorer is not None:
+            router.add(
+                scorer=scorer,
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+        if self.cv is not None:
+            router.add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
