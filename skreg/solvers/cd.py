@@ -39,6 +39,9 @@ class CDResult:
 
 
 def _seed_state(random_state):
+    """State of the kernels' generator; a fixed dummy when not random."""
+    if random_state is None:
+        return np.ones(1, dtype=np.uint64)
     seed = int(random_state.randint(1, np.iinfo(np.int32).max))
     return np.array([seed * 2654435761 + 1], dtype=np.uint64)
 
@@ -112,7 +115,7 @@ def enet_cd(
     state = np.zeros(3)
     best_dual = -np.inf
     random = random_state is not None
-    rng_state = _seed_state(random_state) if random else np.ones(1, dtype=np.uint64)
+    rng_state = _seed_state(random_state)
     tol_abs = tol * design.weighted_norm2(y)
     use_ws = working_set and l1 > 0
     use_screen = screening and l1 > 0

@@ -6,6 +6,13 @@ from scipy import sparse
 from skreg._kernels._design import col_stats
 
 
+def weighted_norm2(v, sample_weight=None):
+    """``sum_i s_i v_i^2`` (``s = 1`` when ``sample_weight`` is None)."""
+    if sample_weight is None:
+        return float(np.dot(v, v))
+    return float(np.dot(sample_weight * v, v))
+
+
 class Design:
     """Arrays describing ``Z = X - 1 m^T`` with sample weights ``s``.
 
@@ -86,9 +93,7 @@ class Design:
 
     def weighted_norm2(self, y):
         """``sum_i s_i y_i^2``."""
-        if self.has_sw:
-            return float(np.dot(self.sw * y, y))
-        return float(np.dot(y, y))
+        return weighted_norm2(y, self.sw if self.has_sw else None)
 
     def weighted_sum(self, v):
         """``sum_i s_i v_i``."""

@@ -7,7 +7,7 @@ from scipy import sparse
 
 from skreg._kernels.cd_gram import gram_cd
 from skreg.solvers.cd import CDResult, _seed_state, enet_cd
-from skreg.solvers.design import Design
+from skreg.solvers.design import Design, weighted_norm2
 
 __all__ = ["fit_enet_targets", "penalty_strengths", "resolve_gram"]
 
@@ -87,18 +87,10 @@ def fit_enet_targets(
             Q = _weighted_centred(X.astype(np.float64), X_offset, sample_weight).T @ (
                 _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight)
             )
-            rng_state = (
-                _seed_state(random_state)
-                if random_state is not None
-                else (np.ones(1, dtype=np.uint64))
-            )
+            rng_state = _seed_state(random_state)
             for k in range(Yc.shape[1]):
                 y = Yc[:, k].astype(np.float64)
-                y_norm2 = float(
-                    np.dot(sample_weight * y, y)
-                    if sample_weight is not None
-                    else np.dot(y, y)
-                )
+                y_norm2 = weighted_norm2(y, sample_weight)
                 w = W[k].astype(np.float64)
                 gap, n_iter = gram_cd(
                     G,

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from skreg._kernels.cd_gram import gram_cd
 from skreg.solvers.cd import _seed_state, enet_cd
-from skreg.solvers.design import Design
+from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.enet import penalty_strengths
 
 __all__ = ["solve_path"]
@@ -172,7 +172,7 @@ class _KKTCheck:
 
     def upper(self, r):
         """Upper bounds of ``|z_j^T S r|`` (of ``z_j^T S r`` when positive)."""
-        dr = np.sqrt(_wn2(r - self.r_ref, self.sw))
+        dr = np.sqrt(weighted_norm2(r - self.r_ref, self.sw))
         if dr == 0:
             return self._score(self.g_ref)
         # The relative slack covers rounding in the bound's own products.
@@ -199,10 +199,6 @@ class _KKTCheck:
         gu = np.asarray(Xu.T @ v).ravel() - self.xm[unsure] * v.sum()
         viol[unsure] = self._score(gu) > limit
         return viol
-
-
-def _wn2(y, sw):
-    return float(np.dot(y * sw, y) if sw is not None else np.dot(y, y))
 
 
 def _predict(X, xm, w):
@@ -276,13 +272,9 @@ def solve_path(
     if gram is None:
         design = Design(X, sample_weight, X_offset)
     else:
-        y_norm2 = _wn2(y, sample_weight)
+        y_norm2 = weighted_norm2(y, sample_weight)
         q = np.ascontiguousarray(Xy, dtype=np.float64)
-        rng_state = (
-            _seed_state(random_state)
-            if random_state is not None
-            else np.ones(1, dtype=np.uint64)
-        )
+        rng_state = _seed_state(random_state)
     for alpha in alphas:
         l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
         if gram is None:
