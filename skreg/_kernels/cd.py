@@ -38,15 +38,16 @@ def _primal_ws(rd, c, y, sw, has_sw, w, ws, l1, l2):
 
 
 @njit(**JIT_OPTIONS)
-def anderson_combine(hist, first, weights, has_weights, out):
-    """Anderson extrapolation of the K+1 iterates stored circularly in ``hist``.
+def anderson_weights(hist, first, weights, has_weights, coefs):
+    """Anderson weights of the K+1 iterates stored circularly in ``hist``.
 
     Row ``(first + k) % (K+1)`` is the k-th oldest iterate.  The weights
-    ``c`` (summing to one) minimise ``||sum_k c_k (x_{k+1} - x_k)||`` in the
-    norm weighted by ``weights`` when ``has_weights`` (residuals live in the
-    sample-weighted space, so that integer weights and repeated rows give the
-    same extrapolation); ``out = sum_k c_k x_{k+1}`` (Anderson, 1965; Scieur
-    et al., 2016).  Returns False when the differences are degenerate.
+    ``coefs`` (summing to one) minimise ``||sum_k c_k (x_{k+1} - x_k)||`` in
+    the norm weighted by ``weights`` when ``has_weights`` (residuals live in
+    the sample-weighted space, so that integer weights and repeated rows give
+    the same extrapolation); the extrapolated point is
+    ``sum_k c_k x_{k+1}`` (Anderson, 1965; Scieur et al., 2016).  Returns
+    False when the differences are degenerate.
     """
     K = hist.shape[0] - 1
     m = hist.shape[1]
@@ -77,9 +78,19 @@ def anderson_combine(hist, first, weights, has_weights, out):
     zsum = z.sum()
     if zsum == 0.0 or not np.isfinite(zsum):
         return False
+    for k in range(K):
+        coefs[k] = z[k] / zsum
+    return True
+
+
+@njit(**JIT_OPTIONS)
+def _combine(hist, first, coefs, out):
+    # out = sum_k coefs_k x_{k+1}; False when it is not finite
+    K = hist.shape[0] - 1
+    m = hist.shape[1]
     out[:] = 0.0
     for k in range(K):
-        ck = z[k] / zsum
+        ck = coefs[k]
         a = (first + k + 1) % (K + 1)
         for t in range(m):
             out[t] += ck * hist[a, t]
@@ -87,6 +98,19 @@ def anderson_combine(hist, first, weights, has_weights, out):
         if not np.isfinite(out[t]):
             return False
     return True
+
+
+@njit(**JIT_OPTIONS)
+def anderson_combine(hist, first, weights, has_weights, out):
+    """Anderson extrapolation of the K+1 iterates stored circularly in ``hist``.
+
+    ``out`` receives the extrapolated point (see :func:`anderson_weights`);
+    returns False when the differences are degenerate.
+    """
+    coefs = np.empty(hist.shape[0] - 1)
+    if not anderson_weights(hist, first, weights, has_weights, coefs):
+        return False
+    return _combine(hist, first, coefs, out)
 
 
 @njit(**JIT_OPTIONS)
@@ -108,34 +132,54 @@ def _anderson_step(
     l2,
     positive,
     hist,
+    rdhist,
+    chist,
     w_acc,
     rd_tmp,
 ):
     """Try the Anderson extrapolation of the iterates stored in ``hist``.
 
-    The extrapolated point is accepted only if it lowers the primal objective
-    (as in Bertrand and Massias, 2021), so CD keeps its monotonicity.
-    Returns ``(c, accepted)`` with the new residual offset.
+    ``rdhist`` and ``chist`` hold the residuals ``rd + c`` of those iterates:
+    the residual is affine in ``w`` and the weights sum to one, so the
+    extrapolated point's residual is the same combination of them, which
+    costs ``K n`` instead of a pass over the working set's columns (unless
+    ``positive`` clips the point).  The point is accepted only if it lowers
+    the primal objective (as in Bertrand and Massias, 2021), so CD keeps its
+    monotonicity.  Returns ``(c, accepted)`` with the new residual offset.
     """
     n_ws = ws.shape[0]
-    if not anderson_combine(hist, 0, sw, False, w_acc):
+    K = hist.shape[0] - 1
+    coefs = np.empty(K)
+    if not anderson_weights(hist, 0, sw, False, coefs):
         return c, False
+    if not _combine(hist, 0, coefs, w_acc):
+        return c, False
+    clipped = False
     if positive:
         for t in range(n_ws):
             if w_acc[t] < 0.0:
                 w_acc[t] = 0.0
-    rd_tmp[:] = rd
-    c_acc = c
+                clipped = True
     pen1 = 0.0
     pen2 = 0.0
     for t in range(n_ws):
-        j = ws[t]
-        d = w_acc[t] - w[j]
-        if d != 0.0:
-            col_axpy(j, -d, X, data, indices, indptr, is_sparse, rd_tmp)
-            c_acc += d * xm[j]
         pen1 += abs(w_acc[t])
         pen2 += w_acc[t] * w_acc[t]
+    if clipped:
+        rd_tmp[:] = rd
+        c_acc = c
+        for t in range(n_ws):
+            j = ws[t]
+            d = w_acc[t] - w[j]
+            if d != 0.0:
+                col_axpy(j, -d, X, data, indices, indptr, is_sparse, rd_tmp)
+                c_acc += d * xm[j]
+    else:
+        if not _combine(rdhist, 0, coefs, rd_tmp):
+            return c, False
+        c_acc = 0.0
+        for k in range(K):
+            c_acc += coefs[k] * chist[k + 1]
     r2, _ = residual_stats(rd_tmp, c_acc, y, sw, has_sw)
     p_acc = 0.5 * (r2 + l2 * pen2) + l1 * pen1
     p_cur = _primal_ws(rd, c, y, sw, has_sw, w, ws, l1, l2)
@@ -181,8 +225,8 @@ def cd_epochs(
     ``state = [c, S, has_dual]`` carries the residual offset (updated in
     place), the invariant weighted residual sum, and a flag set to 1 when
     ``r_dual`` holds an extrapolated residual whose dual value beat the plain
-    residual's.  The restricted duality gap is checked every ``check_every``
-    epochs and after the last one.  With ``anderson_k > 0``, Anderson
+    residual's.  The restricted duality gap is checked after ``check_every``
+    epochs, then every ``2 * check_every`` epochs and after the last one.  With ``anderson_k > 0``, Anderson
     extrapolation is tried on the primal iterates every ``anderson_k + 1``
     epochs, and on the residuals at each gap check (dual extrapolation,
     Massias et al., 2018): CD residuals converge to the dual optimum far
@@ -201,6 +245,8 @@ def cd_epochs(
     hist = np.empty((K + 1, n_ws))
     w_acc = np.empty(n_ws)
     rd_tmp = np.empty_like(rd) if use_aa else rd
+    rdhist = np.empty((K + 1, n)) if use_aa else np.empty((1, 1))
+    chist = np.empty(K + 1)
     rhist = np.empty((K + 1, n)) if use_dx else np.empty((1, 1))
     r_acc = np.empty(n) if use_dx else rd
     XtA_acc = np.empty_like(XtA) if use_dx else XtA
@@ -209,6 +255,10 @@ def cd_epochs(
     best_dual = -np.inf
     gap_ws = np.inf
     n_epochs = 0
+    # The first check comes early (well-conditioned sub-problems are solved
+    # in a few epochs); later ones every 2 * check_every epochs, since each
+    # costs about one epoch (two with dual extrapolation).
+    next_check = check_every
     for epoch in range(max_epochs):
         for f in range(n_ws):
             k = _rand_below(rng_state, n_ws) if random else f
@@ -230,6 +280,8 @@ def cd_epochs(
         if use_aa:
             for t in range(n_ws):
                 hist[n_hist, t] = w[ws[t]]
+            rdhist[n_hist] = rd
+            chist[n_hist] = c
             n_hist += 1
             if n_hist == K + 1:
                 c, accepted = _anderson_step(
@@ -250,6 +302,8 @@ def cd_epochs(
                     l2,
                     positive,
                     hist,
+                    rdhist,
+                    chist,
                     w_acc,
                     rd_tmp,
                 )
@@ -262,7 +316,8 @@ def cd_epochs(
             for i in range(n):
                 rhist[row, i] = rd[i] + c
             n_rhist += 1
-        if n_epochs % check_every == 0 or epoch == max_epochs - 1:
+        if n_epochs == next_check or epoch == max_epochs - 1:
+            next_check += 2 * check_every
             primal, dual, _ = enet_primal_dual(
                 X,
                 data,

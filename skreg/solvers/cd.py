@@ -19,7 +19,7 @@ from skreg._kernels.gap import (
     enet_primal_dual,
     gap_safe_screen,
     residual_stats,
-    subdiff_distance,
+    ws_scores,
 )
 from skreg.solvers._newton import support_newton
 
@@ -64,6 +64,7 @@ def enet_cd(
     inner_ratio=0.3,
     check_every=5,
     newton=True,
+    newton_speedup=1.0,
 ):
     """Minimise ``1/2 sum s (y - Z w)^2 + l1 |w|_1 + l2/2 |w|^2`` in place.
 
@@ -203,7 +204,7 @@ def enet_cd(
             # costs less than the last inner solve, and never when it costs
             # more than twice all CD work so far (measured: on n >> p
             # designs its n k^2 products cost more than the CD epochs saved).
-            cost = design.n_samples * k * k
+            cost = design.n_samples * k * k / newton_speedup
             affordable = cost <= 2.0 * total_work
             cheap = cost <= last_inner_work
             settled = last_signs is not None and np.array_equal(signs, last_signs)
@@ -238,16 +239,15 @@ def enet_cd(
         if use_ws:
             nnz = int(np.count_nonzero(w[feats]))
             scores = np.empty(feats.size)
-            subdiff_distance(XtA, w, feats, l1, positive, scores)
+            ws_scores(XtA_theta, w, feats, l1, norm2, l2, positive, scores)
             ws_size = max(p0, 2 * nnz)
             if first_ws:
                 # From a cold start the support is unknown: take every feature
                 # violating its optimality condition (up to a cap) instead of
                 # doubling up from p0, which costs one full pass per doubling.
-                ws_size = max(ws_size, min(int(np.count_nonzero(scores)), ws_cap))
+                ws_size = max(ws_size, min(int(np.count_nonzero(scores > 0)), ws_cap))
                 first_ws = False
             if ws_size < feats.size:
-                scores[w[feats] != 0] = np.inf
                 top = np.argpartition(-scores, ws_size - 1)[:ws_size]
                 ws = np.sort(feats[top])
         tol_in = max(inner_ratio * gap, tol_abs)
