@@ -50,6 +50,8 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
         order=order,
         dtype=list(FLOAT_DTYPES),
         copy=copy,
+        # non-finite values are caught by _check_finite_scale's max and min
+        ensure_all_finite=False,
         multi_output=True,
         y_numeric=True,
         accept_large_sparse=False,
@@ -111,7 +113,8 @@ def _check_finite_scale(a, name, n_samples=None):
     data = a.data if sparse.issparse(a) else a
     if not data.size:
         return
-    # max and min: two passes without the temporary copy np.abs would make.
+    # max and min: two passes without the temporary copy np.abs would make;
+    # both propagate NaN and inf, so they also replace the finiteness check.
     largest = max(abs(float(data.max())), abs(float(data.min())))
     if not np.isfinite(largest):
         # NaN that appear only after validation, e.g. None in an object y
