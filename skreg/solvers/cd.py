@@ -25,6 +25,10 @@ from skreg.solvers._newton import support_newton
 
 __all__ = ["CDResult", "enet_cd"]
 
+# CD work (stored entries visited) below which a fit that ends on a partial
+# Newton step runs another inner solve to settle its support
+_TIGHTEN_WORK = 2e7
+
 
 @dataclass
 class CDResult:
@@ -130,6 +134,7 @@ def enet_cd(
     # Newton polishing attempts left once the gap is within tol
     polish_left = 3 if newton and l1 > 0 else 0
     tighten = False
+    tighten_epochs = None
     first_ws = not np.any(w)
     ws_cap = max(p0, min(p // 2, 4 * design.n_samples))
     rd_tmp = np.empty_like(rd)
@@ -203,7 +208,18 @@ def enet_cd(
                 if outcome == 2:
                     polish_left = 0
                     continue
-                tighten = outcome == 1 and n_epochs < max_iter
+                if tighten_epochs is None:
+                    # settling the support may cost a quarter of the epochs
+                    # spent to converge, no more
+                    tighten_epochs = min(n_epochs + max(n_epochs // 4, 20), max_iter)
+                # only on small fits (about 10 ms of CD work): on large
+                # ill-conditioned ones the extra inner solves cost more than
+                # the precision is worth (measured: +40% on 500 x 5000)
+                tighten = (
+                    outcome == 1
+                    and n_epochs < tighten_epochs
+                    and total_work <= _TIGHTEN_WORK
+                )
             if not tighten:
                 break
         if n_epochs >= max_iter:
@@ -280,7 +296,7 @@ def enet_cd(
             l2,
             positive,
             ws,
-            max_iter - n_epochs,
+            (tighten_epochs if tighten else max_iter) - n_epochs,
             tol_in,
             check_every,
             anderson,
