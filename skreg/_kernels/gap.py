@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centred_dot
+from skreg._kernels._design import centred_dot, centred_dot2
 
 
 @njit(**JIT_OPTIONS)
@@ -30,6 +30,13 @@ def residual_stats(rd, c, y, sw, has_sw):
         r_norm2 += wr * r
         ry += wr * y[i]
     return r_norm2, ry
+
+
+@njit(**JIT_OPTIONS)
+def _l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm):
+    # dual value at the residual rescaled into the feasible set
+    scale = l1 / dual_norm if dual_norm > l1 else 1.0
+    return -0.5 * scale * scale * (r_norm2 + l2 * w_l2) + scale * ry
 
 
 @njit(**JIT_OPTIONS)
@@ -93,13 +100,68 @@ def enet_primal_dual(
             dual_norm = a
     primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1
     if l1 > 0.0:
-        scale = l1 / dual_norm if dual_norm > l1 else 1.0
-        dual = -0.5 * scale * scale * (r_norm2 + l2 * w_l2) + scale * ry
-        return primal, dual, dual_norm
+        return primal, _l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm), dual_norm
     if l2 > 0.0:
         gap = r_norm2 + 0.5 * l2 * w_l2 - ry + grad_norm2 / (2.0 * l2)
         return primal, primal - gap, dual_norm
     return primal, primal - grad_norm2, dual_norm
+
+
+@njit(**JIT_OPTIONS)
+def enet_primal_dual2(
+    X,
+    data,
+    indices,
+    indptr,
+    is_sparse,
+    sw,
+    has_sw,
+    xm,
+    colsum,
+    y,
+    rd,
+    c,
+    r_acc,
+    S,
+    w,
+    l1,
+    l2,
+    positive,
+    feats,
+    XtA,
+    XtA_acc,
+):
+    """:func:`enet_primal_dual` at ``rd + c`` and at ``r_acc`` in one pass.
+
+    For ``l1 > 0`` only (where dual extrapolation is used).  Returns
+    ``(primal, dual, dual_norm, dual_acc, dual_norm_acc)``; ``XtA_acc``
+    receives the correlations of ``r_acc``.
+    """
+    r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
+    a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw)
+    w_l1 = 0.0
+    w_l2 = 0.0
+    dual_norm = 0.0
+    norm_acc = 0.0
+    for k in range(feats.shape[0]):
+        j = feats[k]
+        g, h = centred_dot2(
+            j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
+            rd, c, r_acc, 0.0, S,
+        )
+        wj = w[j]
+        w_l1 += abs(wj)
+        w_l2 += wj * wj
+        v = g - l2 * wj
+        u = h - l2 * wj
+        XtA[j] = v
+        XtA_acc[j] = u
+        dual_norm = max(dual_norm, v if positive else abs(v))
+        norm_acc = max(norm_acc, u if positive else abs(u))
+    primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1
+    dual = _l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm)
+    dual_acc = _l1_dual(a_norm2, ay, w_l2, l1, l2, norm_acc)
+    return primal, dual, dual_norm, dual_acc, norm_acc
 
 
 @njit(**JIT_OPTIONS)

@@ -17,6 +17,7 @@ from skreg._kernels._design import residual
 from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
     enet_primal_dual,
+    enet_primal_dual2,
     gap_safe_screen,
     residual_stats,
     ws_scores,
@@ -68,7 +69,7 @@ def enet_cd(
     inner_ratio=0.3,
     check_every=5,
     newton=True,
-    newton_speedup=1.0,
+    ws_growth=1.5,
 ):
     """Minimise ``1/2 sum s (y - Z w)^2 + l1 |w|_1 + l2/2 |w|^2`` in place.
 
@@ -93,6 +94,11 @@ def enet_cd(
         When given, coordinates are drawn at random (``selection='random'``).
     working_set, screening : bool
         Use a growing working set / gap-safe screening (both need ``l1 > 0``).
+    ws_growth : float
+        Working sets after the first hold ``ws_growth`` times the current
+        support (at least ``p0`` features): 1.5 was faster than 2 by 10-20%
+        on the reference benchmark's wide, tall and sparse problems at
+        ``alpha_max / 100`` and neutral at ``alpha_max / 10``.
     anderson : int
         Number of iterates Anderson extrapolation combines (0 disables it).
     newton : bool
@@ -153,32 +159,36 @@ def enet_cd(
         c = residual(*Xa, xm, y, w, rd)
         S = design.weighted_sum(rd) + c * design.sw_sum
         state[0], state[1] = c, S
-        primal, dual, dual_norm = enet_primal_dual(
-            *Xa, sw, has_sw, xm, colsum, y, rd, c, S, w, l1, l2, positive, feats, XtA
-        )
         # The dual point used for screening: the rescaled residual, or the
-        # extrapolated residual of the last inner solve when it is better.
+        # extrapolated residual of the last inner solve when it is better
+        # (both from one read of the design).
         XtA_theta = XtA
         if state[2] == 1.0:
-            _, dual_acc, norm_acc = enet_primal_dual(
+            primal, dual, dual_norm, dual_acc, norm_acc = enet_primal_dual2(
                 *Xa,
                 sw,
                 has_sw,
                 xm,
                 colsum,
                 y,
+                rd,
+                c,
                 r_dual,
-                0.0,
                 S,
                 w,
                 l1,
                 l2,
                 positive,
                 feats,
+                XtA,
                 XtA_acc,
             )
             if dual_acc > dual:
                 dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
+        else:
+            primal, dual, dual_norm = enet_primal_dual(
+                *Xa, sw, has_sw, xm, colsum, y, rd, c, S, w, l1, l2, positive, feats, XtA
+            )
         # Screening only removes features, so every earlier dual point stays
         # feasible for the current restricted problem: keep the best value.
         best_dual = max(best_dual, dual)
@@ -231,7 +241,7 @@ def enet_cd(
             # costs less than the last inner solve, and never when it costs
             # more than twice all CD work so far (measured: on n >> p
             # designs its n k^2 products cost more than the CD epochs saved).
-            cost = design.n_samples * k * k / newton_speedup
+            cost = design.n_samples * k * k
             affordable = cost <= 2.0 * total_work
             cheap = cost <= last_inner_work
             settled = last_signs is not None and np.array_equal(signs, last_signs)
@@ -267,7 +277,7 @@ def enet_cd(
             nnz = int(np.count_nonzero(w[feats]))
             scores = np.empty(feats.size)
             ws_scores(XtA_theta, w, feats, l1, norm2, l2, positive, scores)
-            ws_size = max(p0, 2 * nnz)
+            ws_size = max(p0, int(ws_growth * nnz))
             if first_ws:
                 # From a cold start the support is unknown: take every feature
                 # violating its optimality condition (up to a cap) instead of
@@ -313,7 +323,8 @@ def enet_cd(
     return CDResult(
         coef=w_out,
         n_iter=n_epochs,
-        gap=float(gap),
+        # a negative gap is rounding (the dual never exceeds the primal)
+        gap=max(float(gap), 0.0),
         tol=float(tol_abs),
         converged=converged,
     )
