@@ -126,34 +126,53 @@ def col_axpy(j, a, X, data, indices, indptr, is_sparse, v):
 
 
 @njit(**JIT_OPTIONS)
-def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum):
+def _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw):
+    s = 0.0
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            s += (sw[indices[k]] if has_sw else 1.0) * data[k]
+    else:
+        for i in range(X.shape[0]):
+            s += (sw[i] if has_sw else 1.0) * X[i, j]
+    return s
+
+
+@njit(**JIT_OPTIONS)
+def _col_centred_norm2(j, X, data, indices, indptr, is_sparse, sw, has_sw, m, sw_sum):
+    q = 0.0
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            x = data[k]
+            q += (sw[indices[k]] if has_sw else 1.0) * ((x - m) * (x - m) - m * m)
+        q += m * m * sw_sum
+    else:
+        for i in range(X.shape[0]):
+            x = X[i, j]
+            q += (sw[i] if has_sw else 1.0) * (x - m) * (x - m)
+    return max(q, 0.0)
+
+
+@njit(**JIT_OPTIONS)
+def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center):
     """Weighted column sums ``sum_i sw_i x_ij`` and centred squared norms.
 
     The squared norm is ``sum_i sw_i (x_ij - m_j)^2``; for sparse columns the
-    implicit zeros contribute ``m_j^2`` each, added as one term.
+    implicit zeros contribute ``m_j^2`` each, added as one term.  With
+    ``center``, ``xm`` is first overwritten with the weighted column means.
+    Each column is read from memory once: the second loop over it finds it
+    in cache.
     """
     p = xm.shape[0]
     colsum = np.zeros(p, dtype=xm.dtype)
     norm2 = np.zeros(p, dtype=xm.dtype)
     for j in range(p):
-        m = xm[j]
-        s = 0.0
-        q = 0.0
-        if is_sparse:
-            for k in range(indptr[j], indptr[j + 1]):
-                wi = sw[indices[k]] if has_sw else 1.0
-                x = data[k]
-                s += wi * x
-                q += wi * ((x - m) * (x - m) - m * m)
-            q += m * m * sw_sum
-        else:
-            for i in range(X.shape[0]):
-                wi = sw[i] if has_sw else 1.0
-                x = X[i, j]
-                s += wi * x
-                q += wi * (x - m) * (x - m)
+        s = _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw)
+        if center:
+            xm[j] = s / sw_sum
         colsum[j] = s
-        norm2[j] = max(q, 0.0)
+        norm2[j] = _col_centred_norm2(
+            j, X, data, indices, indptr, is_sparse, sw, has_sw, xm[j], sw_sum
+        )
     return colsum, norm2
 
 

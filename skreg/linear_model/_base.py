@@ -166,19 +166,26 @@ def check_weights(sample_weight, X):
     return sw.astype(X.dtype, copy=False)
 
 
-def weighted_offsets(X, y, sample_weight, fit_intercept):
-    """Weighted column means of ``X`` and ``y`` (zeros without intercept)."""
+def weighted_offsets(X, y, sample_weight, fit_intercept, X_offset=None):
+    """Weighted column means of ``X`` and ``y`` (zeros without intercept).
+
+    A precomputed ``X_offset`` (e.g. from :class:`skreg.solvers.design.Design`
+    with ``center=True``, which reads ``X`` once for means and norms) is
+    only cast to ``X``'s dtype.
+    """
     n_features = X.shape[1]
     if not fit_intercept:
         y_offset = (np.zeros(y.shape[1:], dtype=X.dtype) if y.ndim > 1
                     else X.dtype.type(0))
         return np.zeros(n_features, dtype=X.dtype), y_offset
     if sample_weight is None:
-        X_offset = np.asarray(X.mean(axis=0)).ravel()
+        if X_offset is None:
+            X_offset = np.asarray(X.mean(axis=0)).ravel()
         y_offset = y.mean(axis=0)
     else:
         total = sample_weight.sum()
-        X_offset = np.asarray(safe_sparse_dot(sample_weight, X)).ravel() / total
+        if X_offset is None:
+            X_offset = np.asarray(safe_sparse_dot(sample_weight, X)).ravel() / total
         y_offset = np.dot(sample_weight, y) / total
     return X_offset.astype(X.dtype, copy=False), np.asarray(y_offset, dtype=X.dtype)
 

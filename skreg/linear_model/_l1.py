@@ -16,6 +16,7 @@ from skreg.linear_model._base import (
     check_weights,
     weighted_offsets,
 )
+from skreg.solvers.design import Design
 from skreg.solvers.enet import fit_enet_targets
 
 __all__ = ["ElasticNetRegressor", "L1Regressor"]
@@ -196,7 +197,11 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             )
         X, y = check_fit_data(self, X, y)
         sw = check_weights(sample_weight, X)
-        X_offset, y_offset = weighted_offsets(X, y, sw, self.fit_intercept)
+        # means and column norms in one read of X, shared with the solver
+        design = Design(X, sw, center=self.fit_intercept)
+        X_offset, y_offset = weighted_offsets(
+            X, y, sw, self.fit_intercept, design.xm
+        )
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         Yc = np.asfortranarray(Y - y_offset, dtype=X.dtype)
         n_targets = Y.shape[1]
@@ -230,6 +235,7 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             solver=self.solver,
             verbose=self.verbose,
             fit_intercept=self.fit_intercept,
+            design=design,
         )
         n = X.shape[0]
         for res in results:

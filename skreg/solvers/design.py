@@ -29,6 +29,9 @@ class Design:
         under scikit-learn's convention).
     X_offset : ndarray of shape (n_features,) or None
         Column offsets ``m`` (the weighted means when an intercept is fitted).
+    center : bool, default=False
+        Compute ``m`` as the weighted column means (``X_offset`` must then be
+        None), in the same read of ``X`` as the column norms.
 
     Notes
     -----
@@ -39,7 +42,7 @@ class Design:
     memory and keep the float32 design (the large object) untouched.
     """
 
-    def __init__(self, X, sample_weight=None, X_offset=None):
+    def __init__(self, X, sample_weight=None, X_offset=None, center=False):
         dtype = X.dtype
         self.dtype = dtype
         self.n_samples, self.n_features = X.shape
@@ -77,6 +80,7 @@ class Design:
             self.has_sw,
             self.xm,
             self.sw_sum,
+            bool(center),
         )
 
     @property

@@ -73,10 +73,13 @@ def fit_enet_targets(
     solver="cd",
     verbose=0,
     fit_intercept=True,
+    design=None,
 ):
     """Fit every column of the centred targets ``Yc``; ``W`` is updated in place.
 
-    Returns one result per target (coefficients live in ``W``).
+    ``design`` is the :class:`Design` of ``X`` with ``X_offset`` when the
+    caller already built it.  Returns one result per target (coefficients
+    live in ``W``).
     """
     n = X.shape[0]
     l1, l2 = penalty_strengths(alpha, l1_ratio, n)
@@ -116,7 +119,8 @@ def fit_enet_targets(
                     )
                 )
             return results
-    design = Design(X, sample_weight, X_offset)
+    if design is None:
+        design = Design(X, sample_weight, X_offset)
     for k in range(Yc.shape[1]):
         y = np.ascontiguousarray(Yc[:, k])
         w = np.ascontiguousarray(W[k])
