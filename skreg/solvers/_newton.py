@@ -17,6 +17,7 @@ monotone and the stopping rule remains the duality gap.
 """
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 __all__ = ["support_newton"]
 
@@ -101,8 +102,11 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
     )
     b -= l1 * signs
     G[np.diag_indices(k)] += l2
-    w_new = _solve(G, b)
-    if w_new is None:
+    factor = _cholesky(G)
+    if factor is None:
+        return 0
+    w_new = cho_solve(factor, b, check_finite=False)
+    if not np.all(np.isfinite(w_new)):
         return 0
     w_old = w[cols]
     crossing = np.sign(w_new) != signs
@@ -123,8 +127,11 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
         active = active[~crossing]
         if active.size == 0:
             break
-        sub = _solve(G[np.ix_(active, active)], b[active])
-        if sub is None:
+        sub_factor = _cholesky(G[np.ix_(active, active)])
+        if sub_factor is None:
+            break
+        sub = cho_solve(sub_factor, b[active], check_finite=False)
+        if not np.all(np.isfinite(sub)):
             break
         crossing = np.sign(sub) != signs[active]
         if not np.any(crossing):
@@ -153,10 +160,11 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
     return 0
 
 
-def _solve(G, b):
-    # numpy's LAPACK, not scipy's: one BLAS thread pool in the process
+def _cholesky(G):
+    # G is symmetric positive semi-definite; a singular one (more support
+    # than rank, l2 = 0) has no Newton step to offer
     try:
-        x = np.linalg.solve(G, b)
+        factor = cho_factor(G, lower=True, check_finite=False)
     except np.linalg.LinAlgError:
         return None
-    return x if np.all(np.isfinite(x)) else None
+    return factor if np.all(np.isfinite(factor[0])) else None
