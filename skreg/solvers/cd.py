@@ -133,7 +133,6 @@ def enet_cd(
     keep = norm2 > 0
     w[~keep] = 0
     n_epochs = 0
-    w_stale = True
     gap = np.inf
     converged = False
     last_signs = None
@@ -155,20 +154,10 @@ def enet_cd(
         r2, _ = residual_stats(rd_tmp, c_v, y, sw, has_sw)
         return 0.5 * (r2 + l2 * np.dot(v, v)) + l1 * np.abs(v).sum()
 
-    n_outer = 0
     while True:
         feats = np.flatnonzero(keep)
-        # The kernels keep rd + c equal to y - Z w; recomputing it costs a
-        # read of the support's columns (a third of an outer iteration on a
-        # tall design), so it is refreshed only when w changed outside them
-        # (w_stale) and every 10th iteration against rounding drift.
-        if w_stale or n_outer % 10 == 0:
-            c = residual(*Xa, xm, y, w, rd)
-            S = design.weighted_sum(rd) + c * design.sw_sum
-            w_stale = False
-        else:
-            c = state[0]
-        n_outer += 1
+        c = residual(*Xa, xm, y, w, rd)
+        S = design.weighted_sum(rd) + c * design.sw_sum
         state[0], state[1] = c, S
         # The dual point used for screening: the rescaled residual, or the
         # extrapolated residual of the last inner solve when it is better
@@ -226,7 +215,6 @@ def enet_cd(
                     outcome = support_newton(
                         design, y, w, l1, l2, positive, primal, objective
                     )
-                w_stale = w_stale or outcome > 0
                 if outcome == 2:
                     polish_left = 0
                     continue
@@ -268,7 +256,6 @@ def enet_cd(
                     design, y, w, l1, l2, positive, primal, objective
                 )
                 if outcome:
-                    w_stale = True
                     # a full step is (near) optimal: re-check the gap now; a
                     # partial one (a sign hit zero) hands back to CD first
                     newton_ready = outcome == 2
