@@ -9,7 +9,7 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels._design import centred_dot, col_axpy
-from skreg._kernels.gap import enet_primal_dual, enet_primal_dual2, residual_stats
+from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.prox import enet_coordinate_min
 
 
@@ -320,62 +320,40 @@ def cd_epochs(
             next_check += 2 * check_every
             # the extrapolated residual's correlations come from the same
             # read of the working set's columns as the residual's
-            if (
+            with_acc = (
                 use_dx
                 and n_rhist >= K + 1
                 and anderson_combine(rhist, n_rhist % (K + 1), sw, has_sw, r_acc)
-            ):
-                primal, dual, _, dual_acc, _ = enet_primal_dual2(
-                    X,
-                    data,
-                    indices,
-                    indptr,
-                    is_sparse,
-                    sw,
-                    has_sw,
-                    xm,
-                    colsum,
-                    y,
-                    rd,
-                    c,
-                    r_acc,
-                    S,
-                    w,
-                    l1,
-                    l2,
-                    positive,
-                    ws,
-                    XtA,
-                    XtA_acc,
-                )
-                best_dual = max(best_dual, dual)
-                if dual_acc > best_dual:
-                    best_dual = dual_acc
-                    r_dual[:] = r_acc
-                    state[2] = 1.0
-            else:
-                primal, dual, _ = enet_primal_dual(
-                    X,
-                    data,
-                    indices,
-                    indptr,
-                    is_sparse,
-                    sw,
-                    has_sw,
-                    xm,
-                    colsum,
-                    y,
-                    rd,
-                    c,
-                    S,
-                    w,
-                    l1,
-                    l2,
-                    positive,
-                    ws,
-                    XtA,
-                )
-                best_dual = max(best_dual, dual)
+            )
+            primal, dual, _, dual_acc, _ = enet_primal_dual2(
+                X,
+                data,
+                indices,
+                indptr,
+                is_sparse,
+                sw,
+                has_sw,
+                xm,
+                colsum,
+                y,
+                rd,
+                c,
+                r_acc,
+                with_acc,
+                S,
+                w,
+                l1,
+                l2,
+                positive,
+                ws,
+                XtA,
+                XtA_acc,
+            )
+            best_dual = max(best_dual, dual)
+            if dual_acc > best_dual:
+                best_dual = dual_acc
+                r_dual[:] = r_acc
+                state[2] = 1.0
             gap_ws = primal - best_dual
             if gap_ws <= tol_in:
                 break

@@ -122,6 +122,7 @@ def enet_primal_dual2(
     rd,
     c,
     r_acc,
+    with_acc,
     S,
     w,
     l1,
@@ -133,10 +134,17 @@ def enet_primal_dual2(
 ):
     """:func:`enet_primal_dual` at ``rd + c`` and at ``r_acc`` in one pass.
 
-    For ``l1 > 0`` only (where dual extrapolation is used).  Returns
-    ``(primal, dual, dual_norm, dual_acc, dual_norm_acc)``; ``XtA_acc``
-    receives the correlations of ``r_acc``.
+    Returns ``(primal, dual, dual_norm, dual_acc, dual_norm_acc)``;
+    ``XtA_acc`` receives the correlations of ``r_acc``.  The extrapolated
+    point is only used with ``l1 > 0``; without ``with_acc`` (or with
+    ``l1 = 0``) this is :func:`enet_primal_dual` and ``dual_acc`` is -inf.
     """
+    if not with_acc or l1 == 0.0:
+        primal, dual, dual_norm = enet_primal_dual(
+            X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
+            y, rd, c, S, w, l1, l2, positive, feats, XtA,
+        )
+        return primal, dual, dual_norm, -np.inf, 0.0
     r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
     a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw)
     w_l1 = 0.0

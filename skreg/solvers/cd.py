@@ -16,7 +16,6 @@ import numpy as np
 from skreg._kernels._design import residual
 from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
-    enet_primal_dual,
     enet_primal_dual2,
     gap_safe_screen,
     residual_stats,
@@ -162,33 +161,29 @@ def enet_cd(
         # The dual point used for screening: the rescaled residual, or the
         # extrapolated residual of the last inner solve when it is better
         # (both from one read of the design).
+        primal, dual, dual_norm, dual_acc, norm_acc = enet_primal_dual2(
+            *Xa,
+            sw,
+            has_sw,
+            xm,
+            colsum,
+            y,
+            rd,
+            c,
+            r_dual,
+            state[2] == 1.0,
+            S,
+            w,
+            l1,
+            l2,
+            positive,
+            feats,
+            XtA,
+            XtA_acc,
+        )
         XtA_theta = XtA
-        if state[2] == 1.0:
-            primal, dual, dual_norm, dual_acc, norm_acc = enet_primal_dual2(
-                *Xa,
-                sw,
-                has_sw,
-                xm,
-                colsum,
-                y,
-                rd,
-                c,
-                r_dual,
-                S,
-                w,
-                l1,
-                l2,
-                positive,
-                feats,
-                XtA,
-                XtA_acc,
-            )
-            if dual_acc > dual:
-                dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
-        else:
-            primal, dual, dual_norm = enet_primal_dual(
-                *Xa, sw, has_sw, xm, colsum, y, rd, c, S, w, l1, l2, positive, feats, XtA
-            )
+        if dual_acc > dual:
+            dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
         # Screening only removes features, so every earlier dual point stays
         # feasible for the current restricted problem: keep the best value.
         best_dual = max(best_dual, dual)
