@@ -46,20 +46,6 @@ def _with(X, i, j, value):
 
 estimators = pytest.mark.parametrize("cls", ESTIMATORS, ids=EST_IDS)
 
-# Failures that need a change in a module this file's author does not own,
-# described in the report to the lead; the xfail is pinned to the exact
-# exception so that any other failure still fails, and it lifts itself
-# (XPASS) once fixed.
-KNOWN_ISSUES = {}
-
-
-def _known_issue(request, key, cls):
-    issue = KNOWN_ISSUES.get((key, cls.__name__))
-    if issue is not None:
-        exc, reason = issue
-        request.applymarker(pytest.mark.xfail(raises=exc, reason=reason, strict=False))
-
-
 # --- non-finite values -------------------------------------------------------
 
 @estimators
@@ -251,8 +237,7 @@ def test_complex(cls, where):
 
 
 @estimators
-def test_sparse_y(cls, request):
-    _known_issue(request, "sparse_y", cls)
+def test_sparse_y(cls):
     est, _ = make_pair(cls)
     with pytest.raises(TypeError, match="(?i)sparse"):
         est.fit(X0, sparse.csr_matrix(Y0.reshape(-1, 1)))
@@ -278,11 +263,9 @@ def test_bad_sample_weight(cls, sw, msg):
 
 @estimators
 @pytest.mark.parametrize("value", [0.0, -1.0, np.nan, np.inf])
-def test_bad_scalar_sample_weight(cls, value, request):
+def test_bad_scalar_sample_weight(cls, value):
     # scikit-learn's Lasso silently ignores any scalar weight (even NaN);
     # a weight that is not a positive finite number is refused here.
-    if value == np.inf:
-        _known_issue(request, "inf scalar weight", cls)
     est, _ = make_pair(cls)
     with pytest.raises(ValueError, match="(?i)sample.weight"):
         est.fit(X0, Y0, sample_weight=value)
@@ -304,12 +287,11 @@ RESCALED_WEIGHTS = [c for c in ESTIMATORS if not c.__name__.startswith("L2")]
 
 @pytest.mark.parametrize("cls", RESCALED_WEIGHTS,
                          ids=[c.__name__ for c in RESCALED_WEIGHTS])
-def test_single_denormal_weight(cls, request):
+def test_single_denormal_weight(cls):
     # One sample with the smallest positive weight, all others zero: the
     # rescaling to sum n_samples must not overflow (n / 5e-324 = inf).
     # (Ridge uses raw weights: there 5e-324 is a weight of ~0, also in
     # scikit-learn, so L2 estimators are not concerned.)
-    _known_issue(request, "one weight", cls)
     sw = np.zeros(N)
     sw[4] = 5e-324
     est, _ = make_pair(cls)
@@ -344,8 +326,7 @@ SPARSE_FORMATS = {
 
 @estimators
 @pytest.mark.parametrize("fmt", list(SPARSE_FORMATS))
-def test_sparse_formats_converted(cls, fmt, request):
-    _known_issue(request, fmt, cls)
+def test_sparse_formats_converted(cls, fmt):
     X = np.where(np.abs(X0) > 0.7, X0, 0.0)
     ours, ref = make_pair(cls)
     _fit(ours, SPARSE_FORMATS[fmt](X), Y0)
@@ -427,10 +408,9 @@ def test_extreme_but_representable_scales(cls, sx, sy):
 
 @pytest.mark.parametrize("cls", [c for c in ESTIMATORS if is_cv(c)],
                          ids=[c.__name__ for c in ESTIMATORS if is_cv(c)])
-def test_cv_extreme_scale_no_crash(cls, request):
+def test_cv_extreme_scale_no_crash(cls):
     # scikit-learn's LassoCV overflows its CV errors here and returns
     # alpha_ = inf; skreg must at least return a finite model, no crash.
-    _known_issue(request, "cv_extreme", cls)
     est, _ = make_pair(cls)
     _fit(est, X0 * 1e100, Y0 * 1e100)
     assert np.all(np.isfinite(est.coef_))
@@ -439,10 +419,9 @@ def test_cv_extreme_scale_no_crash(cls, request):
 
 @pytest.mark.parametrize("cls", [c for c in ESTIMATORS if not is_cv(c)],
                          ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)])
-def test_tiny_coefficients_of_huge_X(cls, request):
+def test_tiny_coefficients_of_huge_X(cls):
     # X ~ 1e150 (below the overflow limit for 50 samples) gives w ~ 1e-150,
     # whose squared differences underflow in Anderson extrapolation.
-    _known_issue(request, "anderson", cls)
     rng = np.random.RandomState(0)
     X = rng.randn(50, 10)
     y = X @ rng.randn(10) + rng.randn(50)
