@@ -226,12 +226,12 @@ def cd_epochs(
     place), the invariant weighted residual sum, and a flag set to 1 when
     ``r_dual`` holds an extrapolated residual whose dual value beat the plain
     residual's.  The restricted duality gap is checked after ``check_every``
-    epochs, then every ``2 * check_every`` epochs and after the last one.  With ``anderson_k > 0``, Anderson
-    extrapolation is tried on the primal iterates every ``anderson_k + 1``
-    epochs, and on the residuals at each gap check (dual extrapolation,
-    Massias et al., 2018): CD residuals converge to the dual optimum far
-    more slowly than the primal objective, so the extrapolated residual
-    gives a much tighter duality gap.
+    epochs, then every ``2 * check_every`` epochs and after the last one.
+    With ``anderson_k > 0``, Anderson extrapolation is tried on the primal
+    iterates every ``anderson_k + 1`` epochs, and on the residuals at each
+    gap check (dual extrapolation, Massias et al., 2018): CD residuals
+    converge to the dual optimum far more slowly than the primal objective,
+    so the extrapolated residual gives a much tighter duality gap.
 
     Returns ``(n_epochs, gap_ws)``.
     """
