@@ -51,19 +51,24 @@ estimators = pytest.mark.parametrize("cls", ESTIMATORS, ids=EST_IDS)
 @estimators
 @pytest.mark.parametrize("value, msg", [(np.nan, "NaN"), (np.inf, "infinity"),
                                         (-np.inf, "infinity")])
-@pytest.mark.parametrize("where", ["X", "y", "sample_weight", "sparse X"])
+@pytest.mark.parametrize(
+    "where", ["X", "y", "sample_weight", "sparse X", "X, zero-weight row"]
+)
 def test_non_finite(cls, value, msg, where):
     est, _ = make_pair(cls)
     X, y, kw = X0.copy(), Y0.copy(), {}
-    if where == "X":
+    if where.startswith("X"):
         X[3, 1] = value
+        if where != "X":
+            # a zero weight must not hide the value (0 * nan is nan)
+            kw["sample_weight"] = _with(np.ones((N, 1)), 3, 0, 0.0).ravel()
     elif where == "sparse X":
         X = sparse.csr_matrix(_with(X, 3, 1, value))
     elif where == "y":
         y[3] = value
     else:
         kw["sample_weight"] = _with(np.ones((N, 1)), 3, 0, value).ravel()
-    name = "X" if where == "sparse X" else where
+    name = "X" if "X" in where else where
     with pytest.raises(ValueError, match=f"{name} contains {msg}"):
         est.fit(X, y, **kw)
 

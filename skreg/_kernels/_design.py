@@ -127,14 +127,22 @@ def col_axpy(j, a, X, data, indices, indptr, is_sparse, v):
 
 @njit(**JIT_OPTIONS)
 def _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw):
+    # the weighted sum and the (unweighted) sum of squares; the latter turns
+    # NaN or inf when an entry is NaN, infinite or too large to square, so
+    # callers can trust the values without a separate finiteness pass
     s = 0.0
+    q = 0.0
     if is_sparse:
         for k in range(indptr[j], indptr[j + 1]):
-            s += (sw[indices[k]] if has_sw else 1.0) * data[k]
+            x = data[k]
+            s += (sw[indices[k]] if has_sw else 1.0) * x
+            q += x * x
     else:
         for i in range(X.shape[0]):
-            s += (sw[i] if has_sw else 1.0) * X[i, j]
-    return s
+            x = X[i, j]
+            s += (sw[i] if has_sw else 1.0) * x
+            q += x * x
+    return s, q
 
 
 @njit(**JIT_OPTIONS)
@@ -154,8 +162,11 @@ def _col_centred_norm2(j, X, data, indices, indptr, is_sparse, sw, has_sw, m, sw
 
 @njit(**JIT_OPTIONS)
 def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center):
-    """Weighted column sums ``sum_i sw_i x_ij`` and centred squared norms.
+    """Weighted column sums ``sum_i sw_i x_ij``, centred squared norms and
+    the largest plain squared column norm ``max_j sum_i x_ij^2``.
 
+    The last bounds ``max |x_ij|`` (its square root), and is NaN or inf
+    when ``X`` holds a NaN, an infinity or values too large to square.
     The squared norm is ``sum_i sw_i (x_ij - m_j)^2``; for sparse columns the
     implicit zeros contribute ``m_j^2`` each, added as one term.  With
     ``center``, ``xm`` is first overwritten with the weighted column means.
@@ -165,15 +176,19 @@ def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, cente
     p = xm.shape[0]
     colsum = np.zeros(p, dtype=xm.dtype)
     norm2 = np.zeros(p, dtype=xm.dtype)
+    largest = 0.0
     for j in range(p):
-        s = _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw)
+        s, q = _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw)
+        # not max(): a NaN must stick
+        if q > largest or q != q:
+            largest = q
         if center:
             xm[j] = s / sw_sum
         colsum[j] = s
         norm2[j] = _col_centred_norm2(
             j, X, data, indices, indptr, is_sparse, sw, has_sw, xm[j], sw_sum
         )
-    return colsum, norm2
+    return colsum, norm2, largest
 
 
 @njit(inline="always", **JIT_OPTIONS)

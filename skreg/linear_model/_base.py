@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 
 __all__ = [
     "LinearRegressorBase",
+    "check_design_values",
     "check_fit_data",
     "check_weights",
     "weighted_offsets",
@@ -23,7 +24,9 @@ __all__ = [
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=False):
+def check_fit_data(
+    estimator, X, y, *, order="F", accept_sparse="csc", copy=False, check_X=True
+):
     """Validate ``X`` and ``y`` for fitting, keeping float32 as float32.
 
     Dense ``X`` is returned in ``order`` (a copy only when the input is not
@@ -32,6 +35,8 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
     ``X``'s dtype.  Other sparse formats (COO, LIL, DOK, BSR, DIA) are
     converted.  Raises ``ValueError`` for non-finite values, values too
     large for the fit's squared norms, and ``TypeError`` for a sparse ``y``.
+    With ``check_X=False`` the caller checks ``X``'s values itself (see
+    :func:`check_design_values`, which reuses the design's pass over ``X``).
     """
     if sparse.issparse(y):
         # scikit-learn's check_X_y lets a sparse y through; converting it
@@ -59,9 +64,19 @@ def check_fit_data(estimator, X, y, *, order="F", accept_sparse="csc", copy=Fals
     y = np.asarray(y, dtype=X.dtype)
     if sparse.issparse(X):
         X = _canonical_sparse(X, copy)
-    _check_finite_scale(X, "X", X.shape[0])
+    if check_X:
+        _check_finite_scale(X, "X", X.shape[0])
     _check_finite_scale(y, "y", X.shape[0])
     return X, y
+
+
+def check_design_values(X, design):
+    """:func:`check_fit_data`'s checks on ``X``'s values.
+
+    The bound on ``max |X|`` that :class:`~skreg.solvers.design.Design`
+    found while computing its column statistics settles them for ordinary
+    data; two more passes over ``X`` are only made when it does not."""
+    _check_finite_scale(X, "X", X.shape[0], bound=design.max_abs_bound)
 
 
 def _int32_indices(X, accept_sparse):
@@ -104,7 +119,7 @@ def _canonical_sparse(X, copy):
     return X
 
 
-def _check_finite_scale(a, name, n_samples=None):
+def _check_finite_scale(a, name, n_samples=None, bound=None):
     # Values near the float maximum overflow the squared norms and inner
     # products of the duality gap (sums of n_samples products, accumulated
     # in float64 by the kernels) into inf; say so instead of returning NaN
@@ -112,6 +127,13 @@ def _check_finite_scale(a, name, n_samples=None):
     # means), which bounds them by the float32 maximum over n_samples.
     data = a.data if sparse.issparse(a) else a
     if not data.size:
+        return
+    n = max(int(a.shape[0] if n_samples is None else n_samples), 1)
+    limit = np.sqrt(np.finfo(np.float64).max / n) / 10
+    if data.dtype == np.float32:
+        limit = min(limit, float(np.finfo(np.float32).max) / (1e3 * n))
+    if bound is not None and bound <= limit:
+        # a finite bound on max |a| within the limit: nothing to check
         return
     # max and min: two passes without the temporary copy np.abs would make;
     # both propagate NaN and inf, so they also replace the finiteness check.
@@ -121,10 +143,6 @@ def _check_finite_scale(a, name, n_samples=None):
         # cast to float: scikit-learn's usual message.
         assert_all_finite(data, input_name=name)
         raise ValueError(f"Input {name} contains NaN or infinity.")
-    n = max(int(a.shape[0] if n_samples is None else n_samples), 1)
-    limit = np.sqrt(np.finfo(np.float64).max / n) / 10
-    if data.dtype == np.float32:
-        limit = min(limit, float(np.finfo(np.float32).max) / (1e3 * n))
     if largest > limit:
         raise ValueError(
             f"{name} contains values too large in magnitude "

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skreg.linear_model._base import (
     LinearRegressorBase,
+    check_design_values,
     check_fit_data,
     check_weights,
     weighted_offsets,
@@ -195,10 +196,12 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
                 "advised to use the LinearRegression estimator",
                 stacklevel=2,
             )
-        X, y = check_fit_data(self, X, y)
+        X, y = check_fit_data(self, X, y, check_X=False)
         sw = check_weights(sample_weight, X)
-        # means and column norms in one read of X, shared with the solver
+        # means, column norms and max |X| in one read of X, shared with the
+        # solver
         design = Design(X, sw, center=self.fit_intercept)
+        check_design_values(X, design)
         X_offset, y_offset = weighted_offsets(
             X, y, sw, self.fit_intercept, design.xm
         )

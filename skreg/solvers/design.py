@@ -70,7 +70,7 @@ class Design:
             self.xm = np.zeros(self.n_features)
         else:
             self.xm = np.ascontiguousarray(X_offset, dtype=np.float64)
-        self.colsum, self.norm2 = col_stats(
+        self.colsum, self.norm2, sumsq = col_stats(
             self.X,
             self.data,
             self.indices,
@@ -82,6 +82,9 @@ class Design:
             self.sw_sum,
             bool(center),
         )
+        # an upper bound on max |X| from the same read of X; NaN or inf when
+        # X holds NaN, inf or values too large to square
+        self.max_abs_bound = float(np.sqrt(sumsq))
 
     @property
     def arrays(self):
