@@ -14,12 +14,24 @@ quadratic); the Newton step closes both at once.  The step is a proposal:
 it is kept only when it keeps the signs (else the largest sign-preserving
 fraction of it is tried) and lowers the objective, so the solver stays
 monotone and the stopping rule remains the duality gap.
+
+Given features that violate their optimality condition at zero (``add``,
+with the signs their gradients ask for), the step is taken on the support
+grown by them: an active-set iteration.  Near the optimum a few such steps
+reach the exact solution where CD would need many more epochs to settle
+the last coordinates of an ill-conditioned support.
+
+Successive steps work on nearly the same support, so :class:`SupportSolver`
+factors the Gram matrix of one reference support once and answers systems
+on supports that differ from it by a few features (some dropped, some
+added) by bordering that factor: the cost of such a solve is
+``O(k^2 m)`` for ``m`` changed features instead of ``O(n k^2 + k^3)``.
 """
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-__all__ = ["support_newton"]
+__all__ = ["SupportSolver", "kkt_violators", "newton_cost", "support_newton"]
 
 _CONTROLLER = None
 
@@ -37,37 +49,214 @@ def _single_thread_blas():
     return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
-def _centred_gram(design, cols):
-    """``Z_A^T S Z_A`` and ``Z_A^T S`` as a function, for the columns ``A``."""
+def _weighted_columns(design, cols):
+    """``X_A`` and ``S X_A`` (dense float64, or CSC for a sparse design)."""
     if design.is_sparse:
         XA = design.sparse_X[:, cols].astype(np.float64)
         XAw = XA.multiply(design.sw[:, None]).tocsc() if design.has_sw else XA
-        G = (XA.T @ XAw).toarray()
-    else:
-        XA = np.asarray(design.X[:, cols], dtype=np.float64)
-        XAw = XA * design.sw[:, None] if design.has_sw else XA
-        G = XA.T @ XAw
-    m = design.xm[cols]
-    cs = design.colsum[cols]
-    # (X - 1 m^T)^T S (X - 1 m^T) expanded, X never centred in memory
-    G -= np.outer(m, cs) + np.outer(cs, m) - design.sw_sum * np.outer(m, m)
-    return G, XAw, m
+        return XA, XAw
+    XA = np.asarray(design.X[:, cols], dtype=np.float64)
+    return XA, (XA * design.sw[:, None] if design.has_sw else XA)
 
 
-def support_newton(design, y, w, l1, l2, positive, primal, objective):
-    """Try the Newton step on the current support of ``w`` (in place); see
-    :func:`_support_newton`, run with a single BLAS thread."""
-    k = int(np.count_nonzero(w))
-    if design.n_samples * k * k < 4_000_000:
-        # too small for OpenBLAS to start threads; skips the one-off
-        # library scan of the thread-pool controller (~0.1 s) on small fits
-        return _support_newton(design, y, w, l1, l2, positive, primal, objective)
-    with _single_thread_blas():
-        return _support_newton(design, y, w, l1, l2, positive, primal, objective)
+def _centred_cross(design, XA, cols_a, XBw, cols_b):
+    """``Z_A^T S Z_B`` from ``X_A`` and ``S X_B``, ``X`` never centred."""
+    G = XA.T @ XBw
+    if not isinstance(G, np.ndarray):
+        G = G.toarray()
+    ma, mb = design.xm[cols_a], design.xm[cols_b]
+    ca, cb = design.colsum[cols_a], design.colsum[cols_b]
+    # (X_A - 1 m_A^T)^T S (X_B - 1 m_B^T) expanded
+    G -= np.outer(ma, cb) + np.outer(ca, mb) - design.sw_sum * np.outer(ma, mb)
+    return np.asarray(G)
 
 
-def _support_newton(design, y, w, l1, l2, positive, primal, objective):
+def _centred_rhs(design, XAw, cols, y):
+    """``Z_A^T S y``."""
+    y_sum = float(np.dot(design.sw, y) if design.has_sw else y.sum())
+    return np.asarray(XAw.T @ y).ravel() - design.xm[cols] * y_sum
+
+
+class SupportSolver:
+    """Newton systems on supports close to a reference support ``cols0``.
+
+    The system on a support ``A`` with signs ``s`` is solved as the system on
+    ``cols0 ∪ A`` with the features of ``cols0`` outside ``A`` held at zero
+    by Lagrange multipliers; with the Cholesky factor of the reference Gram
+    matrix, only a small bordered system of the ``m`` changed features is
+    left (block elimination).
+
+    Parameters
+    ----------
+    design : Design
+    y : ndarray of shape (n_samples,)
+        Centred target (float64).
+    cols0 : ndarray of int
+        The reference support, whose Gram matrix is factored once.
+    l2 : float
+        Ridge strength in CD scaling.
+
+    Attributes
+    ----------
+    ok : bool
+        False when the reference Gram matrix is singular (``l2 = 0`` and
+        more features than its rank): the solver then has nothing to offer.
+    """
+
+    def __init__(self, design, y, cols0, l2):
+        self.design, self.y, self.l2 = design, y, l2
+        self.cols0 = np.asarray(cols0)
+        XA, XAw = _weighted_columns(design, self.cols0)
+        self._XA0 = XA
+        G = _centred_cross(design, XA, self.cols0, XAw, self.cols0)
+        self.b0 = _centred_rhs(design, XAw, self.cols0, y)
+        G[np.diag_indices(self.cols0.size)] += l2
+        self.factor = _cholesky(G)
+        self.ok = self.factor is not None
+        self.pos0 = np.full(design.n_features, -1)
+        self.pos0[self.cols0] = np.arange(self.cols0.size)
+        # features outside cols0 seen so far: their Gram columns against
+        # cols0 (C) and each other (H), and their right-hand sides
+        self.extra = np.empty(0, dtype=np.intp)
+        self.pos_extra = np.full(design.n_features, -1)
+        self.C = np.empty((self.cols0.size, 0))
+        self.H = np.empty((0, 0))
+        self.b_extra = np.empty(0)
+        # G0^-1 q for the bordering columns q met so far: e_j for a held
+        # reference feature j (key j), C[:, e] for extra feature e (key -1-e)
+        self._inv_cols = {}
+
+    def _inv(self, keys):
+        missing = [key for key in keys if key not in self._inv_cols]
+        if missing:
+            Q = np.zeros((self.cols0.size, len(missing)))
+            for i, key in enumerate(missing):
+                if key >= 0:
+                    Q[key, i] = 1.0
+                else:
+                    Q[:, i] = self.C[:, -1 - key]
+            U = cho_solve(self.factor, Q, check_finite=False)
+            for i, key in enumerate(missing):
+                self._inv_cols[key] = U[:, i]
+        return np.column_stack([self._inv_cols[key] for key in keys])
+
+    def n_changed(self, cols):
+        """How many features the support ``cols`` adds to or drops from
+        the reference: the size of the bordered system it costs."""
+        inside = int(np.count_nonzero(self.pos0[cols] >= 0))
+        return (cols.size - inside) + (self.cols0.size - inside)
+
+    def _grow(self, new):
+        design = self.design
+        XN, XNw = _weighted_columns(design, new)
+        old = self.extra
+        if old.size:
+            XO, _ = _weighted_columns(design, old)
+            cross = _centred_cross(design, XO, old, XNw, new)
+        else:
+            cross = np.empty((0, new.size))
+        C_new = _centred_cross(design, self._XA0, self.cols0, XNw, new)
+        H_new = _centred_cross(design, XN, new, XNw, new)
+        k = old.size
+        H = np.empty((k + new.size, k + new.size))
+        H[:k, :k] = self.H
+        H[:k, k:] = cross
+        H[k:, :k] = cross.T
+        H[k:, k:] = H_new
+        self.H = H
+        self.C = np.hstack([self.C, C_new])
+        self.b_extra = np.concatenate(
+            [self.b_extra, _centred_rhs(design, XNw, new, self.y)]
+        )
+        self.pos_extra[new] = np.arange(k, k + new.size)
+        self.extra = np.concatenate([old, new])
+
+    def solve(self, cols, signs, l1):
+        """Solution of the Newton system on ``cols`` with ``signs``, or None."""
+        p0 = self.pos0[cols]
+        inside = p0 >= 0
+        B = cols[~inside]
+        new = B[self.pos_extra[B] < 0]
+        if new.size:
+            self._grow(new)
+        eb = self.pos_extra[B]
+        k0 = self.cols0.size
+        held = np.ones(k0, dtype=bool)
+        held[p0[inside]] = False
+        D = np.flatnonzero(held)
+        r0 = self.b0.copy()
+        r0[p0[inside]] -= l1 * signs[inside]
+        v = cho_solve(self.factor, r0, check_finite=False)
+        x = np.empty(cols.size)
+        if B.size == 0 and D.size == 0:
+            x[:] = v[p0]
+            return x if np.all(np.isfinite(x)) else None
+        # block elimination of the reference features: (Hpad - Q^T G0^-1 Q) z
+        # = [r_B; 0] - Q^T v, with Q = [C_B, E_D] and z = [x_B; multipliers]
+        Q = np.zeros((k0, B.size + D.size))
+        Q[:, : B.size] = self.C[:, eb]
+        Q[D, B.size + np.arange(D.size)] = 1.0
+        U = self._inv([-1 - e for e in eb] + list(D))
+        K = -(Q.T @ U)
+        K[: B.size, : B.size] += self.H[np.ix_(eb, eb)]
+        K[np.arange(B.size), np.arange(B.size)] += self.l2
+        rhs = -(Q.T @ v)
+        rhs[: B.size] += self.b_extra[eb] - l1 * signs[~inside]
+        try:
+            z = np.linalg.solve(K, rhs)
+        except np.linalg.LinAlgError:
+            return None
+        x0 = v - U @ z
+        x[inside] = x0[p0[inside]]
+        x[~inside] = z[: B.size]
+        return x if np.all(np.isfinite(x)) else None
+
+
+def kkt_violators(XtA, w, feats, l1, positive, max_add):
+    """Zero features of ``feats`` whose gradient exceeds ``l1``, worst first.
+
+    Only violations above ``1e-10`` relative count: smaller ones are within
+    the rounding of the correlations (a tie at ``alpha_max``, say), and the
+    coefficient they would bring is of that order.
+
+    Parameters
+    ----------
+    XtA : ndarray of shape (n_features,)
+        ``z_j^T S r`` at the current residual (valid on ``feats``).
+    w : ndarray of shape (n_features,)
+    feats : ndarray of int
+        Features not screened out.
+    l1 : float
+    positive : bool
+        Only positive gradients count (``w >= 0`` imposed).
+    max_add : int
+        At most this many are returned.
+
+    Returns
+    -------
+    add : ndarray of int
+        The violating features, largest violation first.
+    """
+    g = XtA[feats] if positive else np.abs(XtA[feats])
+    viol = (w[feats] == 0) & (g > l1 * (1 + 1e-10))
+    idx = np.flatnonzero(viol)
+    if idx.size > max_add:
+        idx = idx[np.argpartition(-g[idx], max_add - 1)[:max_add]]
+    return feats[idx[np.argsort(-g[idx])]]
+
+
+def newton_cost(n_samples, k):
+    """Flops of a Newton step on ``k`` features: the Gram matrix and its
+    Cholesky factor."""
+    return n_samples * k * k + k * k * k / 3
+
+
+def support_newton(
+    design, y, w, l1, l2, positive, primal, objective, add=None, solver=None
+):
     """Try the Newton step on the current support of ``w`` (in place).
+
+    Run with a single BLAS thread; see :func:`_newton_step`.
 
     Parameters
     ----------
@@ -84,29 +273,69 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
         Objective at ``w``.
     objective : callable
         ``objective(w) -> float`` evaluating the primal at a candidate.
+    add : tuple of ndarray or None
+        ``(features, signs)``: zero features to bring into the support with
+        these signs (see :func:`kkt_violators`).
+    solver : SupportSolver or None
+        A solver from an earlier call, reused when the support is close to
+        its reference (its factor stays valid: it depends on the design and
+        ``l2`` only).
 
     Returns
     -------
     outcome : int
-        0 when rejected, 1 when a partial (sign-limited) step was taken,
-        2 when the full Newton step was taken.
+        0 when rejected, 1 when a partial (sign-limited) step was taken, 2
+        when the exact solution on the support less the features whose sign
+        flipped was taken, 3 when the full Newton step was taken.
+    solver : SupportSolver or None
+        The solver used, for the next call.
     """
     cols = np.flatnonzero(w)
-    k = cols.size
-    if k == 0 or k > design.n_samples or k > 3000:
-        return 0
-    G, XAw, m = _centred_gram(design, cols)
     signs = np.sign(w[cols])
-    b = np.asarray(XAw.T @ y).ravel() - m * float(
-        np.dot(design.sw, y) if design.has_sw else y.sum()
+    if add is not None and len(add[0]):
+        cols = np.concatenate([cols, add[0]])
+        signs = np.concatenate([signs, add[1]])
+    k = cols.size
+    if k == 0 or k > 3000 or (k > design.n_samples and l2 == 0):
+        # without l2 the Gram matrix of more features than samples is
+        # singular; with it, an ElasticNet support may exceed n_samples
+        return 0, solver
+    args = (design, y, w, cols, signs, l1, l2, positive, primal, objective, solver)
+    if newton_cost(design.n_samples, k) < 4_000_000:
+        # too small for OpenBLAS to start threads; skips the one-off
+        # library scan of the thread-pool controller (~0.1 s) on small fits
+        return _newton_step(*args)
+    with _single_thread_blas():
+        return _newton_step(*args)
+
+
+def _newton_step(
+    design, y, w, cols, signs, l1, l2, positive, primal, objective, solver
+):
+    # bordering costs k^2 per changed feature, a fresh factor about n k + k^2
+    # per feature: rebuild when the support has drifted that far
+    fresh = (
+        solver is None
+        or not solver.ok
+        or solver.n_changed(cols) > max(8, cols.size // 8)
     )
-    b -= l1 * signs
-    G[np.diag_indices(k)] += l2
-    factor = _cholesky(G)
-    if factor is None:
+    if fresh:
+        solver = SupportSolver(design, y, np.sort(cols), l2)
+    outcome = _try_step(solver, w, cols, signs, l1, positive, primal, objective)
+    if outcome == 0 and not fresh:
+        # a reference support larger than the design's rank (or merely
+        # ill-conditioned) borders badly: retry on a factor of this support
+        solver = SupportSolver(design, y, np.sort(cols), l2)
+        outcome = _try_step(solver, w, cols, signs, l1, positive, primal, objective)
+    return outcome, solver
+
+
+def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
+    """The step of :func:`support_newton` with ``solver``; its outcome."""
+    if not solver.ok:
         return 0
-    w_new = cho_solve(factor, b, check_finite=False)
-    if not np.all(np.isfinite(w_new)):
+    w_new = solver.solve(cols, signs, l1)
+    if w_new is None:
         return 0
     w_old = w[cols]
     crossing = np.sign(w_new) != signs
@@ -117,21 +346,18 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
             np.maximum(cand, 0.0, out=cand)
         if objective(cand) < primal:
             w[:] = cand
-            return 2
+            return 3
         return 0
     # Some signs flip: those features are leaving the support.  Drop every
-    # flipping feature and solve again on the rest (reusing G), a few
-    # times; the candidate is verified by the objective like any other.
-    active = np.arange(k)
+    # flipping feature and solve again on the rest, a few times; the
+    # candidate is verified by the objective like any other.
+    active = np.arange(cols.size)
     for _ in range(8):
         active = active[~crossing]
         if active.size == 0:
             break
-        sub_factor = _cholesky(G[np.ix_(active, active)])
-        if sub_factor is None:
-            break
-        sub = cho_solve(sub_factor, b[active], check_finite=False)
-        if not np.all(np.isfinite(sub)):
+        sub = solver.solve(cols[active], signs[active], l1)
+        if sub is None:
             break
         crossing = np.sign(sub) != signs[active]
         if not np.any(crossing):
@@ -141,11 +367,17 @@ def _support_newton(design, y, w, l1, l2, positive, primal, objective):
                 np.maximum(cand, 0.0, out=cand)
             if objective(cand) < primal:
                 w[:] = cand
-                return 1
+                return 2
             break
-    # Fall back to the largest sign-preserving fraction of the first step.
+    # Fall back to the largest sign-preserving fraction of the first step,
+    # the added features that want the other sign left at zero.
     crossing = np.sign(w_new) != signs
-    t = float(np.min(w_old[crossing] / (w_old[crossing] - w_new[crossing])))
+    entering = w_old == 0
+    w_new[crossing & entering] = 0.0
+    crossing &= ~entering
+    t = 1.0
+    if np.any(crossing):
+        t = float(np.min(w_old[crossing] / (w_old[crossing] - w_new[crossing])))
     if not 0.0 < t <= 1.0:
         return 0
     cand = w.copy()
