@@ -331,62 +331,60 @@ def _newton_step(
 
 
 def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
-    """The step of :func:`support_newton` with ``solver``; its outcome."""
+    """The step of :func:`support_newton` with ``solver``; its outcome.
+
+    When the Newton solution flips signs, the iterate moves towards it up to
+    the first sign change, that feature leaves, and the system is solved
+    again (feature-sign search): inside one orthant the objective is the
+    quadratic the solution minimises, so every move lowers it, and the walk
+    ends on the exact minimiser of a sign pattern after at most one solve
+    per leaving feature.  Added features that ask for the other sign leave
+    before any move.  Each solve borders the same factor.
+    """
     if not solver.ok:
         return 0
-    w_new = solver.solve(cols, signs, l1)
-    if w_new is None:
-        return 0
-    w_old = w[cols]
-    crossing = np.sign(w_new) != signs
-    if not np.any(crossing):
-        cand = w.copy()
-        cand[cols] = w_new
-        if positive:
-            np.maximum(cand, 0.0, out=cand)
-        if objective(cand) < primal:
-            w[:] = cand
-            return 3
-        return 0
-    # Some signs flip: those features are leaving the support.  Drop every
-    # flipping feature and solve again on the rest, a few times; the
-    # candidate is verified by the objective like any other.
-    active = np.arange(cols.size)
-    for _ in range(8):
-        active = active[~crossing]
-        if active.size == 0:
+    x = w[cols].copy()
+    act = np.arange(cols.size)
+    full = True
+    limit = max(8, cols.size // 4)
+    for _ in range(limit):
+        sol = solver.solve(cols[act], signs[act], l1)
+        if sol is None:
             break
-        sub = solver.solve(cols[active], signs[active], l1)
-        if sub is None:
-            break
-        crossing = np.sign(sub) != signs[active]
-        if not np.any(crossing):
+        s_act = signs[act]
+        flips = np.sign(sol) != s_act
+        if not np.any(flips):
+            x[act] = sol
             cand = np.zeros_like(w)
-            cand[cols[active]] = sub
+            cand[cols[act]] = sol
             if positive:
                 np.maximum(cand, 0.0, out=cand)
             if objective(cand) < primal:
                 w[:] = cand
-                return 2
+                return 3 if full else 2
+            return 0
+        full = False
+        x_act = x[act]
+        entering = flips & (x_act == 0)
+        if np.any(entering):
+            act = act[~entering]
+            continue
+        # the first coordinate to reach zero on the way to sol leaves
+        t_hit = x_act[flips] / (x_act[flips] - sol[flips])
+        t = float(np.min(t_hit))
+        x[act] = x_act + t * (sol - x_act)
+        leaving = np.zeros(act.size, dtype=bool)
+        leaving[np.flatnonzero(flips)[t_hit <= t * (1 + 1e-12)]] = True
+        x[act[leaving]] = 0.0
+        act = act[~leaving]
+        if act.size == 0:
             break
-    # Fall back to the largest sign-preserving fraction of the first step,
-    # the added features that want the other sign left at zero.
-    crossing = np.sign(w_new) != signs
-    entering = w_old == 0
-    w_new[crossing & entering] = 0.0
-    crossing &= ~entering
-    t = 1.0
-    if np.any(crossing):
-        t = float(np.min(w_old[crossing] / (w_old[crossing] - w_new[crossing])))
-    if not 0.0 < t <= 1.0:
-        return 0
-    cand = w.copy()
-    cand[cols] = w_old + t * (w_new - w_old)
-    hit = crossing & (np.abs(cand[cols]) <= 1e-12 * np.abs(w_old) + 1e-300)
-    cand[cols[hit]] = 0.0
+    # out of solves: keep the walk so far, which only went downhill
+    cand = np.zeros_like(w)
+    cand[cols] = x
     if positive:
         np.maximum(cand, 0.0, out=cand)
-    if objective(cand) < primal:
+    if np.any(cand != w) and objective(cand) < primal:
         w[:] = cand
         return 1
     return 0

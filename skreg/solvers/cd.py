@@ -30,6 +30,7 @@ __all__ = ["CDResult", "enet_cd"]
 _TIGHTEN_WORK = 2e7
 # Newton (active-set) rounds once the gap is within tol
 _POLISH_ROUNDS = 5
+_BUDGET = 2.0
 
 
 @dataclass
@@ -211,7 +212,7 @@ def enet_cd(
                 k = int(np.count_nonzero(w))
                 viol = kkt_violators(XtA, w, feats, l1, positive, max(5, k // 10))
                 k += viol.size
-                budget = max(2 * design.nnz, 2.0 * total_work)
+                budget = max(2 * design.nnz, _BUDGET * total_work)
                 outcome = 0
                 if 0 < k and newton_cost(design.n_samples, k) <= budget:
                     outcome, newton_solver = support_newton(
@@ -226,12 +227,10 @@ def enet_cd(
                         add=(viol, np.sign(XtA[viol])),
                         solver=newton_solver,
                     )
-                if outcome == 3 and viol.size == 0:
-                    # the exact optimum: the next gap check ends the fit
-                    polish_left = 0
-                    continue
                 if outcome >= 2 and polish_left > 0:
-                    # an exact solve on a nearby support: grow it again
+                    # the exact solution on a sign pattern: check the gap and
+                    # the zero features again (a step that changes nothing
+                    # ends the polish)
                     continue
                 if tighten_epochs is None:
                     # settling the support may cost a quarter of the epochs
