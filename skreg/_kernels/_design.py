@@ -161,7 +161,24 @@ def _col_centred_norm2(j, X, data, indices, indptr, is_sparse, sw, has_sw, m, sw
 
 
 @njit(**JIT_OPTIONS)
-def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center):
+def _col_dot_target(j, X, data, indices, indptr, is_sparse, sw, has_sw, Y, t):
+    # Y[:, t] indexed in place: a sliced column would be typed as a
+    # non-contiguous array, and its loop is not vectorised
+    s = 0.0
+    if is_sparse:
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            s += (sw[i] if has_sw else 1.0) * data[k] * Y[i, t]
+    else:
+        for i in range(X.shape[0]):
+            s += (sw[i] if has_sw else 1.0) * X[i, j] * Y[i, t]
+    return s
+
+
+@njit(**JIT_OPTIONS)
+def col_stats(
+    X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center, Y
+):
     """Weighted column sums ``sum_i sw_i x_ij``, centred squared norms and
     the largest plain squared column norm ``max_j sum_i x_ij^2``.
 
@@ -170,12 +187,16 @@ def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, cente
     The squared norm is ``sum_i sw_i (x_ij - m_j)^2``; for sparse columns the
     implicit zeros contribute ``m_j^2`` each, added as one term.  With
     ``center``, ``xm`` is first overwritten with the weighted column means.
-    Each column is read from memory once: the second loop over it finds it
+    The fourth output holds ``sum_i sw_i x_ij Y_it`` for each column of ``Y``
+    (pass a ``(n, 0)`` array for none): with centred targets, the
+    correlations a cold-started solver's first duality gap needs.
+    Each column is read from memory once: the later loops over it find it
     in cache.
     """
     p = xm.shape[0]
     colsum = np.zeros(p, dtype=xm.dtype)
     norm2 = np.zeros(p, dtype=xm.dtype)
+    XtY = np.zeros((p, Y.shape[1]))
     largest = 0.0
     for j in range(p):
         s, q = _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw)
@@ -188,7 +209,11 @@ def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, cente
         norm2[j] = _col_centred_norm2(
             j, X, data, indices, indptr, is_sparse, sw, has_sw, xm[j], sw_sum
         )
-    return colsum, norm2, largest
+        for t in range(Y.shape[1]):
+            XtY[j, t] = _col_dot_target(
+                j, X, data, indices, indptr, is_sparse, sw, has_sw, Y, t
+            )
+    return colsum, norm2, largest, XtY
 
 
 @njit(inline="always", **JIT_OPTIONS)

@@ -18,6 +18,7 @@ __all__ = [
     "check_design_values",
     "check_fit_data",
     "check_weights",
+    "target_offset",
     "weighted_offsets",
 ]
 
@@ -192,20 +193,27 @@ def weighted_offsets(X, y, sample_weight, fit_intercept, X_offset=None):
     only cast to ``X``'s dtype.
     """
     n_features = X.shape[1]
+    y_offset = target_offset(y, sample_weight, fit_intercept, X.dtype)
     if not fit_intercept:
-        y_offset = (np.zeros(y.shape[1:], dtype=X.dtype) if y.ndim > 1
-                    else X.dtype.type(0))
         return np.zeros(n_features, dtype=X.dtype), y_offset
-    if sample_weight is None:
-        if X_offset is None:
+    if X_offset is None:
+        if sample_weight is None:
             X_offset = np.asarray(X.mean(axis=0)).ravel()
+        else:
+            X_offset = np.asarray(safe_sparse_dot(sample_weight, X)).ravel()
+            X_offset /= sample_weight.sum()
+    return X_offset.astype(X.dtype, copy=False), y_offset
+
+
+def target_offset(y, sample_weight, fit_intercept, dtype):
+    """Weighted mean of ``y`` (per target), zero without intercept."""
+    if not fit_intercept:
+        return np.zeros(y.shape[1:], dtype=dtype) if y.ndim > 1 else dtype.type(0)
+    if sample_weight is None:
         y_offset = y.mean(axis=0)
     else:
-        total = sample_weight.sum()
-        if X_offset is None:
-            X_offset = np.asarray(safe_sparse_dot(sample_weight, X)).ravel() / total
-        y_offset = np.dot(sample_weight, y) / total
-    return X_offset.astype(X.dtype, copy=False), np.asarray(y_offset, dtype=X.dtype)
+        y_offset = np.dot(sample_weight, y) / sample_weight.sum()
+    return np.asarray(y_offset, dtype=dtype)
 
 
 class LinearRegressorBase(MultiOutputMixin, RegressorMixin):

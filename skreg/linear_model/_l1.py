@@ -15,7 +15,7 @@ from skreg.linear_model._base import (
     check_design_values,
     check_fit_data,
     check_weights,
-    weighted_offsets,
+    target_offset,
 )
 from skreg.solvers.design import Design
 from skreg.solvers.enet import fit_enet_targets
@@ -198,15 +198,14 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             )
         X, y = check_fit_data(self, X, y, check_X=False)
         sw = check_weights(sample_weight, X)
-        # means, column norms and max |X| in one read of X, shared with the
-        # solver
-        design = Design(X, sw, center=self.fit_intercept)
-        check_design_values(X, design)
-        X_offset, y_offset = weighted_offsets(
-            X, y, sw, self.fit_intercept, design.xm
-        )
+        y_offset = target_offset(y, sw, self.fit_intercept, X.dtype)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         Yc = np.asfortranarray(Y - y_offset, dtype=X.dtype)
+        # means, column norms, max |X| and the first correlations with the
+        # targets in one read of X, shared with the solver
+        design = Design(X, sw, center=self.fit_intercept, targets=Yc)
+        check_design_values(X, design)
+        X_offset = design.xm.astype(X.dtype)
         n_targets = Y.shape[1]
         if self.warm_start and hasattr(self, "coef_"):
             W = np.array(np.atleast_2d(self.coef_), dtype=X.dtype)

@@ -45,6 +45,22 @@ class CDResult:
     history: list = field(default_factory=list)
 
 
+def _cold_primal_dual(design, y, xty, feats, l1, l2, positive, XtA):
+    """:func:`~skreg._kernels.gap.enet_primal_dual2` at ``w = 0`` from the
+    known correlations ``xty = Z^T S y`` (no pass over the design)."""
+    XtA[feats] = xty[feats]
+    g = XtA[feats] if positive else np.abs(XtA[feats])
+    dual_norm = float(max(g.max(initial=0.0), 0.0))
+    y_norm2 = design.weighted_norm2(y)
+    primal = 0.5 * y_norm2
+    if l1 > 0:
+        scale = l1 / dual_norm if dual_norm > l1 else 1.0
+        dual = -0.5 * scale * scale * y_norm2 + scale * y_norm2
+    else:
+        dual = -np.inf
+    return primal, dual, dual_norm
+
+
 def _seed_state(random_state):
     """State of the kernels' generator; a fixed dummy when not random."""
     if random_state is None:
@@ -72,6 +88,7 @@ def enet_cd(
     check_every=5,
     newton=True,
     ws_growth=1.5,
+    xty=None,
 ):
     """Minimise ``1/2 sum s (y - Z w)^2 + l1 |w|_1 + l2/2 |w|^2`` in place.
 
@@ -106,6 +123,9 @@ def enet_cd(
     newton : bool
         Try an exact Newton step on the support once the sign pattern has
         settled (see :mod:`skreg.solvers._newton`).
+    xty : ndarray of shape (n_features,) or None
+        ``Z^T S y`` when already known (see ``Design(targets=...)``): a
+        cold start (``w = 0``) then skips the first pass over the design.
 
     Returns
     -------
@@ -134,6 +154,8 @@ def enet_cd(
     use_screen = screening and l1 > 0
     keep = norm2 > 0
     w[~keep] = 0
+    if xty is not None and (np.any(w) or l1 <= 0):
+        xty = None
     n_epochs = 0
     gap = np.inf
     converged = False
@@ -163,29 +185,36 @@ def enet_cd(
         c = residual(*Xa, xm, y, w, rd)
         S = design.weighted_sum(rd) + c * design.sw_sum
         state[0], state[1] = c, S
-        # The dual point used for screening: the rescaled residual, or the
-        # extrapolated residual of the last inner solve when it is better
-        # (both from one read of the design).
-        primal, dual, dual_norm, dual_acc, norm_acc = enet_primal_dual2(
-            *Xa,
-            sw,
-            has_sw,
-            xm,
-            colsum,
-            y,
-            rd,
-            c,
-            r_dual,
-            state[2] == 1.0,
-            S,
-            w,
-            l1,
-            l2,
-            positive,
-            feats,
-            XtA,
-            XtA_acc,
-        )
+        if xty is not None:
+            # cold start: the residual is y and its correlations are known
+            primal, dual, dual_norm = _cold_primal_dual(
+                design, y, xty, feats, l1, l2, positive, XtA
+            )
+            dual_acc, xty = -np.inf, None
+        else:
+            # The dual point used for screening: the rescaled residual, or
+            # the extrapolated residual of the last inner solve when it is
+            # better (both from one read of the design).
+            primal, dual, dual_norm, dual_acc, norm_acc = enet_primal_dual2(
+                *Xa,
+                sw,
+                has_sw,
+                xm,
+                colsum,
+                y,
+                rd,
+                c,
+                r_dual,
+                state[2] == 1.0,
+                S,
+                w,
+                l1,
+                l2,
+                positive,
+                feats,
+                XtA,
+                XtA_acc,
+            )
         XtA_theta = XtA
         if dual_acc > dual:
             dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc

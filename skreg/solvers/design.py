@@ -32,6 +32,11 @@ class Design:
     center : bool, default=False
         Compute ``m`` as the weighted column means (``X_offset`` must then be
         None), in the same read of ``X`` as the column norms.
+    targets : ndarray of shape (n_samples, n_targets) or None
+        Centred targets ``Y``: ``X^T S Y`` is computed in the same read of
+        ``X`` (attribute ``XtY``, else None).  For centred ``Y`` these are
+        the centred design's correlations ``Z^T S Y``, the first gradient of
+        a cold-started solver.
 
     Notes
     -----
@@ -42,7 +47,9 @@ class Design:
     memory and keep the float32 design (the large object) untouched.
     """
 
-    def __init__(self, X, sample_weight=None, X_offset=None, center=False):
+    def __init__(
+        self, X, sample_weight=None, X_offset=None, center=False, targets=None
+    ):
         dtype = X.dtype
         self.dtype = dtype
         self.n_samples, self.n_features = X.shape
@@ -70,7 +77,11 @@ class Design:
             self.xm = np.zeros(self.n_features)
         else:
             self.xm = np.ascontiguousarray(X_offset, dtype=np.float64)
-        self.colsum, self.norm2, sumsq = col_stats(
+        if targets is None:
+            Y = np.zeros((self.n_samples, 0), order="F")
+        else:
+            Y = np.asfortranarray(targets, dtype=np.float64)
+        self.colsum, self.norm2, sumsq, XtY = col_stats(
             self.X,
             self.data,
             self.indices,
@@ -81,7 +92,9 @@ class Design:
             self.xm,
             self.sw_sum,
             bool(center),
+            Y,
         )
+        self.XtY = None if targets is None else XtY
         # an upper bound on max |X| from the same read of X; NaN or inf when
         # X holds NaN, inf or values too large to square
         self.max_abs_bound = float(np.sqrt(sumsq))

@@ -135,6 +135,7 @@ def fit_enet_targets(
                 tol=tol,
                 positive=positive,
                 random_state=random_state,
+                xty=None if design.XtY is None else design.XtY[:, k],
             )
         else:
             from skreg.solvers.prox_grad import enet_prox_grad

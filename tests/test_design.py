@@ -1,0 +1,67 @@
+"""The design's one pass over X: offsets, norms, scale bound, correlations."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skreg.solvers.cd import enet_cd
+from skreg.solvers.design import Design
+from tests._oracle import make_problem, sparsify
+
+
+def _problem(layout, use_sw, n_targets=1, dtype=np.float64):
+    X, Y = make_problem(60, 40, n_targets=n_targets, seed=5, dtype=dtype)
+    X = np.asfortranarray(X)
+    if layout == "sparse":
+        X = sparsify(X, density=0.5)
+    sw = None
+    if use_sw:
+        sw = np.random.RandomState(1).uniform(0.0, 3.0, size=60)
+        sw *= 60 / sw.sum()
+    return X, Y.reshape(60, -1), sw
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("center", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stats_match_numpy(layout, use_sw, center, dtype):
+    X, Y, sw = _problem(layout, use_sw, n_targets=2, dtype=dtype)
+    s = np.ones(60) if sw is None else sw
+    Yc = Y - (s @ Y) / s.sum() if center else Y
+    d = Design(X, sw, center=center, targets=Yc)
+    Xd = X.toarray() if layout == "sparse" else X
+    Xd = Xd.astype(np.float64)
+    m = (s @ Xd) / s.sum() if center else np.zeros(40)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(d.xm, m, rtol=rtol, atol=1e-12)
+    assert_allclose(d.colsum, s @ Xd, rtol=rtol, atol=1e-10)
+    assert_allclose(d.norm2, s @ (Xd - m) ** 2, rtol=rtol * 10, atol=1e-9)
+    assert_allclose(d.XtY, Xd.T @ (s[:, None] * Yc.astype(np.float64)), rtol=1e-5)
+    # the scale bound is the largest plain column norm, >= max |X|
+    assert_allclose(d.max_abs_bound, np.sqrt((Xd**2).sum(0).max()), rtol=1e-6)
+    assert d.max_abs_bound >= np.abs(Xd).max()
+    assert Design(X, sw, center=center).XtY is None
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_cold_start_from_known_correlations_is_the_same_fit(
+    layout, use_sw, positive, l1_ratio
+):
+    # the first gap from Design's correlations replaces the solver's first
+    # pass over X: same gap, same working sets, the same iterates
+    X, Y, sw = _problem(layout, use_sw)
+    s = np.ones(60) if sw is None else sw
+    y = Y[:, 0] - s @ Y[:, 0] / s.sum()
+    d = Design(X, sw, center=True, targets=y[:, None])
+    lam = np.abs(d.XtY).max() / 20
+    l1, l2 = lam * l1_ratio, lam * (1 - l1_ratio)
+    kw = dict(tol=1e-8, max_iter=10_000, positive=positive)
+    a = enet_cd(d, y, np.zeros(40), l1, l2, xty=d.XtY[:, 0], **kw)
+    b = enet_cd(d, y, np.zeros(40), l1, l2, **kw)
+    assert a.n_iter == b.n_iter
+    assert_allclose(a.coef, b.coef, rtol=1e-10, atol=1e-12)
+    assert_allclose(a.gap, b.gap, rtol=1e-6, atol=1e-10 * a.tol)
