@@ -65,3 +65,24 @@ def test_cold_start_from_known_correlations_is_the_same_fit(
     assert a.n_iter == b.n_iter
     assert_allclose(a.coef, b.coef, rtol=1e-10, atol=1e-12)
     assert_allclose(a.gap, b.gap, rtol=1e-6, atol=1e-10 * a.tol)
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+def test_reported_gap_is_the_gap_of_a_fresh_residual(layout, dtype, l1_ratio):
+    # the solver keeps the kernel's residual between outer iterations (it
+    # only recomputes it after w moved outside plain CD steps): the gap it
+    # reports must be the one a fresh residual gives at the returned coef
+    X, Y, sw = _problem(layout, True, dtype=dtype)
+    y = Y[:, 0].astype(np.float64)
+    # offsets rounded to the design's dtype, as the estimators pass them
+    Xd = X.toarray() if layout == "sparse" else X
+    xm = ((sw @ Xd) / sw.sum()).astype(dtype)
+    y = y - sw @ y / sw.sum()
+    d = Design(X, sw, X_offset=xm)
+    l1, l2 = 50.0 * l1_ratio, 50.0 * (1 - l1_ratio)
+    res = enet_cd(d, y, np.zeros(40), l1, l2, tol=1e-12, max_iter=100_000)
+    again = enet_cd(d, y, res.coef.copy(), l1, l2, max_iter=0, newton=False)
+    assert res.converged
+    assert abs(again.gap - res.gap) <= 1e-3 * res.tol + 1e-9 * abs(again.gap)

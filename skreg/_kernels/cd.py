@@ -222,11 +222,12 @@ def cd_epochs(
 ):
     """Run CD epochs over the features ``ws`` until their gap is ``<= tol_in``.
 
-    ``state = [c, S, has_dual]`` carries the residual offset (updated in
-    place), the invariant weighted residual sum, and a flag set to 1 when
-    ``r_dual`` holds an extrapolated residual whose dual value beat the plain
-    residual's.  The restricted duality gap is checked after ``check_every``
-    epochs, then every ``2 * check_every`` epochs and after the last one.
+    ``state = [c, S, has_dual, extrapolated]`` carries the residual offset
+    (updated in place), the invariant weighted residual sum, a flag set to 1
+    when ``r_dual`` holds an extrapolated residual whose dual value beat the
+    plain residual's, and one set to 1 when an Anderson step was accepted.
+    The restricted duality gap is checked after ``check_every`` epochs, then
+    every ``2 * check_every`` epochs and after the last one.
     With ``anderson_k > 0``, Anderson extrapolation is tried on the primal
     iterates every ``anderson_k + 1`` epochs, and on the residuals at each
     gap check (dual extrapolation, Massias et al., 2018): CD residuals
@@ -311,6 +312,7 @@ def cd_epochs(
                 if accepted:
                     # the residual sequence jumped: restart its history
                     n_rhist = 0
+                    state[3] = 1.0
         if use_dx:
             row = n_rhist % (K + 1)
             for i in range(n):
