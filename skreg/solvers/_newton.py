@@ -322,7 +322,7 @@ def _newton_step(
     if fresh:
         solver = SupportSolver(design, y, np.sort(cols), l2)
     outcome = _try_step(solver, w, cols, signs, l1, positive, primal, objective)
-    if outcome == 0 and not fresh:
+    if outcome == 0 and not fresh and solver.n_changed(cols):
         # a reference support larger than the design's rank (or merely
         # ill-conditioned) borders badly: retry on a factor of this support
         solver = SupportSolver(design, y, np.sort(cols), l2)

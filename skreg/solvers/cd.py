@@ -30,7 +30,8 @@ __all__ = ["CDResult", "enet_cd"]
 _TIGHTEN_WORK = 2e7
 # Newton (active-set) rounds once the gap is within tol
 _POLISH_ROUNDS = 5
-_BUDGET = 2.0
+# a Newton step may cost (in flops) this many times the CD work spent so far
+_NEWTON_BUDGET = 2.0
 
 
 @dataclass
@@ -167,8 +168,9 @@ def enet_cd(
     polish_left = _POLISH_ROUNDS if newton and l1 > 0 else 0
     tighten = False
     tighten_epochs = None
-    # factored Gram matrix of a recent support, reused by later steps
     newton_solver = None
+    # the last polish step was the full Newton step of its support
+    polished = False
     first_ws = not np.any(w)
     ws_cap = max(p0, min(p // 2, 4 * design.n_samples))
     rd_tmp = np.empty_like(rd)
@@ -184,6 +186,23 @@ def enet_cd(
         # w changed outside the kernel (start, Newton, screening) or by an
         # Anderson step; and every 10 outer iterations regardless
         return w_moved or n_kept >= 10
+
+    def newton_step(primal, add=None):
+        # factored Gram matrix of a recent support, reused by later steps
+        nonlocal newton_solver
+        outcome, newton_solver = support_newton(
+            design,
+            y,
+            w,
+            l1,
+            l2,
+            positive,
+            primal,
+            objective,
+            add=add,
+            solver=newton_solver,
+        )
+        return outcome
 
     def objective(v):
         c_v = residual(*Xa, xm, y, v, rd_tmp)
@@ -259,22 +278,16 @@ def enet_cd(
                 polish_left -= 1
                 k = int(np.count_nonzero(w))
                 viol = kkt_violators(XtA, w, feats, l1, positive, max(5, k // 10))
+                if polished and viol.size == 0:
+                    # the last step was exact on this support and nothing
+                    # wants in: the optimum
+                    break
                 k += viol.size
-                budget = max(2 * design.nnz, _BUDGET * total_work)
+                budget = max(2 * design.nnz, _NEWTON_BUDGET * total_work)
                 outcome = 0
                 if 0 < k and newton_cost(design.n_samples, k) <= budget:
-                    outcome, newton_solver = support_newton(
-                        design,
-                        y,
-                        w,
-                        l1,
-                        l2,
-                        positive,
-                        primal,
-                        objective,
-                        add=(viol, np.sign(XtA[viol])),
-                        solver=newton_solver,
-                    )
+                    outcome = newton_step(primal, (viol, np.sign(XtA[viol])))
+                polished = outcome == 3
                 if outcome >= 2 and polish_left > 0:
                     # the exact solution on a sign pattern: check the gap and
                     # the zero features again (a step that changes nothing
@@ -304,7 +317,7 @@ def enet_cd(
             # more than twice all CD work so far (measured: on n >> p
             # designs its n k^2 products cost more than the CD epochs saved).
             cost = newton_cost(design.n_samples, k)
-            affordable = cost <= 2.0 * total_work
+            affordable = cost <= _NEWTON_BUDGET * total_work
             cheap = cost <= last_inner_work
             settled = last_signs is not None and np.array_equal(signs, last_signs)
             if (
@@ -314,17 +327,7 @@ def enet_cd(
                 and (tried_signs is None or not np.array_equal(signs, tried_signs))
             ):
                 tried_signs = signs
-                outcome, newton_solver = support_newton(
-                    design,
-                    y,
-                    w,
-                    l1,
-                    l2,
-                    positive,
-                    primal,
-                    objective,
-                    solver=newton_solver,
-                )
+                outcome = newton_step(primal)
                 if outcome:
                     # a full step is (near) optimal: re-check the gap now; a
                     # partial one (a sign hit zero) hands back to CD first
