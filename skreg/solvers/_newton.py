@@ -125,6 +125,7 @@ class SupportSolver:
         # G0^-1 q for the bordering columns q met so far: e_j for a held
         # reference feature j (key j), C[:, e] for extra feature e (key -1-e)
         self._inv_cols = {}
+        self._s_ref = self._v = self._v_l1 = None
 
     def _inv(self, keys):
         missing = [key for key in keys if key not in self._inv_cols]
@@ -139,6 +140,23 @@ class SupportSolver:
             for i, key in enumerate(missing):
                 self._inv_cols[key] = U[:, i]
         return np.column_stack([self._inv_cols[key] for key in keys])
+
+    def _base_solution(self, pos, signs, l1):
+        # G0^-1 (b0 - l1 s) with s = signs at the positions pos.  The
+        # entries of held features do not matter (their multipliers absorb
+        # them), so they keep earlier values: along one feature-sign walk,
+        # where features only leave, the same solution serves every solve.
+        if self._s_ref is None:
+            s_ref = np.zeros(self.cols0.size)
+        else:
+            s_ref = self._s_ref.copy()
+        s_ref[pos] = signs
+        same = self._v is not None and l1 == self._v_l1
+        if not (same and np.array_equal(s_ref, self._s_ref)):
+            r0 = self.b0 - l1 * s_ref
+            self._v = cho_solve(self.factor, r0, check_finite=False)
+            self._s_ref, self._v_l1 = s_ref, l1
+        return self._v
 
     def n_changed(self, cols):
         """How many features the support ``cols`` adds to or drops from
@@ -184,23 +202,20 @@ class SupportSolver:
         held = np.ones(k0, dtype=bool)
         held[p0[inside]] = False
         D = np.flatnonzero(held)
-        r0 = self.b0.copy()
-        r0[p0[inside]] -= l1 * signs[inside]
-        v = cho_solve(self.factor, r0, check_finite=False)
+        v = self._base_solution(p0[inside], signs[inside], l1)
         x = np.empty(cols.size)
         if B.size == 0 and D.size == 0:
             x[:] = v[p0]
             return x if np.all(np.isfinite(x)) else None
         # block elimination of the reference features: (Hpad - Q^T G0^-1 Q) z
-        # = [r_B; 0] - Q^T v, with Q = [C_B, E_D] and z = [x_B; multipliers]
-        Q = np.zeros((k0, B.size + D.size))
-        Q[:, : B.size] = self.C[:, eb]
-        Q[D, B.size + np.arange(D.size)] = 1.0
+        # = [r_B; 0] - Q^T v, with Q = [C_B, E_D] and z = [x_B; multipliers];
+        # E_D^T picks rows, so only C_B's products are computed
+        C_B = self.C[:, eb]
         U = self._inv([-1 - e for e in eb] + list(D))
-        K = -(Q.T @ U)
+        K = -np.vstack([C_B.T @ U, U[D]])
         K[: B.size, : B.size] += self.H[np.ix_(eb, eb)]
         K[np.arange(B.size), np.arange(B.size)] += self.l2
-        rhs = -(Q.T @ v)
+        rhs = -np.concatenate([C_B.T @ v, v[D]])
         rhs[: B.size] += self.b_extra[eb] - l1 * signs[~inside]
         try:
             z = np.linalg.solve(K, rhs)
