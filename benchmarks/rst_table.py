@@ -13,8 +13,9 @@ HEADER = ("problem", "alpha", "scikit-learn", "skglm", "celer", "skreg")
 
 
 def _cell(row, eps):
+    # three significant digits: sub-millisecond fits (diabetes) stay legible
     times = [row.get(f"{e:g}") for e in eps]
-    return "/".join("-" if t is None else f"{t:.3f}" for t in times)
+    return "/".join("-" if t is None else f"{t:.3g}" for t in times)
 
 
 def _ratios(case, eps):
