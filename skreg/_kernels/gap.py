@@ -33,7 +33,7 @@ def residual_stats(rd, c, y, sw, has_sw):
 
 
 @njit(**JIT_OPTIONS)
-def _l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm):
+def l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm):
     # dual value at the residual rescaled into the feasible set
     scale = l1 / dual_norm if dual_norm > l1 else 1.0
     return -0.5 * scale * scale * (r_norm2 + l2 * w_l2) + scale * ry
@@ -100,7 +100,7 @@ def enet_primal_dual(
             dual_norm = a
     primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1
     if l1 > 0.0:
-        return primal, _l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm), dual_norm
+        return primal, l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm), dual_norm
     if l2 > 0.0:
         gap = r_norm2 + 0.5 * l2 * w_l2 - ry + grad_norm2 / (2.0 * l2)
         return primal, primal - gap, dual_norm
@@ -167,8 +167,8 @@ def enet_primal_dual2(
         dual_norm = max(dual_norm, v if positive else abs(v))
         norm_acc = max(norm_acc, u if positive else abs(u))
     primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1
-    dual = _l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm)
-    dual_acc = _l1_dual(a_norm2, ay, w_l2, l1, l2, norm_acc)
+    dual = l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm)
+    dual_acc = l1_dual(a_norm2, ay, w_l2, l1, l2, norm_acc)
     return primal, dual, dual_norm, dual_acc, norm_acc
 
 

@@ -68,7 +68,7 @@ def _centred_cross(design, XA, cols_a, XBw, cols_b):
     ca, cb = design.colsum[cols_a], design.colsum[cols_b]
     # (X_A - 1 m_A^T)^T S (X_B - 1 m_B^T) expanded
     G -= np.outer(ma, cb) + np.outer(ca, mb) - design.sw_sum * np.outer(ma, mb)
-    return np.asarray(G)
+    return G
 
 
 def _centred_rhs(design, XAw, cols, y):

@@ -18,6 +18,7 @@ from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
     enet_primal_dual2,
     gap_safe_screen,
+    l1_dual,
     residual_stats,
     ws_scores,
 )
@@ -51,15 +52,11 @@ def _cold_primal_dual(design, y, xty, feats, l1, l2, positive, XtA):
     known correlations ``xty = Z^T S y`` (no pass over the design)."""
     XtA[feats] = xty[feats]
     g = XtA[feats] if positive else np.abs(XtA[feats])
-    dual_norm = float(max(g.max(initial=0.0), 0.0))
+    dual_norm = float(g.max(initial=0.0))
     y_norm2 = design.weighted_norm2(y)
-    primal = 0.5 * y_norm2
-    if l1 > 0:
-        scale = l1 / dual_norm if dual_norm > l1 else 1.0
-        dual = -0.5 * scale * scale * y_norm2 + scale * y_norm2
-    else:
-        dual = -np.inf
-    return primal, dual, dual_norm
+    # at w = 0 the residual is y: |r|^2 = r^T y = |y|^2 and |w|^2 = 0
+    dual = l1_dual(y_norm2, y_norm2, 0.0, l1, l2, dual_norm)
+    return 0.5 * y_norm2, dual, dual_norm
 
 
 def _seed_state(random_state):
@@ -179,13 +176,11 @@ def enet_cd(
     newton_ready = True
     col_cost = design.nnz / max(p, 1)
 
+    # w changed since the kernel last updated the residual (start, Newton,
+    # screening, an accepted Anderson step); outer iterations since the
+    # residual was last recomputed
     w_moved = True
     n_kept = 0
-
-    def fresh_residual_due():
-        # w changed outside the kernel (start, Newton, screening) or by an
-        # Anderson step; and every 10 outer iterations regardless
-        return w_moved or n_kept >= 10
 
     def newton_step(primal, add=None):
         # factored Gram matrix of a recent support, reused by later steps
@@ -211,7 +206,7 @@ def enet_cd(
 
     while True:
         feats = np.flatnonzero(keep)
-        if fresh_residual_due():
+        if w_moved or n_kept >= 10:
             c = residual(*Xa, xm, y, w, rd)
             n_kept = 0
         else:
