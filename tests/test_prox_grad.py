@@ -88,19 +88,17 @@ def test_full_gradient_and_gram_matvec(layout, with_sw):
     rd = np.empty(30)
     from skreg._kernels._design import residual
 
-    c = residual(*design.arrays, design.xm, y, w, rd)
+    c = residual(design.Z, y, w, rd)
     r = rd + c
     assert_allclose(r, y - X @ w + xm @ w if layout == "dense"
                     else y - X.toarray() @ w + xm @ w, rtol=1e-12)
     S = weighted_residual_sum(rd, c, design.sw, design.has_sw, design.sw_sum)
     assert_allclose(S, np.dot(s, r), rtol=1e-10, atol=1e-10)
     g = np.empty(8)
-    full_gradient(*design.arrays, design.sw, design.has_sw, design.xm,
-                  design.colsum, rd, c, S, g)
+    full_gradient(design.Z, rd, c, S, g)
     assert_allclose(g, Z.T @ (s * r), rtol=1e-10, atol=1e-10)
     out = np.empty(8)
-    gram_matvec(*design.arrays, design.sw, design.has_sw, design.xm,
-                design.colsum, design.sw_sum, w, np.empty(30), out)
+    gram_matvec(design.Z, w, np.empty(30), out)
     assert_allclose(out, Z.T @ (s * (Z @ w)), rtol=1e-10, atol=1e-10)
 
 
@@ -161,29 +159,25 @@ def test_kernels_py_func_tiny_case():
     X, y = make_problem(6, 3, seed=3)
     for Xk in (np.asfortranarray(X), sparsify(X)):
         design, _ = _design(Xk, _weights(6))
-        arrays = design.arrays
-        sw, has_sw, xm, colsum, sw_sum = (design.sw, design.has_sw, design.xm,
-                                          design.colsum, design.sw_sum)
+        Z = design.Z
+        sw, has_sw, sw_sum = design.sw, design.has_sw, design.sw_sum
         yc = y - y.mean()
         w = np.array([0.5, 0.0, -0.2])
         rd = np.empty(6)
         XtA = np.zeros(3)
         grad = np.zeros(3)
         feats = np.arange(3)
-        args = (*arrays, sw, has_sw, xm, colsum, sw_sum, yc, w, rd, 1.0, 0.5,
-                False, feats, XtA, grad)
+        args = (Z, yc, w, rd, 1.0, 0.5, False, feats, XtA, grad)
         gap_j, primal_j, _, _ = evaluate(*args)
         gap_p, primal_p, _, _ = evaluate.py_func(*args)
         assert_allclose([gap_p, primal_p], [gap_j, primal_j], rtol=1e-12)
         S = weighted_residual_sum.py_func(rd, 0.0, sw, has_sw, sw_sum)
         g = np.empty(3)
-        full_gradient.py_func(*arrays, sw, has_sw, xm, colsum, rd, 0.0, S, g)
+        full_gradient.py_func(Z, rd, 0.0, S, g)
         out = np.empty(3)
-        gram_matvec.py_func(*arrays, sw, has_sw, xm, colsum, sw_sum, w, rd, out)
-        lam, it = lipschitz_power.py_func(*arrays, sw, has_sw, xm, colsum, sw_sum,
-                                          np.ones(3), rd, 50, 1e-8)
-        lam_j, _ = lipschitz_power(*arrays, sw, has_sw, xm, colsum, sw_sum,
-                                   np.ones(3), rd, 50, 1e-8)
+        gram_matvec.py_func(Z, w, rd, out)
+        lam, it = lipschitz_power.py_func(Z, np.ones(3), rd, 50, 1e-8)
+        lam_j, _ = lipschitz_power(Z, np.ones(3), rd, 50, 1e-8)
         assert it >= 1 and lam == pytest.approx(lam_j, rel=1e-10)
         assert projected_grad_norm.py_func(XtA, w, True) <= np.linalg.norm(XtA)
         prox_out = np.empty(3)
@@ -193,16 +187,15 @@ def test_kernels_py_func_tiny_case():
         results = []
         for fn in (prox_grad_epochs.py_func, prox_grad_epochs):
             w0 = w.copy()
-            evaluate(*arrays, sw, has_sw, xm, colsum, sw_sum, yc, w0, rd, 1.0,
-                     0.5, False, feats, XtA, grad)
+            evaluate(Z, yc, w0, rd, 1.0, 0.5, False, feats, XtA, grad)
             state = np.array([1.0, np.inf, 1.0 / (lam * 1.05), -np.inf, 0.0])
             rhist = np.empty((3, 6))
             hist_loss = np.empty(4)
             hist_gap = np.empty(4)
-            ran, conv = fn(*arrays, sw, has_sw, xm, colsum, sw_sum, yc, w0,
-                           w0.copy(), w0.copy(), grad, grad.copy(), grad.copy(),
-                           rd, XtA, state, 1.0, 0.5, False, True, 4, 0, 0.0,
-                           rhist, np.empty(6), np.empty(3), 2, hist_loss, hist_gap)
+            ran, conv = fn(Z, yc, w0, w0.copy(), w0.copy(), grad, grad.copy(),
+                           grad.copy(), rd, XtA, state, 1.0, 0.5, False, True,
+                           4, 0, 0.0, rhist, np.empty(6), np.empty(3), 2,
+                           hist_loss, hist_gap)
             assert ran == 4 and not conv
             results.append((w0.copy(), hist_loss.copy()))
         assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-14)

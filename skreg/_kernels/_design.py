@@ -13,6 +13,13 @@ part ``rd`` and a scalar offset ``c``, so that updating ``w_j`` touches only
 the stored entries of column ``j``.  Sample weights ``sw`` enter every inner
 product.  ``S = sum_i sw_i r_i`` is invariant under CD updates when ``m`` is
 the ``sw``-weighted column mean, which is what makes the lazy offset exact.
+
+The kernels take these arrays bundled as one tuple, the *design tuple*
+``Z = (X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum)``
+(see :attr:`skreg.solvers.design.Design.Z`): weights ``sw`` (a 1-element
+dummy when ``has_sw`` is False), offsets ``xm``, weighted column sums
+``colsum_j = sum_i sw_i x_ij`` and ``sw_sum = sum_i sw_i``.  Numba compiles
+one signature per tuple type, as it did per argument list.
 """
 
 import numpy as np
@@ -105,8 +112,9 @@ def _sparse_axpy(j, a, data, indices, indptr, v):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def col_dot_w(j, X, data, indices, indptr, is_sparse, sw, has_sw, v):
+def col_dot_w(j, Z, v):
     """``sum_i sw_i X[i, j] v_i`` (``sw`` ignored when ``has_sw`` is False)."""
+    X, data, indices, indptr, is_sparse, sw, has_sw, _, _, _ = Z
     if is_sparse:
         if has_sw:
             return _sparse_dot_w(j, data, indices, indptr, sw, v)
@@ -117,8 +125,9 @@ def col_dot_w(j, X, data, indices, indptr, is_sparse, sw, has_sw, v):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def col_axpy(j, a, X, data, indices, indptr, is_sparse, v):
+def col_axpy(j, a, Z, v):
     """``v += a * X[:, j]``."""
+    X, data, indices, indptr, is_sparse, _, _, _, _, _ = Z
     if is_sparse:
         _sparse_axpy(j, a, data, indices, indptr, v)
     else:
@@ -217,23 +226,17 @@ def col_stats(
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def centred_dot(
-    j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, rd, c, S
-):
+def centred_dot(j, Z, rd, c, S):
     """``z_j^T diag(sw) r`` for ``r = rd + c`` and ``S = sum_i sw_i r_i``."""
-    return (
-        col_dot_w(j, X, data, indices, indptr, is_sparse, sw, has_sw, rd)
-        + c * colsum[j]
-        - xm[j] * S
-    )
+    xm, colsum = Z[7], Z[8]
+    return col_dot_w(j, Z, rd) + c * colsum[j] - xm[j] * S
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def centred_dot2(
-    j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, ru, cu, rv, cv, S
-):
+def centred_dot2(j, Z, ru, cu, rv, cv, S):
     """:func:`centred_dot` for two residuals ``ru + cu`` and ``rv + cv``
     sharing the weighted sum ``S``, reading column ``j`` once."""
+    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
     if is_sparse:
         a, b = _sparse_dot2(j, data, indices, indptr, sw, has_sw, ru, rv)
     else:
@@ -242,17 +245,18 @@ def centred_dot2(
 
 
 @njit(**JIT_OPTIONS)
-def residual(X, data, indices, indptr, is_sparse, xm, y, w, rd):
+def residual(Z, y, w, rd):
     """Set ``rd = y - X w`` in place and return ``c = m^T w``.
 
     Only the columns with ``w_j != 0`` are read, so this costs the stored
     entries of the support, not of the whole design.
     """
+    xm = Z[7]
     rd[:] = y
     c = 0.0
     for j in range(w.shape[0]):
         wj = w[j]
         if wj != 0.0:
-            col_axpy(j, -wj, X, data, indices, indptr, is_sparse, rd)
+            col_axpy(j, -wj, Z, rd)
             c += xm[j] * wj
     return c

@@ -115,27 +115,7 @@ def anderson_combine(hist, first, weights, has_weights, out):
 
 @njit(**JIT_OPTIONS)
 def _anderson_step(
-    X,
-    data,
-    indices,
-    indptr,
-    is_sparse,
-    sw,
-    has_sw,
-    xm,
-    y,
-    rd,
-    c,
-    w,
-    ws,
-    l1,
-    l2,
-    positive,
-    hist,
-    rdhist,
-    chist,
-    w_acc,
-    rd_tmp,
+    Z, y, rd, c, w, ws, l1, l2, positive, hist, rdhist, chist, w_acc, rd_tmp
 ):
     """Try the Anderson extrapolation of the iterates stored in ``hist``.
 
@@ -147,6 +127,7 @@ def _anderson_step(
     the primal objective (as in Bertrand and Massias, 2021), so CD keeps its
     monotonicity.  Returns ``(c, accepted)`` with the new residual offset.
     """
+    sw, has_sw, xm = Z[5], Z[6], Z[7]
     n_ws = ws.shape[0]
     K = hist.shape[0] - 1
     coefs = np.empty(K)
@@ -172,7 +153,7 @@ def _anderson_step(
             j = ws[t]
             d = w_acc[t] - w[j]
             if d != 0.0:
-                col_axpy(j, -d, X, data, indices, indptr, is_sparse, rd_tmp)
+                col_axpy(j, -d, Z, rd_tmp)
                 c_acc += d * xm[j]
     else:
         if not _combine(rdhist, 0, coefs, rd_tmp):
@@ -193,15 +174,7 @@ def _anderson_step(
 
 @njit(**JIT_OPTIONS)
 def cd_epochs(
-    X,
-    data,
-    indices,
-    indptr,
-    is_sparse,
-    sw,
-    has_sw,
-    xm,
-    colsum,
+    Z,
     norm2,
     y,
     rd,
@@ -234,8 +207,11 @@ def cd_epochs(
     converge to the dual optimum far more slowly than the primal objective,
     so the extrapolated residual gives a much tighter duality gap.
 
+    ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
+
     Returns ``(n_epochs, gap_ws)``.
     """
+    sw, has_sw, xm = Z[5], Z[6], Z[7]
     n = rd.shape[0]
     n_ws = ws.shape[0]
     c = state[0]
@@ -268,13 +244,11 @@ def cd_epochs(
             if lip == 0.0:
                 continue
             wj = w[j]
-            g = centred_dot(
-                j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, rd, c, S
-            )
+            g = centred_dot(j, Z, rd, c, S)
             new = enet_coordinate_min(g + wj * lip, lip, l1, l2, positive)
             if new != wj:
                 d = new - wj
-                col_axpy(j, -d, X, data, indices, indptr, is_sparse, rd)
+                col_axpy(j, -d, Z, rd)
                 c += d * xm[j]
                 w[j] = new
         n_epochs += 1
@@ -286,27 +260,8 @@ def cd_epochs(
             n_hist += 1
             if n_hist == K + 1:
                 c, accepted = _anderson_step(
-                    X,
-                    data,
-                    indices,
-                    indptr,
-                    is_sparse,
-                    sw,
-                    has_sw,
-                    xm,
-                    y,
-                    rd,
-                    c,
-                    w,
-                    ws,
-                    l1,
-                    l2,
-                    positive,
-                    hist,
-                    rdhist,
-                    chist,
-                    w_acc,
-                    rd_tmp,
+                    Z, y, rd, c, w, ws, l1, l2, positive, hist, rdhist, chist,
+                    w_acc, rd_tmp,
                 )
                 n_hist = 0
                 if accepted:
@@ -328,27 +283,7 @@ def cd_epochs(
                 and anderson_combine(rhist, n_rhist % (K + 1), sw, has_sw, r_acc)
             )
             primal, dual, _, dual_acc, _ = enet_primal_dual2(
-                X,
-                data,
-                indices,
-                indptr,
-                is_sparse,
-                sw,
-                has_sw,
-                xm,
-                colsum,
-                y,
-                rd,
-                c,
-                r_acc,
-                with_acc,
-                S,
-                w,
-                l1,
-                l2,
-                positive,
-                ws,
-                XtA,
+                Z, y, rd, c, r_acc, with_acc, S, w, l1, l2, positive, ws, XtA,
                 XtA_acc,
             )
             best_dual = max(best_dual, dual)

@@ -40,28 +40,10 @@ def l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm):
 
 
 @njit(**JIT_OPTIONS)
-def enet_primal_dual(
-    X,
-    data,
-    indices,
-    indptr,
-    is_sparse,
-    sw,
-    has_sw,
-    xm,
-    colsum,
-    y,
-    rd,
-    c,
-    S,
-    w,
-    l1,
-    l2,
-    positive,
-    feats,
-    XtA,
-):
+def enet_primal_dual(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA):
     """Primal value at ``w`` and dual value at the rescaled residual.
+
+    ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
 
     The residual ``r = rd + c`` need not be the residual of ``w``: passing an
     extrapolated residual gives the dual value of that (better) dual point,
@@ -77,6 +59,7 @@ def enet_primal_dual(
     ``l1 = l2 = 0`` the dual is ``primal - ||grad||^2``, so that the "gap" is
     the squared gradient norm, as in scikit-learn.
     """
+    sw, has_sw = Z[5], Z[6]
     r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
     w_l1 = 0.0
     w_l2 = 0.0
@@ -84,9 +67,7 @@ def enet_primal_dual(
     grad_norm2 = 0.0
     for k in range(feats.shape[0]):
         j = feats[k]
-        g = centred_dot(
-            j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, rd, c, S
-        )
+        g = centred_dot(j, Z, rd, c, S)
         wj = w[j]
         w_l1 += abs(wj)
         w_l2 += wj * wj
@@ -109,28 +90,7 @@ def enet_primal_dual(
 
 @njit(**JIT_OPTIONS)
 def enet_primal_dual2(
-    X,
-    data,
-    indices,
-    indptr,
-    is_sparse,
-    sw,
-    has_sw,
-    xm,
-    colsum,
-    y,
-    rd,
-    c,
-    r_acc,
-    with_acc,
-    S,
-    w,
-    l1,
-    l2,
-    positive,
-    feats,
-    XtA,
-    XtA_acc,
+    Z, y, rd, c, r_acc, with_acc, S, w, l1, l2, positive, feats, XtA, XtA_acc
 ):
     """:func:`enet_primal_dual` at ``rd + c`` and at ``r_acc`` in one pass.
 
@@ -141,10 +101,10 @@ def enet_primal_dual2(
     """
     if not with_acc or l1 == 0.0:
         primal, dual, dual_norm = enet_primal_dual(
-            X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-            y, rd, c, S, w, l1, l2, positive, feats, XtA,
+            Z, y, rd, c, S, w, l1, l2, positive, feats, XtA
         )
         return primal, dual, dual_norm, -np.inf, 0.0
+    sw, has_sw = Z[5], Z[6]
     r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
     a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw)
     w_l1 = 0.0
@@ -153,10 +113,7 @@ def enet_primal_dual2(
     norm_acc = 0.0
     for k in range(feats.shape[0]):
         j = feats[k]
-        g, h = centred_dot2(
-            j, X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-            rd, c, r_acc, 0.0, S,
-        )
+        g, h = centred_dot2(j, Z, rd, c, r_acc, 0.0, S)
         wj = w[j]
         w_l1 += abs(wj)
         w_l2 += wj * wj
@@ -173,52 +130,14 @@ def enet_primal_dual2(
 
 
 @njit(**JIT_OPTIONS)
-def enet_gap(
-    X,
-    data,
-    indices,
-    indptr,
-    is_sparse,
-    sw,
-    has_sw,
-    xm,
-    colsum,
-    y,
-    rd,
-    c,
-    S,
-    w,
-    l1,
-    l2,
-    positive,
-    feats,
-    XtA,
-):
+def enet_gap(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA):
     """Duality gap of the ElasticNet problem restricted to ``feats``.
 
     See :func:`enet_primal_dual`; ``r = rd + c`` must be the residual of
     ``w``.  Returns ``(gap, dual_norm, primal)``.
     """
     primal, dual, dual_norm = enet_primal_dual(
-        X,
-        data,
-        indices,
-        indptr,
-        is_sparse,
-        sw,
-        has_sw,
-        xm,
-        colsum,
-        y,
-        rd,
-        c,
-        S,
-        w,
-        l1,
-        l2,
-        positive,
-        feats,
-        XtA,
+        Z, y, rd, c, S, w, l1, l2, positive, feats, XtA
     )
     return primal - dual, dual_norm, primal
 

@@ -29,38 +29,33 @@ def weighted_residual_sum(rd, c, sw, has_sw, sw_sum):
 
 
 @njit(**JIT_OPTIONS)
-def full_gradient(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                  rd, c, S, out):
+def full_gradient(Z, rd, c, S, out):
     """Write ``out = Z^T S r`` (minus the gradient of ``f``) for ``r = rd + c``.
 
     ``S`` is ``sum_i s_i r_i`` (see :func:`weighted_residual_sum`).  One pass
     over the stored entries of the design.
     """
     for j in range(out.shape[0]):
-        out[j] = centred_dot(j, X, data, indices, indptr, is_sparse, sw, has_sw,
-                             xm, colsum, rd, c, S)
+        out[j] = centred_dot(j, Z, rd, c, S)
 
 
 @njit(**JIT_OPTIONS)
-def gram_matvec(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                sw_sum, v, rd, out):
+def gram_matvec(Z, v, rd, out):
     """Write ``out = Z^T S Z v``; ``rd`` (length ``n_samples``) is scratch.
 
     Uses :func:`residual` with a zero target: it stores ``-Z v`` as
     ``rd + c``, so the centred dot products give ``-Z^T S Z v``.
     """
     rd[:] = 0.0
-    c = residual(X, data, indices, indptr, is_sparse, xm, rd, v, rd)
-    S = weighted_residual_sum(rd, c, sw, has_sw, sw_sum)
-    full_gradient(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                  rd, c, S, out)
+    c = residual(Z, rd, v, rd)
+    S = weighted_residual_sum(rd, c, Z[5], Z[6], Z[9])
+    full_gradient(Z, rd, c, S, out)
     for j in range(out.shape[0]):
         out[j] = -out[j]
 
 
 @njit(**JIT_OPTIONS)
-def lipschitz_power(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                    sw_sum, v0, rd, max_iter, rtol):
+def lipschitz_power(Z, v0, rd, max_iter, rtol):
     """Largest eigenvalue of ``Z^T S Z`` by power iteration from ``v0``.
 
     ``rd`` is scratch of length ``n_samples``.  Returns the Rayleigh
@@ -80,8 +75,7 @@ def lipschitz_power(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
     n_iter = 0
     for it in range(max_iter):
         n_iter = it + 1
-        gram_matvec(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                    sw_sum, v, rd, u)
+        gram_matvec(Z, v, rd, u)
         lam_new = 0.0
         nu = 0.0
         for j in range(p):

@@ -48,27 +48,23 @@ def projected_grad_norm(XtA, w, positive):
 
 
 @njit(**JIT_OPTIONS)
-def evaluate(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum,
-             y, w, rd, l1, l2, positive, feats, XtA, grad):
+def evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad):
     """Residual, gradient and gap at ``w``.
 
     Sets ``rd`` (residual ``y - Z w = rd + c``), ``XtA = Z^T S r - l2 w`` and
     ``grad = Z^T S r``; returns ``(gap, primal, c, S)``: gap and objective
     in CD scaling, the residual offset and ``sum_i s_i r_i``.
     """
-    c = residual(X, data, indices, indptr, is_sparse, xm, y, w, rd)
-    S = weighted_residual_sum(rd, c, sw, has_sw, sw_sum)
-    gap, _, primal = enet_gap(X, data, indices, indptr, is_sparse, sw, has_sw,
-                              xm, colsum, y, rd, c, S, w, l1, l2, positive,
-                              feats, XtA)
+    c = residual(Z, y, w, rd)
+    S = weighted_residual_sum(rd, c, Z[5], Z[6], Z[9])
+    gap, _, primal = enet_gap(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA)
     for j in range(w.shape[0]):
         grad[j] = XtA[j] + l2 * w[j]
     return gap, primal, c, S
 
 
 @njit(**JIT_OPTIONS)
-def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-                     sw_sum, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
+def prox_grad_epochs(Z, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
                      state, l1, l2, positive, accelerated, n_epochs,
                      mode, tol_abs, rhist, r_acc, XtA_acc, extrapolate_every,
                      hist_loss, hist_crit):
@@ -122,16 +118,14 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
             w_prev[j] = w[j]
             grad_prev[j] = grad[j]
             w[j] = enet_prox(v[j] + step * grad_v[j], step, l1, l2, positive)
-        gap, primal, c, S = evaluate(X, data, indices, indptr, is_sparse, sw,
-                                     has_sw, xm, colsum, sw_sum, y, w, rd, l1,
-                                     l2, positive, feats, XtA, grad)
+        gap, primal, c, S = evaluate(Z, y, w, rd, l1, l2, positive, feats,
+                                     XtA, grad)
         if t == 1.0 and not primal <= primal_old + 1e-10 * abs(primal_old):
             step *= 0.5
             for j in range(p):
                 w[j] = w_prev[j]
-            gap, primal, c, S = evaluate(X, data, indices, indptr, is_sparse,
-                                         sw, has_sw, xm, colsum, sw_sum, y, w,
-                                         rd, l1, l2, positive, feats, XtA, grad)
+            gap, primal, c, S = evaluate(Z, y, w, rd, l1, l2, positive, feats,
+                                         XtA, grad)
             n_rhist = 0  # the residual sequence jumped back
         if not np.isfinite(primal):
             hist_loss[k] = primal
@@ -147,10 +141,9 @@ def prox_grad_epochs(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum
                     rhist[row, i] = rd[i] + c
                 n_rhist += 1
                 if n_rhist >= K1 and n_rhist % extrapolate_every == 0:
-                    if anderson_combine(rhist, n_rhist % K1, sw, has_sw, r_acc):
+                    if anderson_combine(rhist, n_rhist % K1, Z[5], Z[6], r_acc):
                         _, dual_acc, _ = enet_primal_dual(
-                            X, data, indices, indptr, is_sparse, sw, has_sw, xm,
-                            colsum, y, r_acc, 0.0, S, w, l1, l2, positive, feats,
+                            Z, y, r_acc, 0.0, S, w, l1, l2, positive, feats,
                             XtA_acc)
                         best_dual = max(best_dual, dual_acc)
             gap = primal - best_dual

@@ -135,9 +135,8 @@ def enet_cd(
     max_iter, check_every, anderson = int(max_iter), int(check_every), int(anderson)
     w = np.asarray(w, dtype=np.float64).copy()
     y = np.ascontiguousarray(y, dtype=np.float64)
-    Xa = design.arrays
-    sw, has_sw, xm = design.sw, design.has_sw, design.xm
-    colsum, norm2 = design.colsum, design.norm2
+    Z = design.Z
+    norm2 = design.norm2
     p = design.n_features
     rd = np.empty(design.n_samples)
     XtA = np.zeros(p)
@@ -200,14 +199,14 @@ def enet_cd(
         return outcome
 
     def objective(v):
-        c_v = residual(*Xa, xm, y, v, rd_tmp)
-        r2, _ = residual_stats(rd_tmp, c_v, y, sw, has_sw)
+        c_v = residual(Z, y, v, rd_tmp)
+        r2, _ = residual_stats(rd_tmp, c_v, y, design.sw, design.has_sw)
         return 0.5 * (r2 + l2 * np.dot(v, v)) + l1 * np.abs(v).sum()
 
     while True:
         feats = np.flatnonzero(keep)
         if w_moved or n_kept >= 10:
-            c = residual(*Xa, xm, y, w, rd)
+            c = residual(Z, y, w, rd)
             n_kept = 0
         else:
             # the kernel's own residual, updated by plain CD steps only
@@ -229,24 +228,8 @@ def enet_cd(
             # the extrapolated residual of the last inner solve when it is
             # better (both from one read of the design).
             primal, dual, dual_norm, dual_acc, norm_acc = enet_primal_dual2(
-                *Xa,
-                sw,
-                has_sw,
-                xm,
-                colsum,
-                y,
-                rd,
-                c,
-                r_dual,
-                state[2] == 1.0,
-                S,
-                w,
-                l1,
-                l2,
-                positive,
-                feats,
-                XtA,
-                XtA_acc,
+                Z, y, rd, c, r_dual, state[2] == 1.0, S, w, l1, l2, positive,
+                feats, XtA, XtA_acc,
             )
         XtA_theta = XtA
         if dual_acc > dual:
@@ -337,7 +320,7 @@ def enet_cd(
             if dropped.size:
                 if np.any(w[dropped] != 0):
                     w[dropped] = 0
-                    c = residual(*Xa, xm, y, w, rd)
+                    c = residual(Z, y, w, rd)
                     state[0] = c
                 feats = np.flatnonzero(keep)
         ws = feats
@@ -361,11 +344,7 @@ def enet_cd(
         state[2] = 0.0
         state[3] = 0.0
         ep, _ = cd_epochs(
-            *Xa,
-            sw,
-            has_sw,
-            xm,
-            colsum,
+            Z,
             norm2,
             y,
             rd,

@@ -100,9 +100,21 @@ class Design:
         self.max_abs_bound = float(np.sqrt(sumsq))
 
     @property
-    def arrays(self):
-        """``(X, data, indices, indptr, is_sparse)`` for the kernels."""
-        return self.X, self.data, self.indices, self.indptr, self.is_sparse
+    def Z(self):
+        """The design tuple the kernels take (see :mod:`skreg._kernels._design`):
+        ``(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum)``."""
+        return (
+            self.X,
+            self.data,
+            self.indices,
+            self.indptr,
+            self.is_sparse,
+            self.sw,
+            self.has_sw,
+            self.xm,
+            self.colsum,
+            self.sw_sum,
+        )
 
     @property
     def nnz(self):

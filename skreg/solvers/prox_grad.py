@@ -73,9 +73,7 @@ def lipschitz_constant(design, *, max_iter=100, rtol=1e-2):
     else:
         v0 = np.random.RandomState(0).standard_normal(design.n_features)
         rd = np.empty(design.n_samples)
-        est, _ = lipschitz_power(*design.arrays, design.sw, design.has_sw,
-                                 design.xm, design.colsum, design.sw_sum, v0, rd,
-                                 max_iter, rtol)
+        est, _ = lipschitz_power(design.Z, v0, rd, max_iter, rtol)
         L = min(LIPSCHITZ_SAFETY * est, trace)
     try:
         _LIPSCHITZ_CACHE[design] = L
@@ -95,9 +93,7 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
     every ``extrapolation`` epochs.
     """
     p = design.n_features
-    Xa = design.arrays
-    sw, has_sw, xm, colsum, sw_sum = (design.sw, design.has_sw, design.xm,
-                                      design.colsum, design.sw_sum)
+    Z = design.Z
     rd = np.empty(design.n_samples)
     XtA = np.zeros(p)
     grad = np.zeros(p)
@@ -107,8 +103,7 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
         # Every centred column is zero: the data term is constant and the
         # penalty alone is minimised at 0.
         w[:] = 0.0
-    gap, primal, _, _ = evaluate(*Xa, sw, has_sw, xm, colsum, sw_sum, y, w, rd,
-                                 l1, l2, positive, feats, XtA, grad)
+    gap, primal, _, _ = evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad)
 
     def criterion(gap):
         return gap if mode == 0 else projected_grad_norm(XtA, w, positive)
@@ -136,7 +131,7 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
     while n_iter < max_iter and not converged:
         todo = min(block, max_iter - n_iter)
         ran, converged = prox_grad_epochs(
-            *Xa, sw, has_sw, xm, colsum, sw_sum, y, w, w_prev, v, grad,
+            Z, y, w, w_prev, v, grad,
             grad_prev, grad_v, rd, XtA, state, l1, l2, positive, accelerated,
             todo, mode, tol_abs, rhist, r_acc, XtA_acc, extrapolation,
             hist_loss[n_iter:], hist_gap[n_iter:],
@@ -263,8 +258,7 @@ def ridge_prox_grad(design, y, w, alpha, *, max_iter=1000, tol=1e-4,
     rd = y.copy()
     S = weighted_residual_sum(rd, 0.0, design.sw, design.has_sw, design.sw_sum)
     g0 = np.empty(design.n_features)
-    full_gradient(*design.arrays, design.sw, design.has_sw, design.xm,
-                  design.colsum, rd, 0.0, S, g0)
+    full_gradient(design.Z, rd, 0.0, S, g0)
     tol_abs = tol * float(np.linalg.norm(g0))
     w, n_iter, gnorm, converged, history = _run(
         design, y, w, 0.0, float(alpha), max_iter=max_iter, positive=positive,

@@ -339,7 +339,7 @@ def ridge_objective(design, y, w, alpha):
     from skreg._kernels._design import residual
 
     rd = np.empty(design.n_samples)
-    c = residual(*design.arrays, design.xm, np.asarray(y, dtype=np.float64), w, rd)
+    c = residual(design.Z, np.asarray(y, dtype=np.float64), w, rd)
     return design.weighted_norm2(rd + c) + alpha * float(w @ w)
 
 
