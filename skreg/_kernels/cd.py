@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centred_dot, col_axpy
+from skreg._kernels._design import centred_dot, col_axpy, dense_axpy_dot
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.prox import enet_coordinate_min
 
@@ -236,7 +236,13 @@ def cd_epochs(
     # in a few epochs); later ones every 2 * check_every epochs, since each
     # costs about one epoch (two with dual extrapolation).
     next_check = check_every
+    X, is_sparse, colsum = Z[0], Z[4], Z[8]
+    # on dense designs a step's axpy is deferred into the next step's dot
+    # sweep (see dense_axpy_dot); ``pend`` is the column still to apply
+    fuse = not is_sparse
     for epoch in range(max_epochs):
+        pend = -1
+        pend_d = 0.0
         for f in range(n_ws):
             k = _rand_below(rng_state, n_ws) if random else f
             j = ws[k]
@@ -244,13 +250,27 @@ def cd_epochs(
             if lip == 0.0:
                 continue
             wj = w[j]
-            g = centred_dot(j, Z, rd, c, S)
+            if pend >= 0:
+                g = (
+                    dense_axpy_dot(pend, -pend_d, j, X, sw, has_sw, rd)
+                    + c * colsum[j]
+                    - xm[j] * S
+                )
+                pend = -1
+            else:
+                g = centred_dot(j, Z, rd, c, S)
             new = enet_coordinate_min(g + wj * lip, lip, l1, l2, positive)
             if new != wj:
                 d = new - wj
-                col_axpy(j, -d, Z, rd)
+                if fuse:
+                    pend = j
+                    pend_d = d
+                else:
+                    col_axpy(j, -d, Z, rd)
                 c += d * xm[j]
                 w[j] = new
+        if pend >= 0:
+            col_axpy(pend, -pend_d, Z, rd)
         n_epochs += 1
         if use_aa:
             for t in range(n_ws):
