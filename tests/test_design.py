@@ -119,3 +119,38 @@ def test_deferred_axpy_epochs_match_plain_cd(use_sw, random, l2):
         out.append(w)
     assert np.count_nonzero(out[0]) > 5
     assert_allclose(out[0], out[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("with_acc", [False, True])
+@pytest.mark.parametrize("subset", [False, True])
+def test_blas_products_match_the_kernel(monkeypatch, use_sw, with_acc, subset):
+    # the BLAS pass over a dense float64 design writes the same products as
+    # the kernel, and only for the features asked
+    import skreg.solvers.design as design_mod
+    from skreg._kernels.gap import raw_products
+
+    X, _, sw = _problem("dense", use_sw)
+    monkeypatch.setattr(design_mod, "_BLAS_MIN_SIZE", 0)
+    d = Design(X, sw, center=True)
+    rng = np.random.RandomState(3)
+    rd, r_acc = rng.randn(60), rng.randn(60)
+    # half the columns still take the BLAS path: the kernel must not run
+    feats = np.arange(40)[::2] if subset else np.arange(40)
+
+    def no_kernel(*args):
+        raise AssertionError("the kernel ran instead of BLAS")
+
+    monkeypatch.setattr(design_mod, "raw_products", no_kernel)
+    got, got_acc = np.full(40, 7.0), np.full(40, 7.0)
+    d.raw_products(rd, r_acc, with_acc, feats, got, got_acc)
+    ref, ref_acc = np.full(40, 7.0), np.full(40, 7.0)
+    raw_products(d.Z, rd, r_acc, with_acc, feats, ref, ref_acc)
+    s = np.ones(60) if sw is None else sw
+    assert_allclose(ref[feats], X.T[feats] @ (s * rd), rtol=1e-12)
+    assert_allclose(got, ref, rtol=1e-12)
+    assert_allclose(got_acc, ref_acc, rtol=1e-12)
+    if subset:
+        assert np.all(got[1::2] == 7.0)
+    if not with_acc:
+        assert np.all(got_acc == 7.0)

@@ -255,15 +255,13 @@ def centred_dot(j, Z, rd, c, S):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def centred_dot2(j, Z, ru, cu, rv, cv, S):
-    """:func:`centred_dot` for two residuals ``ru + cu`` and ``rv + cv``
-    sharing the weighted sum ``S``, reading column ``j`` once."""
-    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
+def col_dot2(j, Z, u, v):
+    """``(sum_i sw_i X[i, j] u_i, sum_i sw_i X[i, j] v_i)``, reading column
+    ``j`` once."""
+    X, data, indices, indptr, is_sparse, sw, has_sw, _, _, _ = Z
     if is_sparse:
-        a, b = _sparse_dot2(j, data, indices, indptr, sw, has_sw, ru, rv)
-    else:
-        a, b = _dense_dot2(j, X, sw, has_sw, ru, rv)
-    return a + cu * colsum[j] - xm[j] * S, b + cv * colsum[j] - xm[j] * S
+        return _sparse_dot2(j, data, indices, indptr, sw, has_sw, u, v)
+    return _dense_dot2(j, X, sw, has_sw, u, v)
 
 
 @njit(**JIT_OPTIONS)

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centred_dot, centred_dot2
+from skreg._kernels._design import col_dot2, col_dot_w
 
 
 @njit(**JIT_OPTIONS)
@@ -40,93 +40,106 @@ def l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm):
 
 
 @njit(**JIT_OPTIONS)
-def enet_primal_dual(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA):
-    """Primal value at ``w`` and dual value at the rescaled residual.
+def raw_products(Z, rd, r_acc, with_acc, feats, XtA, XtA_acc):
+    """``XtA[j] = x_j^T diag(s) rd`` (and ``XtA_acc[j]`` for ``r_acc`` when
+    ``with_acc``) for ``j in feats``: the uncentred products, in a loop of
+    their own (kept apart from the per-feature bookkeeping, the column loops
+    run about twice as fast on short columns)."""
+    if with_acc:
+        for k in range(feats.shape[0]):
+            j = feats[k]
+            XtA[j], XtA_acc[j] = col_dot2(j, Z, rd, r_acc)
+    else:
+        for k in range(feats.shape[0]):
+            j = feats[k]
+            XtA[j] = col_dot_w(j, Z, rd)
 
-    ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
 
-    The residual ``r = rd + c`` need not be the residual of ``w``: passing an
-    extrapolated residual gives the dual value of that (better) dual point,
-    which is how dual extrapolation (Massias et al., 2018) tightens the gap.
-    ``XtA[j] = z_j^T diag(s) r - l2 w_j`` is written for ``j in feats``;
-    features outside ``feats`` must have ``w_j = 0`` (screened or outside a
-    working set), and the dual point is feasible for the problem restricted
-    to ``feats``.
-
-    Returns ``(primal, dual, dual_norm)``.  For ``l1 > 0`` the dual point is
-    the residual rescaled into the feasible set (formulation A); for
-    ``l1 = 0`` formulation B of Dünner et al. (2016) is used, and for
-    ``l1 = l2 = 0`` the dual is ``primal - ||grad||^2``, so that the "gap" is
-    the squared gradient norm, as in scikit-learn.
-    """
-    sw, has_sw = Z[5], Z[6]
+@njit(**JIT_OPTIONS)
+def primal_dual_from_products(
+    Z, y, rd, c, r_acc, with_acc, S, w, l1, l2, positive, feats, XtA, XtA_acc
+):
+    """:func:`enet_primal_dual2` once :func:`raw_products` (or a BLAS product)
+    has filled ``XtA`` (and ``XtA_acc``) for ``feats``; both are overwritten
+    with the centred correlations minus ``l2 w``."""
+    sw, has_sw, xm, colsum = Z[5], Z[6], Z[7], Z[8]
+    use_acc = with_acc and l1 > 0.0
     r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
+    a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw) if use_acc else (0.0, 0.0)
     w_l1 = 0.0
     w_l2 = 0.0
     dual_norm = 0.0
+    norm_acc = 0.0
     grad_norm2 = 0.0
     for k in range(feats.shape[0]):
         j = feats[k]
-        g = centred_dot(j, Z, rd, c, S)
         wj = w[j]
         w_l1 += abs(wj)
         w_l2 += wj * wj
+        g = XtA[j] + c * colsum[j] - xm[j] * S
         v = g - l2 * wj
         XtA[j] = v
         # With w >= 0 the conjugate of the L2 term only sees positive parts.
         gp = max(g, 0.0) if positive else g
         grad_norm2 += gp * gp
-        a = v if positive else abs(v)
-        if a > dual_norm:
-            dual_norm = a
+        dual_norm = max(dual_norm, v if positive else abs(v))
+        if use_acc:
+            u = XtA_acc[j] - xm[j] * S - l2 * wj
+            XtA_acc[j] = u
+            norm_acc = max(norm_acc, u if positive else abs(u))
     primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1
     if l1 > 0.0:
-        return primal, l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm), dual_norm
-    if l2 > 0.0:
-        gap = r_norm2 + 0.5 * l2 * w_l2 - ry + grad_norm2 / (2.0 * l2)
-        return primal, primal - gap, dual_norm
-    return primal, primal - grad_norm2, dual_norm
+        dual = l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm)
+    elif l2 > 0.0:
+        dual = primal - (r_norm2 + 0.5 * l2 * w_l2 - ry + grad_norm2 / (2.0 * l2))
+    else:
+        dual = primal - grad_norm2
+    if not use_acc:
+        return primal, dual, dual_norm, -np.inf, 0.0
+    dual_acc = l1_dual(a_norm2, ay, w_l2, l1, l2, norm_acc)
+    return primal, dual, dual_norm, dual_acc, norm_acc
 
 
 @njit(**JIT_OPTIONS)
 def enet_primal_dual2(
     Z, y, rd, c, r_acc, with_acc, S, w, l1, l2, positive, feats, XtA, XtA_acc
 ):
-    """:func:`enet_primal_dual` at ``rd + c`` and at ``r_acc`` in one pass.
+    """Primal value at ``w``, and dual values at the rescaled residual
+    ``rd + c`` and at the extrapolated residual ``r_acc``, in one pass.
 
-    Returns ``(primal, dual, dual_norm, dual_acc, dual_norm_acc)``;
-    ``XtA_acc`` receives the correlations of ``r_acc``.  The extrapolated
-    point is only used with ``l1 > 0``; without ``with_acc`` (or with
-    ``l1 = 0``) this is :func:`enet_primal_dual` and ``dual_acc`` is -inf.
+    ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
+    ``r_acc`` need not be the residual of ``w``: it is the Anderson
+    extrapolation of recent residuals, a better dual point (dual
+    extrapolation, Massias et al., 2018).  It shares the weighted sum ``S``
+    of ``rd + c`` (both are affine combinations of residuals with that sum)
+    and is only used with ``l1 > 0`` and ``with_acc``.
+    ``XtA[j] = z_j^T diag(s) r - l2 w_j`` is written for ``j in feats``, and
+    ``XtA_acc`` likewise for ``r_acc``; features outside ``feats`` must have
+    ``w_j = 0`` (screened or outside a working set), and the dual points are
+    feasible for the problem restricted to ``feats``.
+
+    Returns ``(primal, dual, dual_norm, dual_acc, dual_norm_acc)``
+    (``dual_acc = -inf`` when the extrapolated point is not used).  For
+    ``l1 > 0`` the dual point is the residual rescaled into the feasible set
+    (formulation A); for ``l1 = 0`` formulation B of Dünner et al. (2016) is
+    used, and for ``l1 = l2 = 0`` the dual is ``primal - ||grad||^2``, so
+    that the "gap" is the squared gradient norm, as in scikit-learn.
     """
-    if not with_acc or l1 == 0.0:
-        primal, dual, dual_norm = enet_primal_dual(
-            Z, y, rd, c, S, w, l1, l2, positive, feats, XtA
-        )
-        return primal, dual, dual_norm, -np.inf, 0.0
-    sw, has_sw = Z[5], Z[6]
-    r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
-    a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw)
-    w_l1 = 0.0
-    w_l2 = 0.0
-    dual_norm = 0.0
-    norm_acc = 0.0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        g, h = centred_dot2(j, Z, rd, c, r_acc, 0.0, S)
-        wj = w[j]
-        w_l1 += abs(wj)
-        w_l2 += wj * wj
-        v = g - l2 * wj
-        u = h - l2 * wj
-        XtA[j] = v
-        XtA_acc[j] = u
-        dual_norm = max(dual_norm, v if positive else abs(v))
-        norm_acc = max(norm_acc, u if positive else abs(u))
-    primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1
-    dual = l1_dual(r_norm2, ry, w_l2, l1, l2, dual_norm)
-    dual_acc = l1_dual(a_norm2, ay, w_l2, l1, l2, norm_acc)
-    return primal, dual, dual_norm, dual_acc, norm_acc
+    with_acc = with_acc and l1 > 0.0
+    raw_products(Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
+    return primal_dual_from_products(
+        Z, y, rd, c, r_acc, with_acc, S, w, l1, l2, positive, feats, XtA, XtA_acc
+    )
+
+
+@njit(**JIT_OPTIONS)
+def enet_primal_dual(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA):
+    """:func:`enet_primal_dual2` without an extrapolated point; returns
+    ``(primal, dual, dual_norm)``."""
+    primal, dual, dual_norm, _, _ = enet_primal_dual2(
+        Z, y, rd, c, rd, False, S, w, l1, l2, positive, feats, XtA, XtA
+    )
+    return primal, dual, dual_norm
 
 
 @njit(**JIT_OPTIONS)

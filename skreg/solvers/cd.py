@@ -16,9 +16,9 @@ import numpy as np
 from skreg._kernels._design import residual
 from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
-    enet_primal_dual2,
     gap_safe_screen,
     l1_dual,
+    primal_dual_from_products,
     residual_stats,
     ws_scores,
 )
@@ -227,9 +227,11 @@ def enet_cd(
             # The dual point used for screening: the rescaled residual, or
             # the extrapolated residual of the last inner solve when it is
             # better (both from one read of the design).
-            primal, dual, dual_norm, dual_acc, norm_acc = enet_primal_dual2(
-                Z, y, rd, c, r_dual, state[2] == 1.0, S, w, l1, l2, positive,
-                feats, XtA, XtA_acc,
+            with_acc = state[2] == 1.0 and l1 > 0
+            design.raw_products(rd, r_dual, with_acc, feats, XtA, XtA_acc)
+            primal, dual, dual_norm, dual_acc, norm_acc = primal_dual_from_products(
+                Z, y, rd, c, r_dual, with_acc, S, w, l1, l2, positive, feats, XtA,
+                XtA_acc,
             )
         XtA_theta = XtA
         if dual_acc > dual:

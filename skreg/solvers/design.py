@@ -4,6 +4,10 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels._design import col_stats
+from skreg._kernels.gap import raw_products
+
+# entries below which a dense pass stays in the kernel (about 10 us of work)
+_BLAS_MIN_SIZE = 50_000
 
 
 def weighted_norm2(v, sample_weight=None):
@@ -122,6 +126,35 @@ class Design:
         if self.is_sparse:
             return int(self.indptr[-1])
         return self.n_samples * self.n_features
+
+    def raw_products(self, rd, r_acc, with_acc, feats, XtA, XtA_acc):
+        """``XtA[j] = x_j^T S rd`` (and ``XtA_acc[j]`` for ``r_acc`` when
+        ``with_acc``) for ``j in feats``, uncentred.
+
+        A dense float64 design (of at least ``_BLAS_MIN_SIZE`` entries: on
+        small ones the call overhead dominates) with ``feats`` covering at
+        least half its columns goes through BLAS matrix-vector products, which use every
+        core: a pass over all of ``X`` is memory-bound, and one core does not
+        saturate the memory bus (measured on 2 cores: 4.2 -> 2.0 ms on
+        20000 x 500, 0.59 -> 0.19 ms on 500 x 5000).  Otherwise the kernel
+        :func:`~skreg._kernels.gap.raw_products` reads only ``feats``.
+        """
+        blas = (
+            not self.is_sparse
+            and self.X.dtype == np.float64
+            and 2 * feats.size >= self.n_features
+            and self.nnz >= _BLAS_MIN_SIZE
+        )
+        if not blas:
+            raw_products(self.Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
+            return
+        XT = self.X.T
+        for r, out in ((rd, XtA), (r_acc, XtA_acc)) if with_acc else ((rd, XtA),):
+            prod = XT @ (r * self.sw if self.has_sw else r)
+            if feats.size == self.n_features:
+                out[:] = prod
+            else:
+                out[feats] = prod[feats]
 
     def weighted_norm2(self, y):
         """``sum_i s_i y_i^2``."""
