@@ -86,17 +86,7 @@ class Design:
         else:
             Y = np.asfortranarray(targets, dtype=np.float64)
         self.colsum, self.norm2, sumsq, XtY = col_stats(
-            self.X,
-            self.data,
-            self.indices,
-            self.indptr,
-            self.is_sparse,
-            self.sw,
-            self.has_sw,
-            self.xm,
-            self.sw_sum,
-            bool(center),
-            Y,
+            *self._layout, self.sw, self.has_sw, self.xm, self.sw_sum, bool(center), Y
         )
         self.XtY = None if targets is None else XtY
         # an upper bound on max |X| from the same read of X; NaN or inf when
@@ -104,21 +94,14 @@ class Design:
         self.max_abs_bound = float(np.sqrt(sumsq))
 
     @property
+    def _layout(self):
+        return self.X, self.data, self.indices, self.indptr, self.is_sparse
+
+    @property
     def Z(self):
         """The design tuple the kernels take (see :mod:`skreg._kernels._design`):
         ``(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum)``."""
-        return (
-            self.X,
-            self.data,
-            self.indices,
-            self.indptr,
-            self.is_sparse,
-            self.sw,
-            self.has_sw,
-            self.xm,
-            self.colsum,
-            self.sw_sum,
-        )
+        return self._layout + (self.sw, self.has_sw, self.xm, self.colsum, self.sw_sum)
 
     @property
     def nnz(self):
