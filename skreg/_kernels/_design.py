@@ -248,10 +248,17 @@ def col_stats(
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def centring(j, Z, c, S):
+    """What turns ``x_j^T diag(sw) rd`` into ``z_j^T diag(sw) r`` for the
+    residual ``r = rd + c`` with ``S = sum_i sw_i r_i``."""
+    xm, colsum = Z[7], Z[8]
+    return c * colsum[j] - xm[j] * S
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def centred_dot(j, Z, rd, c, S):
     """``z_j^T diag(sw) r`` for ``r = rd + c`` and ``S = sum_i sw_i r_i``."""
-    xm, colsum = Z[7], Z[8]
-    return col_dot_w(j, Z, rd) + c * colsum[j] - xm[j] * S
+    return col_dot_w(j, Z, rd) + centring(j, Z, c, S)
 
 
 @njit(inline="always", **JIT_OPTIONS)

@@ -116,9 +116,9 @@ class Design:
 
         A dense float64 design (of at least ``_BLAS_MIN_SIZE`` entries: on
         small ones the call overhead dominates) with ``feats`` covering at
-        least half its columns goes through BLAS matrix-vector products, which use every
-        core: a pass over all of ``X`` is memory-bound, and one core does not
-        saturate the memory bus (measured on 2 cores: 4.2 -> 2.0 ms on
+        least half its columns goes through BLAS matrix-vector products,
+        which use every core: a pass over all of ``X`` is memory-bound, and
+        one core does not saturate the memory bus (measured on 2 cores: 4.2 -> 2.0 ms on
         20000 x 500, 0.59 -> 0.19 ms on 500 x 5000).  Otherwise the kernel
         :func:`~skreg._kernels.gap.raw_products` reads only ``feats``.
         """
