@@ -8,7 +8,17 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centred_dot, col_axpy, dense_axpy_dot
+from skreg._kernels._design import (
+    add_columns,
+    centring,
+    dense_axpy,
+    dense_axpy_dot,
+    dense_dot,
+    dense_dot_w,
+    sparse_axpy,
+    sparse_dot,
+    sparse_dot_w,
+)
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.prox import enet_coordinate_min
 
@@ -127,7 +137,7 @@ def _anderson_step(
     the primal objective (as in Bertrand and Massias, 2021), so CD keeps its
     monotonicity.  Returns ``(c, accepted)`` with the new residual offset.
     """
-    sw, has_sw, xm = Z[5], Z[6], Z[7]
+    sw, has_sw = Z[5], Z[6]
     n_ws = ws.shape[0]
     K = hist.shape[0] - 1
     coefs = np.empty(K)
@@ -148,13 +158,10 @@ def _anderson_step(
         pen2 += w_acc[t] * w_acc[t]
     if clipped:
         rd_tmp[:] = rd
-        c_acc = c
+        steps = np.empty(n_ws)
         for t in range(n_ws):
-            j = ws[t]
-            d = w_acc[t] - w[j]
-            if d != 0.0:
-                col_axpy(j, -d, Z, rd_tmp)
-                c_acc += d * xm[j]
+            steps[t] = w[ws[t]] - w_acc[t]
+        c_acc = c - add_columns(Z, steps, ws, rd_tmp)
     else:
         if not _combine(rdhist, 0, coefs, rd_tmp):
             return c, False
@@ -211,7 +218,7 @@ def cd_epochs(
 
     Returns ``(n_epochs, gap_ws)``.
     """
-    X, sw, has_sw, xm, colsum = Z[0], Z[5], Z[6], Z[7], Z[8]
+    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
     n = rd.shape[0]
     n_ws = ws.shape[0]
     c = state[0]
@@ -236,10 +243,9 @@ def cd_epochs(
     # in a few epochs); later ones every 2 * check_every epochs, since each
     # costs about one epoch (two with dual extrapolation).
     next_check = check_every
-    # on dense designs a step's axpy is deferred into the next step's dot
-    # sweep (see dense_axpy_dot); ``pend`` is the column still to apply
-    fuse = not Z[4]
     for epoch in range(max_epochs):
+        # on dense designs a step's axpy is deferred into the next step's dot
+        # sweep (see dense_axpy_dot); ``pend`` is the column still to apply
         pend = -1
         pend_d = 0.0
         for f in range(n_ws):
@@ -249,29 +255,35 @@ def cd_epochs(
             if lip == 0.0:
                 continue
             wj = w[j]
-            if pend >= 0:
-                # centring() written out with the hoisted arrays: through the
-                # tuple this loop measured 15% slower (0.088 -> 0.103 ms)
-                g = (
-                    dense_axpy_dot(pend, -pend_d, j, X, sw, has_sw, rd)
-                    + c * colsum[j]
-                    - xm[j] * S
-                )
+            # The layout branches are written out here, on arrays unpacked
+            # once, rather than through a per-column helper (see
+            # col_products): 95 -> 51 ns per step on CSC columns of 10
+            # entries, 0.096 -> 0.075 ms per dense epoch of 700 x 500.
+            if is_sparse:
+                if has_sw:
+                    g = sparse_dot_w(j, data, indices, indptr, sw, rd)
+                else:
+                    g = sparse_dot(j, data, indices, indptr, rd)
+            elif pend >= 0:
+                g = dense_axpy_dot(pend, -pend_d, j, X, sw, has_sw, rd)
                 pend = -1
+            elif has_sw:
+                g = dense_dot_w(j, X, sw, rd)
             else:
-                g = centred_dot(j, Z, rd, c, S)
+                g = dense_dot(j, X, rd)
+            g += centring(j, xm, colsum, c, S)
             new = enet_coordinate_min(g + wj * lip, lip, l1, l2, positive)
             if new != wj:
                 d = new - wj
-                if fuse:
+                if is_sparse:
+                    sparse_axpy(j, -d, data, indices, indptr, rd)
+                else:
                     pend = j
                     pend_d = d
-                else:
-                    col_axpy(j, -d, Z, rd)
                 c += d * xm[j]
                 w[j] = new
         if pend >= 0:
-            col_axpy(pend, -pend_d, Z, rd)
+            dense_axpy(pend, -pend_d, X, rd)
         n_epochs += 1
         if use_aa:
             for t in range(n_ws):

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centring, col_dot2, col_dot_w
+from skreg._kernels._design import centring, col_products, col_products2
 
 
 @njit(**JIT_OPTIONS)
@@ -47,13 +47,9 @@ def raw_products(Z, rd, r_acc, with_acc, feats, XtA, XtA_acc):
     them another way (BLAS, see
     :meth:`skreg.solvers.design.Design.raw_products`)."""
     if with_acc:
-        for k in range(feats.shape[0]):
-            j = feats[k]
-            XtA[j], XtA_acc[j] = col_dot2(j, Z, rd, r_acc)
+        col_products2(Z, rd, r_acc, feats, XtA, XtA_acc)
     else:
-        for k in range(feats.shape[0]):
-            j = feats[k]
-            XtA[j] = col_dot_w(j, Z, rd)
+        col_products(Z, rd, feats, XtA)
 
 
 @njit(**JIT_OPTIONS)
@@ -63,7 +59,7 @@ def primal_dual_from_products(
     """:func:`enet_primal_dual2` once :func:`raw_products` (or a BLAS product)
     has filled ``XtA`` (and ``XtA_acc``) for ``feats``; both are overwritten
     with the centred correlations minus ``l2 w``."""
-    sw, has_sw = Z[5], Z[6]
+    sw, has_sw, xm, colsum = Z[5], Z[6], Z[7], Z[8]
     use_acc = with_acc and l1 > 0.0
     r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
     a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw) if use_acc else (0.0, 0.0)
@@ -77,7 +73,7 @@ def primal_dual_from_products(
         wj = w[j]
         w_l1 += abs(wj)
         w_l2 += wj * wj
-        g = XtA[j] + centring(j, Z, c, S)
+        g = XtA[j] + centring(j, xm, colsum, c, S)
         v = g - l2 * wj
         XtA[j] = v
         # With w >= 0 the conjugate of the L2 term only sees positive parts.
@@ -85,7 +81,7 @@ def primal_dual_from_products(
         grad_norm2 += gp * gp
         dual_norm = max(dual_norm, v if positive else abs(v))
         if use_acc:
-            u = XtA_acc[j] + centring(j, Z, 0.0, S) - l2 * wj
+            u = XtA_acc[j] + centring(j, xm, colsum, 0.0, S) - l2 * wj
             XtA_acc[j] = u
             norm_acc = max(norm_acc, u if positive else abs(u))
     primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centred_dot, residual
+from skreg._kernels._design import centring, col_products, residual
 
 
 @njit(**JIT_OPTIONS)
@@ -35,8 +35,10 @@ def full_gradient(Z, rd, c, S, out):
     ``S`` is ``sum_i s_i r_i`` (see :func:`weighted_residual_sum`).  One pass
     over the stored entries of the design.
     """
+    xm, colsum = Z[7], Z[8]
+    col_products(Z, rd, np.arange(out.shape[0]), out)
     for j in range(out.shape[0]):
-        out[j] = centred_dot(j, Z, rd, c, S)
+        out[j] += centring(j, xm, colsum, c, S)
 
 
 @njit(**JIT_OPTIONS)
