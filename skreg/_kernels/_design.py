@@ -134,54 +134,87 @@ def sparse_axpy(j, a, data, indices, indptr, v):
         v[indices[k]] += a * data[k]
 
 
+# Column statistics: one function per layout, each doing a column's whole
+# work (its loops find the column in cache after the first); the has_sw
+# branches sit outside the element loops.  Through per-statistic helpers
+# branching on the layout inside, CSC columns of 10 entries cost 120 ns each.
 @njit(**JIT_OPTIONS)
-def _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw):
+def _dense_col_stats(j, X, sw, has_sw, xm, sw_sum, center, Y, XtY):
     # the weighted sum and the (unweighted) sum of squares; the latter turns
     # NaN or inf when an entry is NaN, infinite or too large to square, so
     # callers can trust the values without a separate finiteness pass
+    n = X.shape[0]
     s = 0.0
     q = 0.0
-    if is_sparse:
-        for k in range(indptr[j], indptr[j + 1]):
-            x = data[k]
-            s += (sw[indices[k]] if has_sw else 1.0) * x
+    if has_sw:
+        for i in range(n):
+            x = X[i, j]
+            s += sw[i] * x
             q += x * x
     else:
-        for i in range(X.shape[0]):
+        for i in range(n):
             x = X[i, j]
-            s += (sw[i] if has_sw else 1.0) * x
+            s += x
             q += x * x
-    return s, q
-
-
-@njit(**JIT_OPTIONS)
-def _col_centred_norm2(j, X, data, indices, indptr, is_sparse, sw, has_sw, m, sw_sum):
-    q = 0.0
-    if is_sparse:
-        for k in range(indptr[j], indptr[j + 1]):
-            x = data[k]
-            q += (sw[indices[k]] if has_sw else 1.0) * ((x - m) * (x - m) - m * m)
-        q += m * m * sw_sum
+    if center:
+        xm[j] = s / sw_sum
+    m = xm[j]
+    qc = 0.0
+    if has_sw:
+        for i in range(n):
+            x = X[i, j] - m
+            qc += sw[i] * x * x
     else:
-        for i in range(X.shape[0]):
-            x = X[i, j]
-            q += (sw[i] if has_sw else 1.0) * (x - m) * (x - m)
-    return max(q, 0.0)
-
-
-@njit(**JIT_OPTIONS)
-def _col_dot_target(j, X, data, indices, indptr, is_sparse, sw, has_sw, Y, t):
+        for i in range(n):
+            x = X[i, j] - m
+            qc += x * x
     # Y[:, t] indexed in place: a sliced column would be typed as a
     # non-contiguous array, and its loop is not vectorised
+    for t in range(Y.shape[1]):
+        a = 0.0
+        if has_sw:
+            for i in range(n):
+                a += sw[i] * X[i, j] * Y[i, t]
+        else:
+            for i in range(n):
+                a += X[i, j] * Y[i, t]
+        XtY[j, t] = a
+    return s, q, max(qc, 0.0)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _sparse_col_stats(j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, Y, XtY):
+    # as _dense_col_stats, in one loop: sum_i sw_i (x_ij - m)^2 over all
+    # rows, implicit zeros included, is sum sw x^2 - 2 m sum sw x + m^2 sum sw
+    # (scikit-learn's sparse CD expands it the same way)
+    start, end = indptr[j], indptr[j + 1]
     s = 0.0
-    if is_sparse:
-        for k in range(indptr[j], indptr[j + 1]):
-            i = indices[k]
-            s += (sw[i] if has_sw else 1.0) * data[k] * Y[i, t]
+    q = 0.0
+    qw = 0.0
+    if has_sw:
+        for k in range(start, end):
+            x = data[k]
+            wx = sw[indices[k]] * x
+            s += wx
+            q += x * x
+            qw += wx * x
     else:
-        for i in range(X.shape[0]):
-            s += (sw[i] if has_sw else 1.0) * X[i, j] * Y[i, t]
-    return s
+        for k in range(start, end):
+            x = data[k]
+            s += x
+            q += x * x
+        qw = q
+    if center:
+        xm[j] = s / sw_sum
+    m = xm[j]
+    qc = qw - 2.0 * m * s + m * m * sw_sum
+    for t in range(Y.shape[1]):
+        a = 0.0
+        for k in range(start, end):
+            i = indices[k]
+            a += (sw[i] if has_sw else 1.0) * data[k] * Y[i, t]
+        XtY[j, t] = a
+    return s, q, max(qc, 0.0)
 
 
 @njit(**JIT_OPTIONS)
@@ -208,20 +241,17 @@ def col_stats(
     XtY = np.zeros((p, Y.shape[1]))
     largest = 0.0
     for j in range(p):
-        s, q = _col_wsum(j, X, data, indices, indptr, is_sparse, sw, has_sw)
+        if is_sparse:
+            s, q, qc = _sparse_col_stats(
+                j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, Y, XtY
+            )
+        else:
+            s, q, qc = _dense_col_stats(j, X, sw, has_sw, xm, sw_sum, center, Y, XtY)
         # not max(): a NaN must stick
         if q > largest or q != q:
             largest = q
-        if center:
-            xm[j] = s / sw_sum
         colsum[j] = s
-        norm2[j] = _col_centred_norm2(
-            j, X, data, indices, indptr, is_sparse, sw, has_sw, xm[j], sw_sum
-        )
-        for t in range(Y.shape[1]):
-            XtY[j, t] = _col_dot_target(
-                j, X, data, indices, indptr, is_sparse, sw, has_sw, Y, t
-            )
+        norm2[j] = qc
     return colsum, norm2, largest, XtY
 
 
