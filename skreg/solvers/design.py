@@ -136,6 +136,8 @@ class Design:
             raw_products(self.Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
             return
         XT = self.X.T
+        # two matrix-vector products: one product with an (n, 2) block reads
+        # X once but measured slower (5.5 against 3.7 ms on 20000 x 500)
         for r, out in ((rd, XtA), (r_acc, XtA_acc)) if with_acc else ((rd, XtA),):
             prod = XT @ (r * self.sw if self.has_sw else r)
             if feats.size == self.n_features:
