@@ -168,7 +168,14 @@ def enet_cd(
     # the last polish step was the full Newton step of its support
     polished = False
     first_ws = not np.any(w)
-    ws_cap = max(p0, min(p // 2, 4 * design.n_samples))
+    # A Lasso optimum has at most n_samples nonzero coefficients (when the
+    # design is in general position), so a first working set needs no more:
+    # capping it at n_samples instead of 4 n_samples measured faster to
+    # 1e-6 (wide 500 x 5000: 6.8 -> 5.2 ms at alpha_max/10, 56 -> 48 ms at
+    # alpha_max/100; sparse 10000 x 50000 at alpha_max/100: 57.5 -> 54.5 ms;
+    # ElasticNet 0.5 on wide 36 -> 28 ms) and later sets grow from the
+    # support.
+    ws_cap = max(p0, min(p // 2, design.n_samples))
     rd_tmp = np.empty_like(rd)
     last_inner_work = 0.0
     total_work = 0.0
@@ -333,7 +340,7 @@ def enet_cd(
             ws_size = max(p0, int(ws_growth * nnz))
             if first_ws:
                 # From a cold start the support is unknown: take every feature
-                # violating its optimality condition (up to a cap) instead of
+                # violating its optimality condition (up to ws_cap) instead of
                 # doubling up from p0, which costs one full pass per doubling.
                 ws_size = max(ws_size, min(int(np.count_nonzero(scores > 0)), ws_cap))
                 first_ws = False
