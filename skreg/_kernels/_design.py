@@ -210,9 +210,13 @@ def _sparse_col_stats(j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, 
     qc = qw - 2.0 * m * s + m * m * sw_sum
     for t in range(Y.shape[1]):
         a = 0.0
-        for k in range(start, end):
-            i = indices[k]
-            a += (sw[i] if has_sw else 1.0) * data[k] * Y[i, t]
+        if has_sw:
+            for k in range(start, end):
+                i = indices[k]
+                a += sw[i] * data[k] * Y[i, t]
+        else:
+            for k in range(start, end):
+                a += data[k] * Y[indices[k], t]
         XtY[j, t] = a
     return s, q, max(qc, 0.0)
 
