@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
@@ -125,6 +125,53 @@ def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
         out.append(w)
     assert np.count_nonzero(out[0]) > 2
     assert_allclose(out[0], out[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csc"])
+@pytest.mark.parametrize("random", [False, True])
+def test_epochs_between_full_sweeps_skip_the_zeros(layout, random):
+    # with full_every=2 the second epoch sweeps only the features the first
+    # left nonzero: the same iterates as a first epoch over the working set
+    # and a second over its nonzeros (the same generator draws included)
+    from skreg._kernels.cd import cd_epochs
+
+    rng = np.random.default_rng(1)
+    n, p = 80, 30
+    X = rng.standard_normal((n, p))
+    X[:, 1:] += 0.8 * X[:, :-1]
+    X = np.asfortranarray(X)
+    y = X[:, :4] @ np.array([2.0, -1.0, 1.5, 0.5]) + rng.standard_normal(n)
+    y -= y.mean()
+    d = Design(sparsify(X, density=1.0) if layout == "csc" else X, center=True)
+    lam = 0.02 * np.abs(y @ (X - d.xm)).max()
+
+    def epochs(ws, n_epochs, full_every, w, rd, state, rng_state):
+        ep, _ = cd_epochs(
+            d.Z, d.norm2, y, rd, state, w, lam, 0.0, False, ws, n_epochs, 0.0,
+            10**6, 0, random, rng_state, np.zeros(p), np.zeros(n), full_every,
+        )
+        assert ep == n_epochs
+
+    def start():
+        state = np.zeros(4)
+        state[1] = float(y.sum())
+        return np.zeros(p), y.copy(), state, np.array([777], dtype=np.uint64)
+
+    ws = np.arange(p)
+    w, rd, state, g = start()
+    epochs(ws, 2, 2, w, rd, state, g)
+    w1, rd1, state1, g1 = start()
+    epochs(ws, 1, 1, w1, rd1, state1, g1)
+    zeros = ws[w1 == 0]
+    epochs(ws[w1 != 0].copy(), 1, 1, w1, rd1, state1, g1)
+    assert_array_equal(w, w1)
+    assert_array_equal(rd, rd1)
+    # the case discriminates: a second full sweep moves a feature the first
+    # one left at zero
+    w2, rd2, state2, g2 = start()
+    epochs(ws, 2, 1, w2, rd2, state2, g2)
+    assert 0 < zeros.size < p
+    assert np.any(w2[zeros] != 0)
 
 
 @pytest.mark.parametrize("use_sw", [False, True])

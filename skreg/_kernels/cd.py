@@ -202,6 +202,7 @@ def cd_epochs(
     rng_state,
     XtA,
     r_dual,
+    full_every=1,
 ):
     """Run CD epochs over the features ``ws`` until their gap is ``<= tol_in``.
 
@@ -216,6 +217,11 @@ def cd_epochs(
     gap check (dual extrapolation, Massias et al., 2018): CD residuals
     converge to the dual optimum far more slowly than the primal objective,
     so the extrapolated residual gives a much tighter duality gap.
+
+    Only every ``full_every``-th epoch (starting with the first) sweeps the
+    whole working set; the epochs between sweep the features it left
+    nonzero.  A feature that such a full sweep leaves at zero is usually
+    still at zero in the next one, and skipping it changes no iterate.
 
     ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
 
@@ -253,11 +259,19 @@ def cd_epochs(
     # measured slower: per epoch 0.088 -> 0.075 ms fused on 700 columns of
     # 500 rows, 2.32 -> 2.57 ms on 225 columns of 20000.
     fuse = n <= _FUSE_MAX_ROWS
+    # positions in ``ws`` swept by the current epoch
+    sweep = np.arange(n_ws)
+    n_sweep = n_ws
     for epoch in range(max_epochs):
         pend = -1
         pend_d = 0.0
-        for f in range(n_ws):
-            k = _rand_below(rng_state, n_ws) if random else f
+        full = epoch % full_every == 0
+        if full:
+            n_sweep = n_ws
+            for t in range(n_ws):
+                sweep[t] = t
+        for f in range(n_sweep):
+            k = sweep[_rand_below(rng_state, n_sweep) if random else f]
             j = ws[k]
             lip = norm2[j]
             if lip == 0.0:
@@ -295,6 +309,12 @@ def cd_epochs(
         if pend >= 0:
             dense_axpy(pend, -pend_d, X, rd)
         n_epochs += 1
+        if full and full_every > 1:
+            n_sweep = 0
+            for t in range(n_ws):
+                if w[ws[t]] != 0.0:
+                    sweep[n_sweep] = t
+                    n_sweep += 1
         if use_aa:
             for t in range(n_ws):
                 hist[n_hist, t] = w[ws[t]]

@@ -86,6 +86,7 @@ def enet_cd(
     check_every=5,
     newton=True,
     ws_growth=1.5,
+    full_every=3,
     xty=None,
 ):
     """Minimise ``1/2 sum s (y - Z w)^2 + l1 |w|_1 + l2/2 |w|^2`` in place.
@@ -116,6 +117,14 @@ def enet_cd(
         support (at least ``p0`` features): 1.5 was faster than 2 by 10-20%
         on the reference benchmark's wide, tall and sparse problems at
         ``alpha_max / 100`` and neutral at ``alpha_max / 10``.
+    full_every : int
+        Only every ``full_every``-th epoch sweeps the whole working set; the
+        others sweep its nonzero coefficients (glmnet's active-set cycling).
+        3 measured 6-11% faster to relative suboptimality 1e-6 than 1 (full
+        sweeps only) on the reference benchmark's tall and wide problems,
+        Lasso and ElasticNet, and neutral on sparse and diabetes; 5 was
+        faster on wide 500 x 5000 at ``alpha_max / 100`` (42.6 against 45.6
+        ms) but 10-40% slower on the sparse ElasticNet and on diabetes.
     anderson : int
         Number of iterates Anderson extrapolation combines (0 disables it).
     newton : bool
@@ -374,6 +383,7 @@ def enet_cd(
             rng_state,
             XtA,
             r_dual,
+            int(full_every),
         )
         n_epochs += ep
         # An accepted Anderson step combined stored residuals, whose rounding
