@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skreg.solvers._newton import SupportSolver, kkt_violators
+from skreg.solvers._newton import (
+    SupportSolver,
+    _centred_gram,
+    _weighted_columns,
+    kkt_violators,
+)
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
 from tests._oracle import make_problem, sparsify
@@ -32,6 +37,21 @@ def _direct(X, y, s, cols, signs, l1, l2):
     ZA = Z[:, cols]
     G = ZA.T @ (s[:, None] * ZA) + l2 * np.eye(cols.size)
     return np.linalg.solve(G, ZA.T @ (s * y) - l1 * signs)
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("use_sw", [False, True])
+def test_centred_gram_lower_triangle(layout, use_sw):
+    # the rank-2 centring update writes the lower triangle of Z_A^T S Z_A
+    design, X, _, s = _design(layout, use_sw)
+    cols = np.array([0, 3, 4, 9, 17, 24])
+    XA, XAw = _weighted_columns(design, cols)
+    G = _centred_gram(design, XA, XAw, cols)
+    Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    ZA = (Xd - (s @ Xd) / s.sum())[:, cols]
+    expected = ZA.T @ (s[:, None] * ZA)
+    assert np.any(design.xm[cols] != 0)
+    assert_allclose(np.tril(G), np.tril(expected), rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("layout", ["dense", "sparse"])

