@@ -207,3 +207,76 @@ def test_blas_products_match_the_kernel(monkeypatch, use_sw, with_acc, subset):
         assert np.all(got[1::2] == 7.0)
     if not with_acc:
         assert np.all(got_acc == 7.0)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 2.0])
+def test_working_set_dual_from_a_full_pass(positive, l2):
+    # the working-set check answered from the correlations of a full pass is
+    # the dual value the kernel's own check computes on the working set
+    from skreg._kernels._design import residual
+    from skreg._kernels.gap import enet_primal_dual
+    from skreg.solvers.cd import _ws_dual
+
+    X, Y, sw = _problem("dense", True)
+    y = Y[:, 0] - sw @ Y[:, 0] / sw.sum()
+    d = Design(X, sw, center=True)
+    rng = np.random.RandomState(4)
+    ws = np.sort(rng.choice(40, 15, replace=False))
+    w = np.zeros(40)
+    w[ws[:6]] = np.abs(rng.randn(6))
+    rd = np.empty(60)
+    c = residual(d.Z, y, w, rd)
+    S = float(sw @ (rd + c))
+    l1 = 0.3 * np.abs(d.XtY if d.XtY is not None else X.T @ (sw * y)).max()
+    XtA = np.zeros(40)
+    enet_primal_dual(d.Z, y, rd, c, S, w, l1, l2, positive, np.arange(40), XtA)
+    got = _ws_dual(d, y, rd, c, w, ws, XtA, l1, l2, positive)
+    args = (d.Z, y, rd, c, S, w, l1, l2, positive)
+    _, ref, _ = enet_primal_dual(*args, ws, np.zeros(40))
+    assert_allclose(got, ref, rtol=1e-12)
+    # the full problem's dual differs: the check is the working set's own
+    _, full, _ = enet_primal_dual(*args, np.arange(40), np.zeros(40))
+    assert full != got
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
+    # On long dense columns the kernel runs without its own gap checks and
+    # the outer pass answers them, going on with the same working set while
+    # its gap is above the inner tol: the same optimum as kernel checks.
+    import skreg.solvers.cd as cd_mod
+
+    rng = np.random.default_rng(2)
+    n, p = 400, 80
+    X = rng.standard_normal((n, p))
+    for j in range(1, p):
+        X[:, j] = 0.9 * X[:, j - 1] + 0.45 * X[:, j]
+    X = np.asfortranarray(X)
+    y = X[:, ::8] @ rng.standard_normal(10) + rng.standard_normal(n)
+    y -= y.mean()
+    d = Design(X, center=True)
+    lam = np.abs(y @ (X - d.xm)).max() / 100
+    l1, l2 = lam * l1_ratio, lam * (1 - l1_ratio)
+    calls = []
+    kernel = cd_mod.cd_epochs
+
+    def spy(*args):
+        out = kernel(*args)
+        calls.append((args[9], args[10], args[12], out[0]))
+        return out
+
+    monkeypatch.setattr(cd_mod, "cd_epochs", spy)
+    ref = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=100_000)
+    assert all(check > 0 for _, _, check, _ in calls)
+    calls.clear()
+    monkeypatch.setattr(cd_mod, "_STREAM_ROWS", n)
+    got = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=100_000)
+    assert got.converged and ref.converged
+    assert all(check == 0 for _, _, check, _ in calls)
+    # an inner solve went on past its first check, with the same set
+    pairs = zip(calls[:-1], calls[1:], strict=True)
+    assert any(a[0] is b[0] and b[1] == 8 for a, b in pairs)
+    assert got.n_iter == sum(ep for *_, ep in calls)
+    scale = np.abs(ref.coef).max()
+    assert_allclose(got.coef, ref.coef, rtol=1e-8, atol=1e-10 * scale)

@@ -211,7 +211,9 @@ def cd_epochs(
     when ``r_dual`` holds an extrapolated residual whose dual value beat the
     plain residual's, and one set to 1 when an Anderson step was accepted.
     The restricted duality gap is checked after ``check_every`` epochs, then
-    every ``2 * check_every`` epochs and after the last one.
+    every ``2 * check_every`` epochs and after the last one; with
+    ``check_every <= 0`` never (the caller checks it from its own pass over
+    the design: exactly ``max_epochs`` epochs run).
     With ``anderson_k > 0``, Anderson extrapolation is tried on the primal
     iterates every ``anderson_k + 1`` epochs, and on the residuals at each
     gap check (dual extrapolation, Massias et al., 2018): CD residuals
@@ -336,7 +338,7 @@ def cd_epochs(
             for i in range(n):
                 rhist[row, i] = rd[i] + c
             n_rhist += 1
-        if n_epochs == next_check or epoch == max_epochs - 1:
+        if check_every > 0 and (n_epochs == next_check or epoch == max_epochs - 1):
             next_check += 2 * check_every
             # the extrapolated residual's correlations come from the same
             # read of the working set's columns as the residual's

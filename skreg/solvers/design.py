@@ -114,6 +114,16 @@ class Design:
             return int(self.indptr[-1])
         return self.n_samples * self.n_features
 
+    def blas_pass(self, n_feats):
+        """Whether :meth:`raw_products` on ``n_feats`` features goes through
+        BLAS (every core) rather than the single-threaded kernel."""
+        return (
+            not self.is_sparse
+            and self.X.dtype == np.float64
+            and 2 * n_feats >= self.n_features
+            and self.nnz >= _BLAS_MIN_SIZE
+        )
+
     def raw_products(self, rd, r_acc, with_acc, feats, XtA, XtA_acc):
         """``XtA[j] = x_j^T S rd`` (and ``XtA_acc[j]`` for ``r_acc`` when
         ``with_acc``) for ``j in feats``, uncentred.
@@ -126,13 +136,7 @@ class Design:
         20000 x 500, 0.59 -> 0.19 ms on 500 x 5000).  Otherwise the kernel
         :func:`~skreg._kernels.gap.raw_products` reads only ``feats``.
         """
-        blas = (
-            not self.is_sparse
-            and self.X.dtype == np.float64
-            and 2 * feats.size >= self.n_features
-            and self.nnz >= _BLAS_MIN_SIZE
-        )
-        if not blas:
+        if not self.blas_pass(feats.size):
             raw_products(self.Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
             return
         XT = self.X.T
