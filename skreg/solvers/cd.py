@@ -154,6 +154,8 @@ def enet_cd(
         the sparse Lasso; the sparse ElasticNet at ``alpha_max / 100`` took
         one outer iteration more (46.6 -> 52.0 ms).  3 was faster still on
         tall at ``alpha_max / 10`` but 15% slower at ``alpha_max / 100``.
+        On dense designs with long columns the outer pass answers these
+        checks instead (see ``_STREAM_ROWS``), after the same epochs.
     anderson : int
         Number of iterates Anderson extrapolation combines (0 disables it).
     newton : bool
