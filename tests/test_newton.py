@@ -131,3 +131,55 @@ def test_polish_makes_loose_fits_exact(layout, use_sw, l1_ratio, positive):
 def design_corr(design, X, y, s):
     Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
     return (Xd - (s @ Xd) / s.sum()).T @ (s * y)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csc"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dropping_the_flipped_features_at_once(layout, seed):
+    # features that the optimum keeps at zero enter with the wrong sign: the
+    # Newton solution flips them, and dropping them all at once lands on
+    # the exact minimiser of a sign pattern, below the starting objective
+    from skreg.solvers._newton import _drop_flipped
+
+    design, X, y, s = _design("dense", False, n=50, p=200, seed=seed)
+    if layout == "csc":
+        # the same numbers stored as CSC
+        X = sparsify(X, density=1.0)
+        design = Design(X, center=True)
+    corr = design_corr(design, X, y, s)
+    lam = np.abs(corr).max() / 30
+    w_opt = enet_cd(design, y, np.zeros(200), lam, 0.0, tol=1e-13).coef
+    w = w_opt.copy()
+    rng = np.random.RandomState(seed)
+    bad = rng.choice(np.flatnonzero(w == 0), 6, replace=False)
+    w[bad] = -np.sign(corr[bad]) * 1e-3
+    cols = np.flatnonzero(w)
+    signs = np.sign(w[cols])
+
+    def objective(v):
+        return _objective(design, y, s, X, v, lam, 0.0)
+
+    primal = objective(w)
+    solver = SupportSolver(design, y, cols, 0.0)
+    first = solver.solve(cols, signs, lam)
+    flips = np.sign(first) != signs
+    assert np.any(flips)
+    w0 = w.copy()
+    # a candidate that must beat an unbeatable objective is not taken
+    assert _drop_flipped(
+        solver, w, cols, signs, np.flatnonzero(~flips), lam, False, -np.inf, objective
+    ) == 0
+    assert np.array_equal(w, w0)
+    outcome = _drop_flipped(
+        solver, w, cols, signs, np.flatnonzero(~flips), lam, False, primal, objective
+    )
+    assert outcome == 2
+    assert objective(w) < primal
+    support = np.flatnonzero(w)
+    assert np.all(np.isin(support, cols)) and support.size < cols.size
+    assert_allclose(
+        w[support],
+        _direct(X, y, s, support, np.sign(w[support]), lam, 0.0),
+        rtol=1e-8,
+        atol=1e-10,
+    )
