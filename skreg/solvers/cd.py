@@ -131,6 +131,28 @@ def enet_cd(
         When given, coordinates are drawn at random (``selection='random'``).
     working_set, screening : bool
         Use a growing working set / gap-safe screening (both need ``l1 > 0``).
+    anderson : int
+        Number of iterates Anderson extrapolation combines (0 disables it).
+    p0 : int
+        Smallest working set after the first.
+    inner_ratio : float
+        A restricted solve stops when its own gap is at most ``inner_ratio``
+        times the last full gap (or ``tol``, whichever is larger).
+    check_every : int
+        The inner solve checks its working-set gap after ``check_every``
+        epochs, then every ``2 * check_every`` (see
+        :func:`~skreg._kernels.cd.cd_epochs`).  With ``full_every=3``, 4
+        measured 6-12% faster to 1e-6 than 5 on the reference benchmark's
+        tall and wide problems (Lasso and ElasticNet; tall 20000 x 500 at
+        ``alpha_max / 100``: 46.1 -> 42.6 ms) and neutral on diabetes and
+        the sparse Lasso; the sparse ElasticNet at ``alpha_max / 100`` took
+        one outer iteration more (46.6 -> 52.0 ms).  3 was faster still on
+        tall at ``alpha_max / 10`` but 15% slower at ``alpha_max / 100``.
+        On dense designs with long columns the outer pass answers these
+        checks instead (see ``_STREAM_ROWS``), after the same epochs.
+    newton : bool
+        Try an exact Newton step on the support once the sign pattern has
+        settled (see :mod:`skreg.solvers._newton`).
     ws_growth : float
         Working sets after the first hold ``ws_growth`` times the current
         support (at least ``p0`` features): 1.5 was faster than 2 by 10-20%
@@ -144,23 +166,6 @@ def enet_cd(
         Lasso and ElasticNet, and neutral on sparse and diabetes; 5 was
         faster on wide 500 x 5000 at ``alpha_max / 100`` (42.6 against 45.6
         ms) but 10-40% slower on the sparse ElasticNet and on diabetes.
-    check_every : int
-        The inner solve checks its working-set gap after ``check_every``
-        epochs, then every ``2 * check_every`` (see
-        :func:`~skreg._kernels.cd.cd_epochs`).  With ``full_every=3``, 4
-        measured 6-12% faster to 1e-6 than 5 on the reference benchmark's
-        tall and wide problems (Lasso and ElasticNet; tall 20000 x 500 at
-        ``alpha_max / 100``: 46.1 -> 42.6 ms) and neutral on diabetes and
-        the sparse Lasso; the sparse ElasticNet at ``alpha_max / 100`` took
-        one outer iteration more (46.6 -> 52.0 ms).  3 was faster still on
-        tall at ``alpha_max / 10`` but 15% slower at ``alpha_max / 100``.
-        On dense designs with long columns the outer pass answers these
-        checks instead (see ``_STREAM_ROWS``), after the same epochs.
-    anderson : int
-        Number of iterates Anderson extrapolation combines (0 disables it).
-    newton : bool
-        Try an exact Newton step on the support once the sign pattern has
-        settled (see :mod:`skreg.solvers._newton`).
     xty : ndarray of shape (n_features,) or None
         ``Z^T S y`` when already known (see ``Design(targets=...)``): a
         cold start (``w = 0``) then skips the first pass over the design.
