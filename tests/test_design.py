@@ -280,3 +280,6 @@ def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
     assert got.n_iter == sum(ep for *_, ep in calls)
     scale = np.abs(ref.coef).max()
     assert_allclose(got.coef, ref.coef, rtol=1e-8, atol=1e-10 * scale)
+    # max_iter bounds the epochs of the checks the outer pass answers too
+    short = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=6)
+    assert short.n_iter == 6 and not short.converged

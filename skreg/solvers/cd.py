@@ -369,7 +369,7 @@ def enet_cd(
             ws, tol_in, chunk_dual, limit = chunk
             dual_ws = _ws_dual(design, y, rd, c, w, ws, XtA_theta, l1, l2, positive)
             chunk_dual = max(chunk_dual, dual_ws)
-            if primal - chunk_dual > tol_in:
+            if primal - chunk_dual > tol_in and n_epochs < limit:
                 # the inner solve goes on, as the kernel's loop would
                 chunk = (ws, tol_in, chunk_dual, limit)
                 n_epochs += inner(ws, min(2 * check_every, limit - n_epochs), tol_in, 0)
