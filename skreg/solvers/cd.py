@@ -233,13 +233,15 @@ def enet_cd(
     w_moved = True
     n_kept = 0
     # (working set, its tol, best dual, epoch limit) of an inner solve whose
-    # gap checks
-    # the outer passes answer (see _STREAM_ROWS)
+    # gap checks the outer passes answer (see _STREAM_ROWS)
     chunk = None
 
-    def inner(ws, n_max, tol_in, check):
-        # CD epochs on ws; returns the number run
+    def inner(ws, n_max, tol_in, check, goes_on=False):
+        # CD epochs on ws (goes_on: more of the last inner solve); returns
+        # the number run
         nonlocal w_moved, last_inner_work, total_work, newton_ready
+        # only an extrapolated residual of this inner solve is worth a pass
+        # over every feature at the next outer iteration
         state[2] = 0.0
         state[3] = 0.0
         ep, _ = cd_epochs(
@@ -252,7 +254,7 @@ def enet_cd(
         # residual as exact as scikit-learn's, which never recomputes it.
         w_moved = state[3] == 1.0
         work = ep * ws.size * col_cost
-        last_inner_work = work if check else last_inner_work + work
+        last_inner_work = last_inner_work + work if goes_on else work
         total_work += work
         newton_ready = True
         return ep
@@ -372,7 +374,8 @@ def enet_cd(
             if primal - chunk_dual > tol_in and n_epochs < limit:
                 # the inner solve goes on, as the kernel's loop would
                 chunk = (ws, tol_in, chunk_dual, limit)
-                n_epochs += inner(ws, min(2 * check_every, limit - n_epochs), tol_in, 0)
+                n_max = min(2 * check_every, limit - n_epochs)
+                n_epochs += inner(ws, n_max, tol_in, 0, goes_on=True)
                 continue
         chunk = None
         if newton and l1 > 0:
