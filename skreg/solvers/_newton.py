@@ -395,10 +395,7 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
         flips = np.sign(sol) != s_act
         if not np.any(flips):
             x[act] = sol
-            cand = np.zeros_like(w)
-            cand[cols[act]] = sol
-            if positive:
-                np.maximum(cand, 0.0, out=cand)
+            cand = _candidate(w, cols[act], sol, positive)
             if objective(cand) < primal:
                 w[:] = cand
                 return 3 if full else 2
@@ -427,14 +424,21 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
         if act.size == 0:
             break
     # out of solves: keep the walk so far, which only went downhill
-    cand = np.zeros_like(w)
-    cand[cols] = x
-    if positive:
-        np.maximum(cand, 0.0, out=cand)
+    cand = _candidate(w, cols, x, positive)
     if np.any(cand != w) and objective(cand) < primal:
         w[:] = cand
         return 1
     return 0
+
+
+def _candidate(w, cols, values, positive):
+    """A point shaped like ``w``: ``values`` on ``cols``, zero elsewhere
+    (clipped at zero when ``positive``)."""
+    cand = np.zeros_like(w)
+    cand[cols] = values
+    if positive:
+        np.maximum(cand, 0.0, out=cand)
+    return cand
 
 
 def _drop_flipped(solver, w, cols, signs, keep, l1, positive, primal, objective):
@@ -461,10 +465,7 @@ def _drop_flipped(solver, w, cols, signs, keep, l1, positive, primal, objective)
         keep = keep[~flips]
     else:
         return 0
-    cand = np.zeros_like(w)
-    cand[cols[keep]] = sol
-    if positive:
-        np.maximum(cand, 0.0, out=cand)
+    cand = _candidate(w, cols[keep], sol, positive)
     if not objective(cand) < primal:
         return 0
     w[:] = cand

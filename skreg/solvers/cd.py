@@ -435,10 +435,10 @@ def enet_cd(
         tol_in = inner_ratio * gap if tighten else max(inner_ratio * gap, tol_abs)
         limit = tighten_epochs if tighten else max_iter
         n_max = limit - n_epochs
-        n = design.n_samples
-        pass_cost = feats.size * n / (2.0 if design.blas_pass(feats.size) else 1.0)
-        streams = not design.is_sparse and n >= _STREAM_ROWS
-        if streams and pass_cost <= _CHECK_BY_PASS * ws.size * n:
+        # in columns read, BLAS's counted at half: it uses both cores
+        pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
+        streams = not design.is_sparse and design.n_samples >= _STREAM_ROWS
+        if streams and pass_cols <= _CHECK_BY_PASS * ws.size:
             chunk = (ws, tol_in, -np.inf, limit)
             n_epochs += inner(ws, min(check_every, n_max), tol_in, 0)
         else:
