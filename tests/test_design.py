@@ -25,8 +25,9 @@ def _problem(layout, use_sw, n_targets=1, dtype=np.float64):
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("center", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_stats_match_numpy(layout, use_sw, center, dtype):
-    X, Y, sw = _problem(layout, use_sw, n_targets=2, dtype=dtype)
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_stats_match_numpy(layout, use_sw, center, dtype, n_targets):
+    X, Y, sw = _problem(layout, use_sw, n_targets=n_targets, dtype=dtype)
     s = np.ones(60) if sw is None else sw
     Yc = Y - (s @ Y) / s.sum() if center else Y
     d = Design(X, sw, center=center, targets=Yc)
@@ -42,6 +43,28 @@ def test_stats_match_numpy(layout, use_sw, center, dtype):
     assert_allclose(d.max_abs_bound, np.sqrt((Xd**2).sum(0).max()), rtol=1e-6)
     assert d.max_abs_bound >= np.abs(Xd).max()
     assert Design(X, sw, center=center).XtY is None
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("center", [False, True])
+def test_centred_norms_of_offset_columns(use_sw, center):
+    # A column far from zero against its spread makes the one-read expansion
+    # sum x^2 - 2 m sum x + m^2 n cancel: those columns are summed directly.
+    rng = np.random.RandomState(0)
+    X = np.asfortranarray(rng.standard_normal((300, 6)))
+    X[:, 1] += 1e6
+    X[:, 2] = 1e8 + 1e-3 * X[:, 2]
+    X[:, 3] += 3.0
+    # constant: no spread at all
+    X[:, 4] = 7.25
+    sw = rng.uniform(0.5, 2.0, size=300) if use_sw else None
+    s = np.ones(300) if sw is None else sw
+    m = (s @ X) / s.sum()
+    offset = None if center else m + np.array([0.0, 0.5, 1e-4, -2.0, 0.0, 1e3])
+    d = Design(X, sw, X_offset=offset, center=center)
+    ref = s @ (X - d.xm) ** 2
+    assert_allclose(d.norm2, ref, rtol=1e-11, atol=1e-12 * s.sum())
+    assert d.norm2[4] <= 1e-12 * 7.25**2 * s.sum()
 
 
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
