@@ -38,7 +38,8 @@ class Design:
         None), in the same read of ``X`` as the column norms.
     targets : ndarray of shape (n_samples, n_targets) or None
         Centred targets ``Y``: ``X^T S Y`` is computed in the same read of
-        ``X`` (attribute ``XtY``, else None).  For centred ``Y`` these are
+        ``X`` (a second one for two targets or more on a dense design;
+        attribute ``XtY``, else None).  For centred ``Y`` these are
         the centred design's correlations ``Z^T S Y``, the first gradient of
         a cold-started solver.
 
