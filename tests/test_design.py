@@ -306,3 +306,30 @@ def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
     # max_iter bounds the epochs of the checks the outer pass answers too
     short = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=6)
     assert short.n_iter == 6 and not short.converged
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("nxt", [0, 2, 4])
+def test_prefetching_column_products(use_sw, nxt):
+    # the long-column product and axpy that prefetch another column give
+    # the plain ones' values: a blocked sum, and the same axpy
+    from skreg._kernels._design import (
+        dense_axpy,
+        dense_axpy_next,
+        dense_dot,
+        dense_dot_next,
+        dense_dot_w,
+    )
+
+    rng = np.random.default_rng(3)
+    n = 9000 + 37
+    X = np.asfortranarray(rng.standard_normal((n, 5)))
+    v = rng.standard_normal(n)
+    sw = rng.uniform(0.5, 2.0, n) if use_sw else np.ones(1)
+    ref = dense_dot_w(2, X, sw, v) if use_sw else dense_dot(2, X, v)
+    assert_allclose(dense_dot_next(2, nxt, X, sw, use_sw, v), ref, rtol=1e-12)
+    a, b = v.copy(), v.copy()
+    dense_axpy(2, -0.75, X, a)
+    dense_axpy_next(2, -0.75, nxt, X, b)
+    assert_array_equal(a, b)
+    assert_allclose(a, v - 0.75 * X[:, 2], rtol=1e-15, atol=1e-15)

@@ -23,7 +23,9 @@ one signature per tuple type, as it did per argument list.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from skreg._config import JIT_OPTIONS
 
@@ -49,6 +51,82 @@ def dense_dot_w(j, X, sw, v):
     for i in range(X.shape[0]):
         s += X[i, j] * sw[i] * v[i]
     return s
+
+
+@intrinsic
+def _prefetch_l2(typingctx, X, offset):
+    """Hint the cache line holding entry ``offset`` of ``X``'s buffer into
+    the second-level cache (``llvm.prefetch``, read, locality 2)."""
+    sig = types.void(X, offset)
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        byte_ptr = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [byte_ptr], fnty)
+        addr = builder.bitcast(builder.gep(data, [args[1]]), byte_ptr)
+        builder.call(fn, [addr, i32(0), i32(2), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+# entries per block of a prefetching dot product (8 cache lines)
+_PF_BLOCK = 64
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def dense_dot_next(j, nxt, X, sw, has_sw, v):
+    """``x_j^T S v`` on a long Fortran column while the same rows of column
+    ``nxt`` (the next one a CD sweep reads) are prefetched into L2.
+
+    A long column streams from memory at one core's bandwidth, which the
+    product alone does not use up, and the step's axpy that follows reads
+    the column from cache with the memory bus idle: prefetching the next
+    column under the product, and the one after it under the axpy (see
+    :func:`dense_axpy_next`), took CD sweeps over 250 columns of 20000
+    rows from 2.64 to 2.19 ms (2.42 with the product's prefetch alone).
+    The sum runs in blocks of ``_PF_BLOCK`` entries.
+    """
+    n = X.shape[0]
+    base = nxt * n
+    m = n - n % _PF_BLOCK
+    s = 0.0
+    for i0 in range(0, m, _PF_BLOCK):
+        for k in range(0, _PF_BLOCK, 8):
+            _prefetch_l2(X, base + i0 + k)
+        t = 0.0
+        if has_sw:
+            for i in range(i0, i0 + _PF_BLOCK):
+                t += X[i, j] * sw[i] * v[i]
+        else:
+            for i in range(i0, i0 + _PF_BLOCK):
+                t += X[i, j] * v[i]
+        s += t
+    for i in range(m, n):
+        if has_sw:
+            s += X[i, j] * sw[i] * v[i]
+        else:
+            s += X[i, j] * v[i]
+    return s
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def dense_axpy_next(j, a, nxt, X, v):
+    """``v += a x_j`` on a long Fortran column (read from cache: the step's
+    product just read it) while the same rows of column ``nxt`` are
+    prefetched into L2 (see :func:`dense_dot_next`)."""
+    n = X.shape[0]
+    base = nxt * n
+    m = n - n % _PF_BLOCK
+    for i0 in range(0, m, _PF_BLOCK):
+        for k in range(0, _PF_BLOCK, 8):
+            _prefetch_l2(X, base + i0 + k)
+        for i in range(i0, i0 + _PF_BLOCK):
+            v[i] += a * X[i, j]
+    for i in range(m, n):
+        v[i] += a * X[i, j]
 
 
 @njit(**JIT_OPTIONS)

@@ -13,7 +13,9 @@ from skreg._kernels._design import (
     centring,
     dense_axpy,
     dense_axpy_dot,
+    dense_axpy_next,
     dense_dot,
+    dense_dot_next,
     dense_dot_w,
     sparse_axpy,
     sparse_dot,
@@ -291,6 +293,9 @@ def cd_epochs(
             elif pend >= 0:
                 g = dense_axpy_dot(pend, -pend_d, j, X, sw, has_sw, rd)
                 pend = -1
+            elif not fuse and not random:
+                nxt = ws[sweep[f + 1]] if f + 1 < n_sweep else j
+                g = dense_dot_next(j, nxt, X, sw, has_sw, rd)
             elif has_sw:
                 g = dense_dot_w(j, X, sw, rd)
             else:
@@ -304,6 +309,9 @@ def cd_epochs(
                 elif fuse:
                     pend = j
                     pend_d = d
+                elif not random:
+                    nxt = ws[sweep[f + 2]] if f + 2 < n_sweep else j
+                    dense_axpy_next(j, -d, nxt, X, rd)
                 else:
                     dense_axpy(j, -d, X, rd)
                 c += d * xm[j]
