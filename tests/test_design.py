@@ -46,6 +46,32 @@ def test_stats_match_numpy(layout, use_sw, center, dtype, n_targets):
 
 
 @pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("n_targets", [0, 1, 2])
+def test_stats_of_long_columns_read_in_pairs(use_sw, n_targets):
+    # columns of at least _PAIR_ROWS rows are summed two at a time (an odd
+    # last one alone); the same statistics as column by column
+    from skreg._kernels._design import _PAIR_ROWS
+
+    n = _PAIR_ROWS + 5
+    rng = np.random.default_rng(7)
+    # spreads that differ by column, small means (their norms come from the
+    # expansion) and one far offset (summed directly)
+    X = np.asfortranarray(rng.standard_normal((n, 7)) * np.arange(1, 8) + 0.1)
+    X[:, 3] += 1e7
+    sw = rng.uniform(0.5, 2.0, n) if use_sw else None
+    s = np.ones(n) if sw is None else sw
+    Y = rng.standard_normal((n, n_targets)) if n_targets else None
+    d = Design(X, sw, center=True, targets=Y)
+    m = (s @ X) / s.sum()
+    assert_allclose(d.xm, m, rtol=1e-12)
+    assert_allclose(d.colsum, s @ X, rtol=1e-12)
+    assert_allclose(d.norm2, s @ (X - m) ** 2, rtol=1e-11)
+    assert_allclose(d.max_abs_bound, np.sqrt((X**2).sum(0).max()), rtol=1e-12)
+    if n_targets:
+        assert_allclose(d.XtY, X.T @ (s[:, None] * Y), rtol=1e-10, atol=1e-8)
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("center", [False, True])
 def test_centred_norms_of_offset_columns(use_sw, center):
     # A column far from zero against its spread makes the one-read expansion
