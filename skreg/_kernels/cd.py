@@ -261,7 +261,12 @@ def cd_epochs(
     # still to apply.  Long columns stream from memory either way, and there
     # the fused sweep, which holds two columns and the residual at once,
     # measured slower: per epoch 0.088 -> 0.075 ms fused on 700 columns of
-    # 500 rows, 2.32 -> 2.57 ms on 225 columns of 20000.
+    # 500 rows, 2.32 -> 2.57 ms on 225 columns of 20000.  There each step
+    # instead prefetches the sweep's next columns (dense_dot_next,
+    # dense_axpy_next: 12 epochs over 250 columns of 20000 rows, 28.3 ->
+    # 22.0 ms); a fused sweep with the same prefetch, or two coordinates
+    # per read, measured no faster again.  A random sweep does not know its
+    # next column and keeps the plain loops.
     fuse = n <= _FUSE_MAX_ROWS
     # positions in ``ws`` swept by the current epoch
     sweep = np.arange(n_ws)
