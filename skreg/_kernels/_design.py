@@ -248,33 +248,21 @@ def _dense_col_stats(j, X, sw, has_sw, y1, XtY):
     qw = 0.0
     a = 0.0
     if has_sw:
-        if one:
-            for i in range(n):
-                x = X[i, j]
-                wx = sw[i] * x
-                s += wx
-                q += x * x
-                qw += wx * x
-                a += wx * y1[i]
-        else:
-            for i in range(n):
-                x = X[i, j]
-                wx = sw[i] * x
-                s += wx
-                q += x * x
-                qw += wx * x
-    elif one:
         for i in range(n):
             x = X[i, j]
-            s += x
+            wx = sw[i] * x
+            s += wx
             q += x * x
-            a += x * y1[i]
-        qw = q
+            qw += wx * x
+            if one:
+                a += wx * y1[i]
     else:
         for i in range(n):
             x = X[i, j]
             s += x
             q += x * x
+            if one:
+                a += x * y1[i]
         qw = q
     if one:
         XtY[j, 0] = a
