@@ -47,12 +47,12 @@ def test_stats_match_numpy(layout, use_sw, center, dtype, n_targets):
 
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("n_targets", [0, 1, 2])
-def test_stats_of_long_columns_read_in_pairs(use_sw, n_targets):
-    # columns of at least _PAIR_ROWS rows are summed two at a time (an odd
-    # last one alone); the same statistics as column by column
-    from skreg._kernels._design import _PAIR_ROWS
+def test_stats_of_long_columns_read_in_groups(use_sw, n_targets):
+    # columns of at least _GROUP_ROWS rows are summed four at a time (the
+    # last p % 4 one by one); the same statistics as column by column
+    from skreg._kernels._design import _GROUP_ROWS
 
-    n = _PAIR_ROWS + 5
+    n = _GROUP_ROWS + 5
     rng = np.random.default_rng(7)
     # spreads that differ by column, small means (their norms come from the
     # expansion) and one far offset (summed directly)

@@ -225,11 +225,11 @@ def sparse_axpy(j, a, data, indices, indptr, v):
 # direct sum taken, in a later pass over those columns: a branch on it
 # inside the column loop cost as much as the second loop itself.
 _CANCEL_RATIO = 16.0
-# Columns at least this long are read two at a time: one core streams two
-# columns from memory faster than one (20000 x 500: 4.4 -> 3.3 ms).  On
-# short ones, which the caches hold, the pair loop was slower (500 x 5000:
-# 0.45 -> 1.1 ms).
-_PAIR_ROWS = 8192
+# Columns at least this long are read four at a time: one core streams
+# several columns from memory faster than one (20000 x 500: 4.4 ms one at a
+# time, 3.2 two, 2.5 four).  On short ones, which the caches hold, the
+# grouped loop was slower (500 x 5000: 0.45 -> 1.1 ms for pairs).
+_GROUP_ROWS = 8192
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -270,45 +270,53 @@ def _dense_col_stats(j, X, sw, has_sw, y1, XtY):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _dense_col_stats_pair(j, X, sw, has_sw, y1, XtY):
-    # _dense_col_stats of columns j and j + 1 in one loop: two streams from
-    # memory at once (see _PAIR_ROWS)
+def _dense_col_stats4(j, X, sw, has_sw, y1, XtY, plain, colsum, norm2):
+    # _dense_col_stats of columns j .. j + 3 in one loop, four streams from
+    # memory at once (see _GROUP_ROWS), stored in place
     n = X.shape[0]
     one = XtY.shape[1] == 1
     s0 = q0 = w0 = a0 = 0.0
     s1 = q1 = w1 = a1 = 0.0
-    if has_sw:
-        for i in range(n):
-            x = X[i, j]
-            z = X[i, j + 1]
-            wx = sw[i] * x
-            wz = sw[i] * z
-            s0 += wx
-            s1 += wz
-            q0 += x * x
-            q1 += z * z
-            w0 += wx * x
-            w1 += wz * z
-            if one:
-                a0 += wx * y1[i]
-                a1 += wz * y1[i]
-    else:
-        for i in range(n):
-            x = X[i, j]
-            z = X[i, j + 1]
-            s0 += x
-            s1 += z
-            q0 += x * x
-            q1 += z * z
-            if one:
-                a0 += x * y1[i]
-                a1 += z * y1[i]
-        w0 = q0
-        w1 = q1
+    s2 = q2 = w2 = a2 = 0.0
+    s3 = q3 = w3 = a3 = 0.0
+    for i in range(n):
+        x0 = X[i, j]
+        x1 = X[i, j + 1]
+        x2 = X[i, j + 2]
+        x3 = X[i, j + 3]
+        q0 += x0 * x0
+        q1 += x1 * x1
+        q2 += x2 * x2
+        q3 += x3 * x3
+        if has_sw:
+            x0 = sw[i] * x0
+            x1 = sw[i] * x1
+            x2 = sw[i] * x2
+            x3 = sw[i] * x3
+            w0 += x0 * X[i, j]
+            w1 += x1 * X[i, j + 1]
+            w2 += x2 * X[i, j + 2]
+            w3 += x3 * X[i, j + 3]
+        s0 += x0
+        s1 += x1
+        s2 += x2
+        s3 += x3
+        if one:
+            a0 += x0 * y1[i]
+            a1 += x1 * y1[i]
+            a2 += x2 * y1[i]
+            a3 += x3 * y1[i]
+    if not has_sw:
+        w0, w1, w2, w3 = q0, q1, q2, q3
     if one:
         XtY[j, 0] = a0
         XtY[j + 1, 0] = a1
-    return s0, q0, w0, s1, q1, w1
+        XtY[j + 2, 0] = a2
+        XtY[j + 3, 0] = a3
+    plain[j], colsum[j], norm2[j] = q0, s0, w0
+    plain[j + 1], colsum[j + 1], norm2[j + 1] = q1, s1, w1
+    plain[j + 2], colsum[j + 2], norm2[j + 2] = q2, s2, w2
+    plain[j + 3], colsum[j + 3], norm2[j + 3] = q3, s3, w3
 
 
 @njit(**JIT_OPTIONS)
@@ -404,22 +412,17 @@ def _dense_sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
 
 
 @njit(**JIT_OPTIONS)
-def _dense_sums_paired(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
-    # two columns at a time (the last one alone when p is odd)
+def _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
+    # four columns at a time (the last p % 4 one by one)
     p = X.shape[1]
-    for j in range(0, p - 1, 2):
-        s, q, qw, s1, q1, qw1 = _dense_col_stats_pair(j, X, sw, has_sw, y1, XtY)
+    m = p - p % 4
+    for j in range(0, m, 4):
+        _dense_col_stats4(j, X, sw, has_sw, y1, XtY, plain, colsum, norm2)
+    for j in range(m, p):
+        s, q, qw = _dense_col_stats(j, X, sw, has_sw, y1, XtY)
         plain[j] = q
         colsum[j] = s
         norm2[j] = qw
-        plain[j + 1] = q1
-        colsum[j + 1] = s1
-        norm2[j + 1] = qw1
-    if p % 2:
-        s, q, qw = _dense_col_stats(p - 1, X, sw, has_sw, y1, XtY)
-        plain[p - 1] = q
-        colsum[p - 1] = s
-        norm2[p - 1] = qw
 
 
 @njit(**JIT_OPTIONS)
@@ -432,8 +435,8 @@ def _dense_stats(X, sw, has_sw, xm, sw_sum, center, Y, colsum, norm2, XtY):
     largest = 0.0
     y1 = np.ascontiguousarray(Y[:, 0]) if Y.shape[1] == 1 else np.zeros(0)
     plain = np.empty(p)
-    if X.shape[0] >= _PAIR_ROWS:
-        _dense_sums_paired(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
+    if X.shape[0] >= _GROUP_ROWS:
+        _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
     else:
         _dense_sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
     for j in range(p):
