@@ -337,11 +337,11 @@ def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("nxt", [0, 2, 4])
 def test_prefetching_column_products(use_sw, nxt):
-    # the long-column product and axpy that prefetch another column give
-    # the plain ones' values: a blocked sum, and the same axpy
+    # the long-column products that prefetch another column give the plain
+    # ones' values (blocked sums), and the fused one the same axpy
     from skreg._kernels._design import (
-        dense_axpy,
-        dense_axpy_next,
+        dense_axpy_dot,
+        dense_axpy_dot_next,
         dense_dot,
         dense_dot_next,
         dense_dot_w,
@@ -355,7 +355,10 @@ def test_prefetching_column_products(use_sw, nxt):
     ref = dense_dot_w(2, X, sw, v) if use_sw else dense_dot(2, X, v)
     assert_allclose(dense_dot_next(2, nxt, X, sw, use_sw, v), ref, rtol=1e-12)
     a, b = v.copy(), v.copy()
-    dense_axpy(2, -0.75, X, a)
-    dense_axpy_next(2, -0.75, nxt, X, b)
+    g_a = dense_axpy_dot(1, -0.75, 3, X, sw, use_sw, a)
+    g_b = dense_axpy_dot_next(1, -0.75, 3, nxt, X, sw, use_sw, b)
     assert_array_equal(a, b)
-    assert_allclose(a, v - 0.75 * X[:, 2], rtol=1e-15, atol=1e-15)
+    assert_allclose(a, v - 0.75 * X[:, 1], rtol=1e-15, atol=1e-15)
+    s = sw if use_sw else np.ones(n)
+    assert_allclose(g_b, g_a, rtol=1e-12)
+    assert_allclose(g_b, X[:, 3] @ (s * a), rtol=1e-12)

@@ -13,7 +13,7 @@ from skreg._kernels._design import (
     centring,
     dense_axpy,
     dense_axpy_dot,
-    dense_axpy_next,
+    dense_axpy_dot_next,
     dense_dot,
     dense_dot_next,
     dense_dot_w,
@@ -256,18 +256,20 @@ def cd_epochs(
     # in a few epochs); later ones every 2 * check_every epochs, since each
     # costs about one epoch (two with dual extrapolation).
     next_check = check_every
-    # On dense designs with short columns a step's axpy is deferred into the
-    # next step's dot sweep (see dense_axpy_dot); ``pend`` is the column
-    # still to apply.  Long columns stream from memory either way, and there
-    # the fused sweep, which holds two columns and the residual at once,
-    # measured slower: per epoch 0.088 -> 0.075 ms fused on 700 columns of
-    # 500 rows, 2.32 -> 2.57 ms on 225 columns of 20000.  There each step
-    # instead prefetches the sweep's next columns (dense_dot_next,
-    # dense_axpy_next: 12 epochs over 250 columns of 20000 rows, 28.3 ->
-    # 22.0 ms); a fused sweep with the same prefetch, or two coordinates
-    # per read, measured no faster again.  A random sweep does not know its
-    # next column and keeps the plain loops.
-    fuse = n <= _FUSE_MAX_ROWS
+    # On dense designs a step's axpy is deferred into the next step's dot
+    # sweep (see dense_axpy_dot); ``pend`` is the column still to apply.
+    # Each step then reads and writes the residual once: per epoch 0.088 ->
+    # 0.075 ms on 700 columns of 500 rows.  Long columns stream from
+    # memory, and there the fused sweep alone measured slower (2.32 -> 2.57
+    # ms on 225 columns of 20000); with the sweep's next column prefetched
+    # into L2 under each step (``stream``: dense_dot_next,
+    # dense_axpy_dot_next) 12 epochs over 250 such columns went 28.3 -> 22.0
+    # ms with the axpy apart (its own prefetch of the column after next) and
+    # to 19.5-21.5 ms fused (the tall benchmark's fits: within noise).  A
+    # random sweep does not know its next column: on long columns it keeps
+    # the plain loops, unfused.
+    stream = n > _FUSE_MAX_ROWS and not random
+    fuse = n <= _FUSE_MAX_ROWS or stream
     # positions in ``ws`` swept by the current epoch
     sweep = np.arange(n_ws)
     n_sweep = n_ws
@@ -295,12 +297,16 @@ def cd_epochs(
                     g = sparse_dot_w(j, data, indices, indptr, sw, rd)
                 else:
                     g = sparse_dot(j, data, indices, indptr, rd)
+            elif stream:
+                nxt = ws[sweep[f + 1]] if f + 1 < n_sweep else j
+                if pend >= 0:
+                    g = dense_axpy_dot_next(pend, -pend_d, j, nxt, X, sw, has_sw, rd)
+                    pend = -1
+                else:
+                    g = dense_dot_next(j, nxt, X, sw, has_sw, rd)
             elif pend >= 0:
                 g = dense_axpy_dot(pend, -pend_d, j, X, sw, has_sw, rd)
                 pend = -1
-            elif not fuse and not random:
-                nxt = ws[sweep[f + 1]] if f + 1 < n_sweep else j
-                g = dense_dot_next(j, nxt, X, sw, has_sw, rd)
             elif has_sw:
                 g = dense_dot_w(j, X, sw, rd)
             else:
@@ -314,9 +320,6 @@ def cd_epochs(
                 elif fuse:
                     pend = j
                     pend_d = d
-                elif not random:
-                    nxt = ws[sweep[f + 2]] if f + 2 < n_sweep else j
-                    dense_axpy_next(j, -d, nxt, X, rd)
                 else:
                     dense_axpy(j, -d, X, rd)
                 c += d * xm[j]
