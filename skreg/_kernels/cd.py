@@ -24,7 +24,8 @@ from skreg._kernels._design import (
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.prox import enet_coordinate_min
 
-# column length (float64 entries) up to which dense CD steps are fused
+# column length (entries) above which a dense CD sweep prefetches its next
+# column, and a random one runs unfused (see cd_epochs)
 _FUSE_MAX_ROWS = 8192
 
 
