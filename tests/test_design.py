@@ -48,11 +48,11 @@ def test_stats_match_numpy(layout, use_sw, center, dtype, n_targets):
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("n_targets", [0, 1, 2])
 def test_stats_of_long_columns_read_in_groups(use_sw, n_targets):
-    # columns of at least _GROUP_ROWS rows are summed four at a time (the
+    # columns of at least LONG_COLUMN_ROWS rows are summed four at a time (the
     # last p % 4 one by one); the same statistics as column by column
-    from skreg._kernels._design import _GROUP_ROWS
+    from skreg._kernels._design import LONG_COLUMN_ROWS
 
-    n = _GROUP_ROWS + 5
+    n = LONG_COLUMN_ROWS + 5
     rng = np.random.default_rng(7)
     # spreads that differ by column, small means (their norms come from the
     # expansion) and one far offset (summed directly)
@@ -143,11 +143,13 @@ def test_reported_gap_is_the_gap_of_a_fresh_residual(layout, dtype, l1_ratio):
 @pytest.mark.parametrize("n", [60, 9000])
 def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
     # dense epochs on short columns apply each step's axpy in the next step's
-    # dot sweep, on long ones (n > _FUSE_MAX_ROWS) at once; CSC epochs apply
+    # dot sweep, on long ones (n >= LONG_COLUMN_ROWS) in the next step's
+    # prefetching sweep, or at once when random; CSC epochs apply
     # it at once: the same CD iterates and the same residual
-    from skreg._kernels.cd import _FUSE_MAX_ROWS, cd_epochs
+    from skreg._kernels._design import LONG_COLUMN_ROWS
+    from skreg._kernels.cd import cd_epochs
 
-    assert (n > _FUSE_MAX_ROWS) == (n == 9000)
+    assert (n >= LONG_COLUMN_ROWS) == (n == 9000)
     rng = np.random.default_rng(n)
     X = np.asfortranarray(rng.standard_normal((n, 40)) + 0.5)
     sw = rng.uniform(0.5, 2.0, n) if use_sw else None
@@ -319,7 +321,7 @@ def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
     ref = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=100_000)
     assert all(check > 0 for _, _, check, _ in calls)
     calls.clear()
-    monkeypatch.setattr(cd_mod, "_STREAM_ROWS", n)
+    monkeypatch.setattr(cd_mod, "LONG_COLUMN_ROWS", n)
     got = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=100_000)
     assert got.converged and ref.converged
     assert all(check == 0 for _, _, check, _ in calls)

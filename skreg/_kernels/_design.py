@@ -29,6 +29,13 @@ from numba.extending import intrinsic
 
 from skreg._config import JIT_OPTIONS
 
+# A dense column of at least this many rows is *long*: every read of it
+# streams from memory, where shorter ones stay in the caches between reads.
+# Long columns are read several at a time here (col_stats), CD sweeps
+# prefetch them (skreg._kernels.cd.cd_epochs), and the solver leaves its
+# working-set checks to the BLAS pass over them (skreg.solvers.cd).
+LONG_COLUMN_ROWS = 8192
+
 
 # One single-loop function per layout: LLVM vectorises a lone reduction
 # loop, but not loops that share an accumulator across branches; callers
@@ -241,11 +248,10 @@ def sparse_axpy(j, a, data, indices, indptr, v):
 # direct sum taken, in a later pass over those columns: a branch on it
 # inside the column loop cost as much as the second loop itself.
 _CANCEL_RATIO = 16.0
-# Columns at least this long are read four at a time: one core streams
-# several columns from memory faster than one (20000 x 500: 4.4 ms one at a
-# time, 3.2 two, 2.5 four).  On short ones, which the caches hold, the
-# grouped loop was slower (500 x 5000: 0.45 -> 1.1 ms for pairs).
-_GROUP_ROWS = 8192
+# Long columns are read four at a time: one core streams several columns
+# from memory faster than one (20000 x 500: 4.4 ms one at a time, 3.2 two,
+# 2.5 four).  On short ones, which the caches hold, the grouped loop was
+# slower (500 x 5000: 0.45 -> 1.1 ms for pairs).
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -288,7 +294,7 @@ def _dense_col_stats(j, X, sw, has_sw, y1, XtY):
 @njit(inline="always", **JIT_OPTIONS)
 def _dense_col_stats4(j, X, sw, has_sw, y1, XtY, plain, colsum, norm2):
     # _dense_col_stats of columns j .. j + 3 in one loop, four streams from
-    # memory at once (see _GROUP_ROWS), stored in place
+    # memory at once (see LONG_COLUMN_ROWS), stored in place
     n = X.shape[0]
     one = XtY.shape[1] == 1
     s0 = q0 = w0 = a0 = 0.0
@@ -451,7 +457,7 @@ def _dense_stats(X, sw, has_sw, xm, sw_sum, center, Y, colsum, norm2, XtY):
     largest = 0.0
     y1 = np.ascontiguousarray(Y[:, 0]) if Y.shape[1] == 1 else np.zeros(0)
     plain = np.empty(p)
-    if X.shape[0] >= _GROUP_ROWS:
+    if X.shape[0] >= LONG_COLUMN_ROWS:
         _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
     else:
         _dense_sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2)

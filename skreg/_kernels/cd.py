@@ -9,6 +9,7 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels._design import (
+    LONG_COLUMN_ROWS,
     add_columns,
     centring,
     dense_axpy,
@@ -23,10 +24,6 @@ from skreg._kernels._design import (
 )
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.prox import enet_coordinate_min
-
-# column length (entries) above which a dense CD sweep prefetches its next
-# column, and a random one runs unfused (see cd_epochs)
-_FUSE_MAX_ROWS = 8192
 
 
 @njit(**JIT_OPTIONS)
@@ -269,8 +266,8 @@ def cd_epochs(
     # to 19.5-21.5 ms fused (the tall benchmark's fits: within noise).  A
     # random sweep does not know its next column: on long columns it keeps
     # the plain loops, unfused.
-    stream = n > _FUSE_MAX_ROWS and not random
-    fuse = n <= _FUSE_MAX_ROWS or stream
+    stream = n >= LONG_COLUMN_ROWS and not random
+    fuse = n < LONG_COLUMN_ROWS or stream
     # positions in ``ws`` swept by the current epoch
     sweep = np.arange(n_ws)
     n_sweep = n_ws

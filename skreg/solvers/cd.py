@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from skreg._kernels._design import residual
+from skreg._kernels._design import LONG_COLUMN_ROWS, residual
 from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
     gap_safe_screen,
@@ -33,14 +33,14 @@ _TIGHTEN_WORK = 2e7
 _POLISH_ROUNDS = 5
 # a Newton step may cost (in flops) this many times the CD work spent so far
 _NEWTON_BUDGET = 2.0
-# Columns at least this long stream from memory in every CD epoch and every
-# working-set gap check.  On such dense designs the outer pass, which BLAS
-# spreads over every core, costs about as much as the kernel's single-core
-# check of a working set a third of its size: the check is left to the outer
-# pass, which follows a passed check anyway (tall 20000 x 500: every inner
-# solve passes its first check, and skipping it took 25.7 -> 20.5 ms at
-# alpha_max / 10 and 49 -> 45 ms at alpha_max / 100, same iterates).
-_STREAM_ROWS = 8192
+# Long columns (see LONG_COLUMN_ROWS) stream from memory in every CD epoch
+# and every working-set gap check.  On such dense designs the outer pass,
+# which BLAS spreads over every core, costs about as much as the kernel's
+# single-core check of a working set a third of its size: the check is left
+# to the outer pass, which follows a passed check anyway (tall 20000 x 500:
+# every inner solve passes its first check, and skipping it took 25.7 ->
+# 20.5 ms at alpha_max / 10 and 49 -> 45 ms at alpha_max / 100, same
+# iterates).
 _CHECK_BY_PASS = 3.0
 
 
@@ -149,7 +149,7 @@ def enet_cd(
         one outer iteration more (46.6 -> 52.0 ms).  3 was faster still on
         tall at ``alpha_max / 10`` but 15% slower at ``alpha_max / 100``.
         On dense designs with long columns the outer pass answers these
-        checks instead (see ``_STREAM_ROWS``), after the same epochs.
+        checks instead (see ``_CHECK_BY_PASS``), after the same epochs.
     newton : bool
         Try an exact Newton step on the support once the sign pattern has
         settled (see :mod:`skreg.solvers._newton`).
@@ -233,8 +233,9 @@ def enet_cd(
     w_moved = True
     n_kept = 0
     # (working set, its tol, best dual, epoch limit) of an inner solve whose
-    # gap checks the outer passes answer (see _STREAM_ROWS)
+    # gap checks the outer passes answer (see _CHECK_BY_PASS)
     chunk = None
+    long_columns = not design.is_sparse and design.n_samples >= LONG_COLUMN_ROWS
 
     def inner(ws, n_max, tol_in, check, goes_on=False):
         # CD epochs on ws (goes_on: more of the last inner solve); returns
@@ -437,8 +438,7 @@ def enet_cd(
         n_max = limit - n_epochs
         # in columns read, BLAS's counted at half: it uses both cores
         pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
-        streams = not design.is_sparse and design.n_samples >= _STREAM_ROWS
-        if streams and pass_cols <= _CHECK_BY_PASS * ws.size:
+        if long_columns and pass_cols <= _CHECK_BY_PASS * ws.size:
             chunk = (ws, tol_in, -np.inf, limit)
             n_epochs += inner(ws, min(check_every, n_max), tol_in, 0)
         else:
