@@ -23,6 +23,7 @@ from skreg._kernels._design import (
     sparse_dot_w,
 )
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
+from skreg._kernels.helper_thread import publish_position, start_sweep
 from skreg._kernels.prox import enet_coordinate_min
 
 
@@ -202,7 +203,9 @@ def cd_epochs(
     rng_state,
     XtA,
     r_dual,
-    full_every=1,
+    full_every,
+    sweep,
+    progress,
 ):
     """Run CD epochs over the features ``ws`` until their gap is ``<= tol_in``.
 
@@ -224,6 +227,14 @@ def cd_epochs(
     whole working set; the epochs between sweep the features it left
     nonzero.  A feature that such a full sweep leaves at zero is usually
     still at zero in the next one, and skipping it changes no iterate.
+    ``sweep`` (``n_ws`` integers) receives the positions in ``ws`` each
+    epoch sweeps.
+
+    ``progress`` from :func:`skreg._kernels.helper_thread.new_progress`
+    tells a thread running :func:`~skreg._kernels.helper_thread.helper_loop`
+    on ``ws`` and ``sweep`` where the sweeps are, so that it reads the long
+    columns ahead of them; a one-element array when there is no such thread
+    (only cyclic sweeps over long dense columns publish their positions).
 
     ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
 
@@ -268,8 +279,7 @@ def cd_epochs(
     # the plain loops, unfused.
     stream = n >= LONG_COLUMN_ROWS and not random
     fuse = n < LONG_COLUMN_ROWS or stream
-    # positions in ``ws`` swept by the current epoch
-    sweep = np.arange(n_ws)
+    helped = stream and not is_sparse and progress.shape[0] > 1
     n_sweep = n_ws
     for epoch in range(max_epochs):
         pend = -1
@@ -279,6 +289,8 @@ def cd_epochs(
             n_sweep = n_ws
             for t in range(n_ws):
                 sweep[t] = t
+        if helped:
+            start_sweep(progress, n_sweep)
         for f in range(n_sweep):
             k = sweep[_rand_below(rng_state, n_sweep) if random else f]
             j = ws[k]
@@ -296,6 +308,8 @@ def cd_epochs(
                 else:
                     g = sparse_dot(j, data, indices, indptr, rd)
             elif stream:
+                if helped:
+                    publish_position(progress, f)
                 nxt = ws[sweep[f + 1]] if f + 1 < n_sweep else j
                 if pend >= 0:
                     g = dense_axpy_dot_next(pend, -pend_d, j, nxt, X, sw, has_sw, rd)

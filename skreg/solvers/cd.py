@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from skreg._kernels._design import LONG_COLUMN_ROWS, residual
+from skreg._kernels._design import residual
 from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
     gap_safe_screen,
@@ -23,6 +23,7 @@ from skreg._kernels.gap import (
     ws_scores,
 )
 from skreg.solvers._newton import kkt_violators, newton_cost, support_newton
+from skreg.solvers._threads import NO_HELPER, FitHelper, two_threads
 
 __all__ = ["CDResult", "enet_cd"]
 
@@ -235,7 +236,8 @@ def enet_cd(
     # (working set, its tol, best dual, epoch limit) of an inner solve whose
     # gap checks the outer passes answer (see _CHECK_BY_PASS)
     chunk = None
-    long_columns = not design.is_sparse and design.n_samples >= LONG_COLUMN_ROWS
+    long_columns = design.long_columns
+    helper = None
 
     def inner(ws, n_max, tol_in, check, goes_on=False):
         # CD epochs on ws (goes_on: more of the last inner solve); returns
@@ -245,10 +247,15 @@ def enet_cd(
         # over every feature at the next outer iteration
         state[2] = 0.0
         state[3] = 0.0
-        ep, _ = cd_epochs(
-            Z, norm2, y, rd, state, w, l1, l2, positive, ws, n_max, tol_in,
-            check, anderson, random, rng_state, XtA, r_dual, int(full_every),
+        args = (
+            Z, norm2, y, rd, state, w, l1, l2, positive, n_max, tol_in, check,
+            anderson, random, rng_state, XtA, r_dual, int(full_every),
         )
+        if helper is not None:
+            ep, _ = helper.epochs(cd_epochs, args, ws)
+        else:
+            sweep = np.empty(ws.size, dtype=np.int64)
+            ep, _ = cd_epochs(*args[:9], ws, *args[9:], sweep, NO_HELPER)
         # An accepted Anderson step combined stored residuals, whose rounding
         # grows with the combination's weights (and broke 1e-10 relative
         # objectives): recompute after one.  Plain CD updates keep the
@@ -282,167 +289,180 @@ def enet_cd(
         r2, _ = residual_stats(rd_tmp, c_v, y, design.sw, design.has_sw)
         return 0.5 * (r2 + l2 * np.dot(v, v)) + l1 * np.abs(v).sum()
 
-    while True:
-        feats = np.flatnonzero(keep)
-        if w_moved or n_kept >= 10:
-            c = residual(Z, y, w, rd)
-            n_kept = 0
-        else:
-            # the kernel's own residual, updated by plain CD steps only
-            c = state[0]
-            n_kept += 1
-        # invariant under CD steps only when xm is exactly the weighted mean
-        # (not after a float32 round-trip of it): refreshed here, O(n)
-        S = design.weighted_sum(rd) + c * design.sw_sum
-        state[0], state[1] = c, S
-        w_moved = True
-        if xty is not None:
-            # cold start: the residual is y and its correlations are known
-            primal, dual, dual_norm = _cold_primal_dual(
-                design, y, xty, feats, l1, l2, positive, XtA
-            )
-            dual_acc, xty = -np.inf, None
-        else:
-            # The dual point used for screening: the rescaled residual, or
-            # the extrapolated residual of the last inner solve when it is
-            # better (both from one read of the design).
-            with_acc = state[2] == 1.0 and l1 > 0
-            design.raw_products(rd, r_dual, with_acc, feats, XtA, XtA_acc)
-            primal, dual, dual_norm, dual_acc, norm_acc = primal_dual_from_products(
-                Z, y, rd, c, r_dual, with_acc, S, w, l1, l2, positive, feats, XtA,
-                XtA_acc,
-            )
-        XtA_theta = XtA
-        if dual_acc > dual:
-            dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
-        # Screening only removes features, so every earlier dual point stays
-        # feasible for the current restricted problem: keep the best value.
-        best_dual = max(best_dual, dual)
-        gap = primal - best_dual
-        if not np.isfinite(gap):
-            break
-        converged = gap <= tol_abs
-        if converged:
-            # A Newton step on the final support when its products cost at
-            # most twice the CD work already spent: at loose tol it moves the
-            # answer from "within tol" to the exact optimum (what a user
-            # comparing with scikit-learn, which overshoots its tol, sees,
-            # and what makes weighted and repeated-row fits agree); the gap
-            # can only shrink.  Features violating their optimality condition
-            # join the support (an active-set round), so a few rounds reach
-            # the exact solution.  When a step is rejected or ends on a sign
-            # change, one more inner solve below tol settles the support.
-            tighten = False
-            if polish_left > 0:
-                polish_left -= 1
-                k = int(np.count_nonzero(w))
-                viol = kkt_violators(XtA, w, feats, l1, positive, max(5, k // 10))
-                if polished and viol.size == 0:
-                    # the last step was exact on this support and nothing
-                    # wants in: the optimum
-                    break
-                k += viol.size
-                budget = max(2 * design.nnz, _NEWTON_BUDGET * total_work)
-                outcome = 0
-                if 0 < k and newton_cost(design.n_samples, k) <= budget:
-                    outcome = newton_step(primal, (viol, np.sign(XtA[viol])))
-                polished = outcome == 3
-                if outcome >= 2 and polish_left > 0:
-                    # the exact solution on a sign pattern: check the gap and
-                    # the zero features again (a step that changes nothing
-                    # ends the polish)
-                    continue
-                if tighten_epochs is None:
-                    # settling the support may cost a quarter of the epochs
-                    # spent to converge, no more
-                    tighten_epochs = min(n_epochs + max(n_epochs // 4, 20), max_iter)
-                # only on small fits (about 10 ms of CD work): on large
-                # ill-conditioned ones the extra inner solves cost more than
-                # the precision is worth (measured: +40% on 500 x 5000)
-                tighten = (
-                    outcome in (1, 2)
-                    and n_epochs < tighten_epochs
-                    and total_work <= _TIGHTEN_WORK
+    if two_threads(design, random):
+        # a second thread reads columns ahead and halves the passes (see
+        # skreg.solvers._threads)
+        helper = FitHelper(design, rd, r_dual, XtA, XtA_acc)
+    try:
+        while True:
+            feats = np.flatnonzero(keep)
+            if w_moved or n_kept >= 10:
+                c = residual(Z, y, w, rd)
+                n_kept = 0
+            else:
+                # the kernel's own residual, updated by plain CD steps only
+                c = state[0]
+                n_kept += 1
+            # invariant under CD steps only when xm is exactly the weighted mean
+            # (not after a float32 round-trip of it): refreshed here, O(n)
+            S = design.weighted_sum(rd) + c * design.sw_sum
+            state[0], state[1] = c, S
+            w_moved = True
+            if xty is not None:
+                # cold start: the residual is y and its correlations are known
+                primal, dual, dual_norm = _cold_primal_dual(
+                    design, y, xty, feats, l1, l2, positive, XtA
                 )
-            if not tighten:
+                dual_acc, xty = -np.inf, None
+            else:
+                # The dual point used for screening: the rescaled residual, or
+                # the extrapolated residual of the last inner solve when it is
+                # better (both from one read of the design).
+                with_acc = state[2] == 1.0 and l1 > 0
+                if helper is not None:
+                    helper.products(with_acc, feats)
+                else:
+                    design.raw_products(rd, r_dual, with_acc, feats, XtA, XtA_acc)
+                primal, dual, dual_norm, dual_acc, norm_acc = primal_dual_from_products(
+                    Z, y, rd, c, r_dual, with_acc, S, w, l1, l2, positive, feats, XtA,
+                    XtA_acc,
+                )
+            XtA_theta = XtA
+            if dual_acc > dual:
+                dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
+            # Screening only removes features, so every earlier dual point stays
+            # feasible for the current restricted problem: keep the best value.
+            best_dual = max(best_dual, dual)
+            gap = primal - best_dual
+            if not np.isfinite(gap):
                 break
-        if n_epochs >= max_iter:
-            break
-        if chunk is not None and not converged:
-            ws, tol_in, chunk_dual, limit = chunk
-            dual_ws = _ws_dual(design, y, rd, c, w, ws, XtA_theta, l1, l2, positive)
-            chunk_dual = max(chunk_dual, dual_ws)
-            if primal - chunk_dual > tol_in and n_epochs < limit:
-                # the inner solve goes on, as the kernel's loop would
-                chunk = (ws, tol_in, chunk_dual, limit)
-                n_max = min(2 * check_every, limit - n_epochs)
-                n_epochs += inner(ws, n_max, tol_in, 0, goes_on=True)
-                continue
-        chunk = None
-        if newton and l1 > 0:
-            signs = np.sign(w)
-            k = int(np.count_nonzero(signs))
-            # Try the Newton step when the sign pattern repeats or when it
-            # costs less than the last inner solve, and never when it costs
-            # more than twice all CD work so far (measured: on n >> p
-            # designs its n k^2 products cost more than the CD epochs saved).
-            cost = newton_cost(design.n_samples, k)
-            affordable = cost <= _NEWTON_BUDGET * total_work
-            cheap = cost <= last_inner_work
-            settled = last_signs is not None and np.array_equal(signs, last_signs)
-            if (
-                (settled or cheap)
-                and affordable
-                and newton_ready
-                and (tried_signs is None or not np.array_equal(signs, tried_signs))
-            ):
-                tried_signs = signs
-                outcome = newton_step(primal)
-                if outcome:
-                    # a full step is (near) optimal: re-check the gap now; a
-                    # partial one (a sign hit zero) hands back to CD first
-                    newton_ready = outcome == 3
+            converged = gap <= tol_abs
+            if converged:
+                # A Newton step on the final support when its products cost at
+                # most twice the CD work already spent: at loose tol it moves the
+                # answer from "within tol" to the exact optimum (what a user
+                # comparing with scikit-learn, which overshoots its tol, sees,
+                # and what makes weighted and repeated-row fits agree); the gap
+                # can only shrink.  Features violating their optimality condition
+                # join the support (an active-set round), so a few rounds reach
+                # the exact solution.  When a step is rejected or ends on a sign
+                # change, one more inner solve below tol settles the support.
+                tighten = False
+                if polish_left > 0:
+                    polish_left -= 1
+                    k = int(np.count_nonzero(w))
+                    viol = kkt_violators(XtA, w, feats, l1, positive, max(5, k // 10))
+                    if polished and viol.size == 0:
+                        # the last step was exact on this support and nothing
+                        # wants in: the optimum
+                        break
+                    k += viol.size
+                    budget = max(2 * design.nnz, _NEWTON_BUDGET * total_work)
+                    outcome = 0
+                    if 0 < k and newton_cost(design.n_samples, k) <= budget:
+                        outcome = newton_step(primal, (viol, np.sign(XtA[viol])))
+                    polished = outcome == 3
+                    if outcome >= 2 and polish_left > 0:
+                        # the exact solution on a sign pattern: check the gap and
+                        # the zero features again (a step that changes nothing
+                        # ends the polish)
+                        continue
+                    if tighten_epochs is None:
+                        # settling the support may cost a quarter of the epochs
+                        # spent to converge, no more
+                        settle = max(n_epochs // 4, 20)
+                        tighten_epochs = min(n_epochs + settle, max_iter)
+                    # only on small fits (about 10 ms of CD work): on large
+                    # ill-conditioned ones the extra inner solves cost more than
+                    # the precision is worth (measured: +40% on 500 x 5000)
+                    tighten = (
+                        outcome in (1, 2)
+                        and n_epochs < tighten_epochs
+                        and total_work <= _TIGHTEN_WORK
+                    )
+                if not tighten:
+                    break
+            if n_epochs >= max_iter:
+                break
+            if chunk is not None and not converged:
+                ws, tol_in, chunk_dual, limit = chunk
+                dual_ws = _ws_dual(design, y, rd, c, w, ws, XtA_theta, l1, l2, positive)
+                chunk_dual = max(chunk_dual, dual_ws)
+                if primal - chunk_dual > tol_in and n_epochs < limit:
+                    # the inner solve goes on, as the kernel's loop would
+                    chunk = (ws, tol_in, chunk_dual, limit)
+                    n_max = min(2 * check_every, limit - n_epochs)
+                    n_epochs += inner(ws, n_max, tol_in, 0, goes_on=True)
                     continue
-            last_signs = signs
-        if use_screen:
-            gap_safe_screen(
-                XtA_theta, norm2, feats, w, l1, l2, dual_norm, primal - dual, keep
-            )
-            dropped = feats[~keep[feats]]
-            if dropped.size:
-                if np.any(w[dropped] != 0):
-                    w[dropped] = 0
-                    c = residual(Z, y, w, rd)
-                    state[0] = c
-                feats = np.flatnonzero(keep)
-        ws = feats
-        if use_ws:
-            nnz = int(np.count_nonzero(w[feats]))
-            scores = np.empty(feats.size)
-            ws_scores(XtA_theta, w, feats, l1, norm2, l2, positive, scores)
-            ws_size = max(p0, int(ws_growth * nnz))
-            if first_ws:
-                # From a cold start the support is unknown: take every feature
-                # violating its optimality condition (up to ws_cap) instead of
-                # doubling up from p0, which costs one full pass per doubling.
-                ws_size = max(ws_size, min(int(np.count_nonzero(scores > 0)), ws_cap))
-                first_ws = False
-            if ws_size < feats.size:
-                # the ws_size best scores by their threshold: the mask keeps
-                # the set sorted (0.4 against 0.9 ms for argpartition and a
-                # sort on 50000 features); ties at it may add a few features
-                kth = feats.size - ws_size
-                ws = feats[scores >= np.partition(scores, kth)[kth]]
-        tol_in = inner_ratio * gap if tighten else max(inner_ratio * gap, tol_abs)
-        limit = tighten_epochs if tighten else max_iter
-        n_max = limit - n_epochs
-        # in columns read, BLAS's counted at half: it uses both cores
-        pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
-        if long_columns and pass_cols <= _CHECK_BY_PASS * ws.size:
-            chunk = (ws, tol_in, -np.inf, limit)
-            n_epochs += inner(ws, min(check_every, n_max), tol_in, 0)
-        else:
-            n_epochs += inner(ws, n_max, tol_in, check_every)
+            chunk = None
+            if newton and l1 > 0:
+                signs = np.sign(w)
+                k = int(np.count_nonzero(signs))
+                # Try the Newton step when the sign pattern repeats or when it
+                # costs less than the last inner solve, and never when it costs
+                # more than twice all CD work so far (measured: on n >> p
+                # designs its n k^2 products cost more than the CD epochs saved).
+                cost = newton_cost(design.n_samples, k)
+                affordable = cost <= _NEWTON_BUDGET * total_work
+                cheap = cost <= last_inner_work
+                settled = last_signs is not None and np.array_equal(signs, last_signs)
+                if (
+                    (settled or cheap)
+                    and affordable
+                    and newton_ready
+                    and (tried_signs is None or not np.array_equal(signs, tried_signs))
+                ):
+                    tried_signs = signs
+                    outcome = newton_step(primal)
+                    if outcome:
+                        # a full step is (near) optimal: re-check the gap now; a
+                        # partial one (a sign hit zero) hands back to CD first
+                        newton_ready = outcome == 3
+                        continue
+                last_signs = signs
+            if use_screen:
+                gap_safe_screen(
+                    XtA_theta, norm2, feats, w, l1, l2, dual_norm, primal - dual, keep
+                )
+                dropped = feats[~keep[feats]]
+                if dropped.size:
+                    if np.any(w[dropped] != 0):
+                        w[dropped] = 0
+                        c = residual(Z, y, w, rd)
+                        state[0] = c
+                    feats = np.flatnonzero(keep)
+            ws = feats
+            if use_ws:
+                nnz = int(np.count_nonzero(w[feats]))
+                scores = np.empty(feats.size)
+                ws_scores(XtA_theta, w, feats, l1, norm2, l2, positive, scores)
+                ws_size = max(p0, int(ws_growth * nnz))
+                if first_ws:
+                    # From a cold start the support is unknown: take every feature
+                    # violating its optimality condition (up to ws_cap) instead of
+                    # doubling up from p0, which costs one full pass per doubling.
+                    n_viol = int(np.count_nonzero(scores > 0))
+                    ws_size = max(ws_size, min(n_viol, ws_cap))
+                    first_ws = False
+                if ws_size < feats.size:
+                    # the ws_size best scores by their threshold: the mask keeps
+                    # the set sorted (0.4 against 0.9 ms for argpartition and a
+                    # sort on 50000 features); ties at it may add a few features
+                    kth = feats.size - ws_size
+                    ws = feats[scores >= np.partition(scores, kth)[kth]]
+            tol_in = inner_ratio * gap if tighten else max(inner_ratio * gap, tol_abs)
+            limit = tighten_epochs if tighten else max_iter
+            n_max = limit - n_epochs
+            # in columns read, BLAS's counted at half: it uses both cores
+            pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
+            if long_columns and pass_cols <= _CHECK_BY_PASS * ws.size:
+                chunk = (ws, tol_in, -np.inf, limit)
+                n_epochs += inner(ws, min(check_every, n_max), tol_in, 0)
+            else:
+                n_epochs += inner(ws, n_max, tol_in, check_every)
+    finally:
+        if helper is not None:
+            helper.close()
     w_out[:] = w
     return CDResult(
         coef=w_out,

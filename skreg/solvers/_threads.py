@@ -1,0 +1,191 @@
+"""A second thread for fits on long dense columns.
+
+On a dense design with long columns (at least
+:data:`~skreg._kernels._design.LONG_COLUMN_ROWS` rows) CD sweeps and full
+passes stream the design from memory, and one core reads memory at about
+half the rate two do.  Such a fit runs a second thread from start to end
+(:mod:`skreg._kernels.helper_thread`), which
+
+- during CD epochs reads the sweep's next columns ahead of it;
+- computes half of each full pass's correlations, instead of a BLAS call.
+  OpenBLAS keeps its threads spinning for a while after each call (about
+  0.1 s), and a spinning BLAS thread next to the two left the fit's own
+  thread a shared core (one CD step took 17.7 us instead of 5.5).
+
+One thread for the whole fit, not one per task: starting a thread and
+handing it numba arguments took 0.3-0.5 ms each time.
+
+A fit uses the second thread when
+
+- the design is dense with long columns and the selection cyclic;
+- the process may run on at least two CPUs (its affinity mask) and
+  ``NUMBA_NUM_THREADS`` allows two threads (set it to 1 to keep every fit
+  on one core; joblib sets it for the workers of ``n_jobs`` searches);
+- the fit runs in the main thread: fits run from threads (as by joblib's
+  threading backend) may already fill the cores;
+- no other thread of the process is running when the second would start
+  (read from ``/proc``: Linux only).  After a BLAS call OpenBLAS's threads
+  spin for about 0.1 s, and a spinning thread next to the two made the
+  fit's own thread share a core (the tall benchmark's fit took 70 ms
+  instead of 37 right after an ``X @ w``).  Such a fit tries again at each
+  full pass, which it computes in the kernel meanwhile: a BLAS pass would
+  keep OpenBLAS spinning, and the next fit from starting its thread;
+
+and only one fit of the process uses it at a time.
+"""
+
+import os
+import threading
+
+import numba
+import numpy as np
+
+from skreg._kernels import helper_thread as H
+from skreg._kernels.gap import raw_products
+
+__all__ = ["NO_HELPER", "FitHelper", "two_threads"]
+
+# what cd_epochs takes for "no helper thread"
+NO_HELPER = np.zeros(1, dtype=np.int64)
+_BUSY = threading.Lock()
+
+
+def _n_cpus():
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _others_running():
+    # whether a thread of this process other than the caller is running (or
+    # spinning); True where /proc cannot tell
+    me = str(threading.get_native_id())
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            if tid == me:
+                continue
+            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                stat = f.read()
+            # the state follows the parenthesised command name
+            end = stat.rfind(b")")
+            if stat[end + 2 : end + 3] == b"R":
+                return True
+    except OSError:
+        return True
+    return False
+
+
+def two_threads(design, random=False):
+    """Whether a fit on ``design`` may use a second thread (the conditions
+    that do not change during the fit)."""
+    return (
+        design.long_columns
+        and not random
+        and threading.current_thread() is threading.main_thread()
+        and numba.config.NUMBA_NUM_THREADS >= 2
+        and _n_cpus() >= 2
+        and os.path.isdir("/proc/self/task")
+    )
+
+
+class FitHelper:
+    """The second thread of one fit; a no-op helper when it cannot start.
+
+    Parameters
+    ----------
+    design : Design
+    rd, r_acc, XtA, XtA_acc : ndarray
+        The fit's residual, extrapolated residual and correlation arrays
+        (the pass's operands, fixed for the fit).
+    """
+
+    def __init__(self, design, rd, r_acc, XtA, XtA_acc):
+        self.design = design
+        self.thread = None
+        p = design.n_features
+        self._ws = np.zeros(p, dtype=np.int64)
+        self._sweep = np.zeros(p, dtype=np.int64)
+        self._feats = np.zeros(p, dtype=np.int64)
+        self._args = (rd, r_acc, XtA, XtA_acc)
+        self.progress = H.new_progress()
+        self._try_start()
+
+    def _try_start(self):
+        # start the thread unless another fit holds it or another thread of
+        # the process runs (it may have stopped since the last try)
+        if self.thread is not None or self.progress[H.STOP]:
+            return
+        if not _BUSY.acquire(blocking=False):
+            return
+        if _others_running():
+            _BUSY.release()
+            return
+        design = self.design
+        gap, lead = H.fetch_distances(design.n_samples, design.X.dtype.itemsize)
+        args = (design.Z, *self._args, self._feats, self._ws, self._sweep)
+        thread = threading.Thread(
+            target=H.helper_loop,
+            args=(*args, self.progress, gap, lead),
+            daemon=True,
+        )
+        try:
+            thread.start()
+        except RuntimeError:
+            _BUSY.release()
+            return
+        self.thread = thread
+
+    @property
+    def active(self):
+        return self.thread is not None and self.thread.is_alive()
+
+    def epochs(self, kernel, args, ws):
+        """``kernel(*args[:9], ws, *args[9:], sweep, progress)``
+        (:func:`~skreg._kernels.cd.cd_epochs`) with the helper reading the
+        sweeps' columns ahead."""
+        if not self.active:
+            sweep = np.empty(ws.size, dtype=np.int64)
+            return kernel(*args[:9], ws, *args[9:], sweep, NO_HELPER)
+        k = ws.size
+        self._ws[:k] = ws
+        progress = self.progress
+        progress[H.TASK] = H.READ_AHEAD
+        try:
+            return kernel(
+                *args[:9], self._ws[:k], *args[9:], self._sweep[:k], progress
+            )
+        finally:
+            progress[H.TASK] = H.IDLE
+
+    def products(self, with_acc, feats):
+        """``design.raw_products(rd, r_acc, with_acc, feats, XtA, XtA_acc)``,
+        the second half of ``feats`` computed by the helper."""
+        rd, r_acc, XtA, XtA_acc = self._args
+        Z = self.design.Z
+        self._try_start()
+        if not self.active:
+            # not BLAS: its threads would spin for the next 0.1 s, and keep
+            # the helper from starting (on long columns the kernel reads
+            # four columns at a time: 3.0 ms on 20000 x 500, BLAS 2.1-2.6)
+            raw_products(Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
+            return
+        m = feats.size
+        half = m // 2
+        self._feats[:m] = feats
+        progress = self.progress
+        task_no = H.give_products(progress, half, m, with_acc)
+        raw_products(Z, rd, r_acc, with_acc, self._feats[:half], XtA, XtA_acc)
+        while not H.products_done(progress, task_no):
+            if not self.thread.is_alive():
+                # it returned (fell behind) before taking the task
+                raw_products(Z, rd, r_acc, with_acc, feats[half:], XtA, XtA_acc)
+                break
+        progress[H.TASK] = H.IDLE
+
+    def close(self):
+        """Stop and join the thread."""
+        self.progress[H.STOP] = 1
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+            _BUSY.release()

@@ -1,0 +1,244 @@
+"""The second thread of fits on long dense columns (skreg.solvers._threads)."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import skreg.solvers._threads as T
+from skreg._kernels import helper_thread as H
+from skreg._kernels._design import LONG_COLUMN_ROWS, col_products, col_products2
+from skreg._kernels.cd import cd_epochs
+from skreg.solvers.design import Design
+from tests._oracle import sparsify
+
+N = LONG_COLUMN_ROWS + 37
+
+
+def _long_problem(p=23, use_sw=False, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, p))
+    X[:, 1:] += 0.6 * X[:, :-1]
+    X = np.asfortranarray(X + 0.3)
+    y = X[:, :4] @ np.array([1.0, -2.0, 0.5, 1.5]) + rng.standard_normal(N)
+    sw = rng.uniform(0.5, 2.0, N) if use_sw else None
+    return X, y, sw
+
+
+@pytest.fixture
+def helper_allowed(monkeypatch):
+    # the conditions of the machine (two CPUs, nothing else running) are
+    # not the test's subject: a helper may start wherever threads can
+    monkeypatch.setattr(T, "_n_cpus", lambda: 2)
+    monkeypatch.setattr(T, "_others_running", lambda: False)
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("n_feats", [3, 8, 13])
+def test_products_of_long_columns_four_at_a_time(use_sw, n_feats):
+    # long dense columns are read four at a time, the rest one by one: the
+    # products of every feature asked, and of no other
+    X, _, sw = _long_problem(use_sw=use_sw)
+    d = Design(X, sw, center=True)
+    rng = np.random.default_rng(1)
+    u, v = rng.standard_normal(N), rng.standard_normal(N)
+    feats = np.sort(rng.choice(23, n_feats, replace=False))
+    s = np.ones(N) if sw is None else sw
+    out = np.full(23, 7.0)
+    col_products(d.Z, u, feats, out)
+    assert_allclose(out[feats], X[:, feats].T @ (s * u), rtol=1e-11)
+    others = np.setdiff1d(np.arange(23), feats)
+    assert np.all(out[others] == 7.0)
+    out_u, out_v = np.full(23, 7.0), np.full(23, 7.0)
+    col_products2(d.Z, u, v, feats, out_u, out_v)
+    assert_allclose(out_u[feats], X[:, feats].T @ (s * u), rtol=1e-11)
+    assert_allclose(out_v[feats], X[:, feats].T @ (s * v), rtol=1e-11)
+    assert np.all(out_u[others] == 7.0) and np.all(out_v[others] == 7.0)
+
+
+def test_when_a_fit_may_use_a_second_thread(monkeypatch, helper_allowed):
+    X, _, _ = _long_problem()
+    dense = Design(X, center=True)
+    assert T.two_threads(dense)
+    assert not T.two_threads(dense, random=True)
+    assert not T.two_threads(Design(X[:500], center=True))
+    assert not T.two_threads(Design(sparsify(X), center=True))
+    out = []
+    t = threading.Thread(target=lambda: out.append(T.two_threads(dense)))
+    t.start()
+    t.join()
+    assert out == [False]
+    monkeypatch.setattr(T, "_n_cpus", lambda: 1)
+    assert not T.two_threads(dense)
+    monkeypatch.setattr(T, "_n_cpus", lambda: 2)
+    monkeypatch.setattr(T.numba.config, "NUMBA_NUM_THREADS", 1)
+    assert not T.two_threads(dense)
+
+
+def test_no_helper_next_to_a_running_thread():
+    # a thread of the process that runs (as OpenBLAS's spin after a call)
+    # keeps the helper from starting: three busy threads on two cores slowed
+    # the fit's own thread
+    X, _, _ = _long_problem()
+    d = Design(X, center=True)
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            pass
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    try:
+        seen = False
+        for _ in range(200):
+            if T._others_running():
+                seen = True
+                break
+            time.sleep(0.001)
+        assert seen
+        helper = T.FitHelper(d, np.zeros(N), np.zeros(N), np.zeros(23), np.zeros(23))
+    finally:
+        stop.set()
+        spinner.join()
+    try:
+        assert not helper.active
+    finally:
+        helper.close()
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("with_acc", [False, True])
+def test_helper_computes_half_of_the_pass(helper_allowed, use_sw, with_acc):
+    X, _, sw = _long_problem(use_sw=use_sw)
+    d = Design(X, sw, center=True)
+    rng = np.random.default_rng(2)
+    rd, r_acc = rng.standard_normal(N), rng.standard_normal(N)
+    XtA, XtA_acc = np.full(23, 7.0), np.full(23, 7.0)
+    helper = T.FitHelper(d, rd, r_acc, XtA, XtA_acc)
+    try:
+        assert helper.active
+        for feats in (np.arange(23), np.arange(23)[::3], np.array([5])):
+            helper.products(with_acc, feats)
+            # the halves group their columns by four from their own start
+            s = np.ones(N) if sw is None else sw
+            assert_allclose(XtA[feats], X[:, feats].T @ (s * rd), rtol=1e-11)
+            if with_acc:
+                ref_acc = X[:, feats].T @ (s * r_acc)
+                assert_allclose(XtA_acc[feats], ref_acc, rtol=1e-11)
+        assert np.all(XtA_acc == 7.0) != with_acc
+    finally:
+        helper.close()
+    assert not helper.active
+    # the second thread is free again for the next fit
+    assert T._BUSY.acquire(blocking=False)
+    T._BUSY.release()
+
+
+def test_epochs_read_ahead_give_the_same_iterates(helper_allowed):
+    # the helper only reads: the same CD iterates, bit for bit
+    X, y, _ = _long_problem(p=40)
+    d = Design(X, center=True)
+    yc = y - y.mean()
+    lam = 0.02 * np.abs((X - d.xm).T @ yc).max()
+    ws = np.arange(40)[::-1].copy()
+
+    def args(w, rd, state):
+        return (
+            d.Z, d.norm2, yc, rd, state, w, lam, 0.5, False, 9, 0.0, 0, 5,
+            False, np.ones(1, dtype=np.uint64), np.zeros(40), np.zeros(N), 3,
+        )
+
+    def start():
+        state = np.zeros(4)
+        state[1] = float(yc.sum())
+        return np.zeros(40), yc.copy(), state
+
+    w, rd, state = start()
+    a = args(w, rd, state)
+    ep, _ = cd_epochs(*a[:9], ws, *a[9:], np.empty(40, dtype=np.int64), T.NO_HELPER)
+    w2, rd2, state2 = start()
+    helper = T.FitHelper(d, rd2, np.zeros(N), np.zeros(40), np.zeros(40))
+    try:
+        assert helper.active
+        ep2, _ = helper.epochs(cd_epochs, args(w2, rd2, state2), ws)
+        # the sweeps announced themselves to the helper
+        assert helper.progress[H._SWEEP_NO] == 9
+        assert helper.active
+    finally:
+        helper.close()
+    assert ep == ep2 == 9
+    assert np.count_nonzero(w) > 3
+    assert_array_equal(w2, w)
+    assert_array_equal(rd2, rd)
+
+
+def test_helper_returns_when_it_keeps_falling_behind():
+    # a helper kept from running (its core busy) finds the sweep far ahead
+    # each time it looks, and gives up instead of competing for the core
+    X, _, _ = _long_problem()
+    progress = H.new_progress()
+    ws = np.arange(23)
+    sweep = np.arange(23)
+    gap, lead = 1, 2
+    done = []
+    zeros = np.zeros(N), np.zeros(N), np.zeros(23), np.zeros(23)
+
+    def run():
+        done.append(H.helper_loop(
+            Design(X, center=True).Z, *zeros, ws, ws, sweep, progress, gap, lead
+        ))
+
+    t = threading.Thread(target=run, daemon=True)
+    progress[H.TASK] = H.READ_AHEAD
+    progress[H._NSWEEP] = 23
+    progress[H._SWEEP_NO] = 1
+    t.start()
+    try:
+        pos = 0
+        for _ in range(40):
+            if not t.is_alive():
+                break
+            time.sleep(0.002)
+            pos = (pos + 5) % 23
+            progress[H._POS] = pos
+            if pos < 5:
+                progress[H._SWEEP_NO] += 1
+        t.join(timeout=5)
+        assert not t.is_alive()
+    finally:
+        progress[H.STOP] = 1
+        t.join()
+    assert done and done[0] >= 0
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("use_sw", [False, True])
+def test_fit_with_a_helper_is_the_fit_without(
+    monkeypatch, helper_allowed, l1_ratio, use_sw
+):
+    from skreg import ElasticNetRegressor
+
+    X, y, sw = _long_problem(p=30, use_sw=use_sw, seed=4)
+    started = []
+    init = T.FitHelper.__init__
+
+    def spy(self, *args):
+        init(self, *args)
+        started.append(self.active)
+
+    monkeypatch.setattr(T.FitHelper, "__init__", spy)
+    kw = dict(alpha=0.01, l1_ratio=l1_ratio, tol=1e-10)
+    baseline = threading.active_count()
+    two = ElasticNetRegressor(**kw).fit(X, y, sample_weight=sw)
+    assert started == [True]
+    # the helper ended with the fit
+    assert threading.active_count() == baseline
+    monkeypatch.setattr("skreg.solvers.cd.two_threads", lambda *a: False)
+    one = ElasticNetRegressor(**kw).fit(X, y, sample_weight=sw)
+    assert started == [True]
+    assert np.count_nonzero(one.coef_) > 3
+    assert_allclose(two.coef_, one.coef_, rtol=1e-9, atol=1e-12)
+    assert_allclose(two.intercept_, one.intercept_, rtol=1e-9)
