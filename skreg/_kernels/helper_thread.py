@@ -57,7 +57,8 @@ _SIZE = 80
 IDLE, READ_AHEAD, PRODUCTS = 0, 1, 2
 # the helper returns after falling behind the sweep this many times
 _MAX_BEHIND = 4
-# bytes the helper reads ahead of the sweep, at most, and at least
+# the helper reads the columns from about _GAP_BYTES to _LEAD_BYTES of
+# data ahead of the sweep's position
 _LEAD_BYTES = 2 * 2**20
 _GAP_BYTES = 2**19
 
