@@ -109,10 +109,12 @@ def test_no_helper_next_to_a_running_thread():
         helper.close()
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("with_acc", [False, True])
-def test_helper_computes_half_of_the_pass(helper_allowed, use_sw, with_acc):
+def test_helper_computes_half_of_the_pass(helper_allowed, use_sw, with_acc, dtype):
     X, _, sw = _long_problem(use_sw=use_sw)
+    X = X.astype(dtype, order="F")
     d = Design(X, sw, center=True)
     rng = np.random.default_rng(2)
     rd, r_acc = rng.standard_normal(N), rng.standard_normal(N)
@@ -124,10 +126,10 @@ def test_helper_computes_half_of_the_pass(helper_allowed, use_sw, with_acc):
             helper.products(with_acc, feats)
             # the halves group their columns by four from their own start
             s = np.ones(N) if sw is None else sw
-            assert_allclose(XtA[feats], X[:, feats].T @ (s * rd), rtol=1e-11)
+            Xf = X[:, feats].astype(np.float64)
+            assert_allclose(XtA[feats], Xf.T @ (s * rd), rtol=1e-10)
             if with_acc:
-                ref_acc = X[:, feats].T @ (s * r_acc)
-                assert_allclose(XtA_acc[feats], ref_acc, rtol=1e-11)
+                assert_allclose(XtA_acc[feats], Xf.T @ (s * r_acc), rtol=1e-10)
         assert np.all(XtA_acc == 7.0) != with_acc
     finally:
         helper.close()
@@ -242,3 +244,34 @@ def test_fit_with_a_helper_is_the_fit_without(
     assert np.count_nonzero(one.coef_) > 3
     assert_allclose(two.coef_, one.coef_, rtol=1e-9, atol=1e-12)
     assert_allclose(two.intercept_, one.intercept_, rtol=1e-9)
+
+
+def test_refused_helper_passes_in_the_kernel_and_tries_a_few_times(monkeypatch):
+    # while another thread runs, a fit computes its passes itself (not with
+    # BLAS, whose threads would keep spinning) and tries to start its helper
+    # again at a few passes only
+    import skreg.solvers.design as design_mod
+
+    X, _, _ = _long_problem()
+    d = Design(X, center=True)
+    looks = []
+    monkeypatch.setattr(T, "_n_cpus", lambda: 2)
+    monkeypatch.setattr(T, "_others_running", lambda: looks.append(1) or True)
+
+    def no_blas(*args):
+        raise AssertionError("a BLAS pass")
+
+    monkeypatch.setattr(design_mod.Design, "raw_products", no_blas)
+    rng = np.random.default_rng(5)
+    rd, r_acc = rng.standard_normal(N), rng.standard_normal(N)
+    XtA, XtA_acc = np.zeros(23), np.zeros(23)
+    helper = T.FitHelper(d, rd, r_acc, XtA, XtA_acc)
+    try:
+        for _ in range(6):
+            helper.products(True, np.arange(23))
+            assert not helper.active
+        assert_allclose(XtA, X.T @ rd, rtol=1e-11)
+        assert_allclose(XtA_acc, X.T @ r_acc, rtol=1e-11)
+    finally:
+        helper.close()
+    assert len(looks) == T._MAX_TRIES

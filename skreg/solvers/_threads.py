@@ -48,6 +48,8 @@ __all__ = ["NO_HELPER", "FitHelper", "two_threads"]
 # what cd_epochs takes for "no helper thread"
 NO_HELPER = np.zeros(1, dtype=np.int64)
 _BUSY = threading.Lock()
+# times a fit tries to start its thread (at its start and at full passes)
+_MAX_TRIES = 4
 
 
 def _n_cpus():
@@ -108,13 +110,18 @@ class FitHelper:
         self._feats = np.zeros(p, dtype=np.int64)
         self._args = (rd, r_acc, XtA, XtA_acc)
         self.progress = H.new_progress()
+        self._tries = 0
         self._try_start()
 
     def _try_start(self):
         # start the thread unless another fit holds it or another thread of
-        # the process runs (it may have stopped since the last try)
+        # the process runs (it may have stopped since the last try; a try
+        # reads a file per thread of the process, so a fit makes a few)
         if self.thread is not None or self.progress[H.STOP]:
             return
+        if self._tries >= _MAX_TRIES:
+            return
+        self._tries += 1
         if not _BUSY.acquire(blocking=False):
             return
         if _others_running():
