@@ -31,9 +31,10 @@ from skreg._config import JIT_OPTIONS
 
 # A dense column of at least this many rows is *long*: every read of it
 # streams from memory, where shorter ones stay in the caches between reads.
-# Long columns are read several at a time here (col_stats), CD sweeps
-# prefetch them (skreg._kernels.cd.cd_epochs), and the solver leaves its
-# working-set checks to the BLAS pass over them (skreg.solvers.cd).
+# Long columns are read several at a time here (col_stats, col_products),
+# CD sweeps prefetch them (skreg._kernels.cd.cd_epochs), the solver leaves
+# its working-set checks to the full pass over them (skreg.solvers.cd), and
+# a fit on them may run a second thread (skreg.solvers._threads).
 LONG_COLUMN_ROWS = 8192
 
 

@@ -132,14 +132,18 @@ class Design:
             return int(self.indptr[-1])
         return self.n_samples * self.n_features
 
-    def blas_pass(self, n_feats):
-        """Whether :meth:`raw_products` on ``n_feats`` features goes through
-        BLAS (every core) rather than the single-threaded kernel."""
+    def blas_pass(self, n_feats, with_acc=False):
+        """Whether :meth:`raw_products` on ``n_feats`` features (and two
+        vectors when ``with_acc``) goes through BLAS (every core) rather than
+        the single-threaded kernel."""
         return (
             not self.is_sparse
             and self.X.dtype == np.float64
             and 2 * n_feats >= self.n_features
             and self.nnz >= _BLAS_MIN_SIZE
+            # two vectors: BLAS reads X twice, the kernel once, four long
+            # columns at a time (20000 x 500: 4.1-5.1 ms against 3.3)
+            and not (with_acc and self.long_columns)
         )
 
     def raw_products(self, rd, r_acc, with_acc, feats, XtA, XtA_acc):
@@ -150,13 +154,12 @@ class Design:
         small ones the call overhead dominates) with ``feats`` covering at
         least half its columns goes through BLAS matrix-vector products,
         which use every core: a pass over all of ``X`` is memory-bound, and
-        one core does not saturate the memory bus (measured on 2 cores: 4.2 -> 2.0 ms on
-        20000 x 500, 0.59 -> 0.19 ms on 500 x 5000).  Otherwise the kernel
-        :func:`~skreg._kernels.gap.raw_products` reads only ``feats``.
+        one core does not saturate the memory bus (measured on 2 cores: 4.2 ->
+        2.0 ms on 20000 x 500, 0.59 -> 0.19 ms on 500 x 5000), except for two
+        vectors on long columns (see :meth:`blas_pass`).  Otherwise the
+        kernel :func:`~skreg._kernels.gap.raw_products` reads only ``feats``.
         """
-        if not self.blas_pass(feats.size) or (with_acc and self.long_columns):
-            # two vectors: BLAS reads X twice, the kernel once (20000 x 500:
-            # 4.1-5.1 ms against 3.3)
+        if not self.blas_pass(feats.size, with_acc):
             raw_products(self.Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
             return
         XT = self.X.T
