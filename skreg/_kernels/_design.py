@@ -647,12 +647,35 @@ def add_columns(Z, coefs, cols, v):
 
 
 @njit(**JIT_OPTIONS)
+def copy_into(dst, src):
+    """``dst[:] = src`` for 1-d arrays of the same length.
+
+    A loop rather than the slice assignment, whose shape check and error
+    message (string formatting) took about 2 s to compile on a first fit
+    with an empty cache.
+    """
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
+@njit(**JIT_OPTIONS)
 def residual(Z, y, w, rd):
     """Set ``rd = y - X w`` in place and return ``c = m^T w``.
 
     Only the columns with ``w_j != 0`` are read, so this costs the stored
     entries of the support, not of the whole design.
     """
-    rd[:] = y
-    support = np.flatnonzero(w)
-    return -add_columns(Z, -w[support], support, rd)
+    copy_into(rd, y)
+    n_support = 0
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            n_support += 1
+    support = np.empty(n_support, dtype=np.int64)
+    coefs = np.empty(n_support)
+    k = 0
+    for j in range(w.shape[0]):
+        if w[j] != 0.0:
+            support[k] = j
+            coefs[k] = -w[j]
+            k += 1
+    return -add_columns(Z, coefs, support, rd)

@@ -12,6 +12,7 @@ from skreg._kernels._design import (
     LONG_COLUMN_ROWS,
     add_columns,
     centring,
+    copy_into,
     dense_axpy,
     dense_axpy_dot,
     dense_axpy_dot_next,
@@ -52,6 +53,44 @@ def _primal_ws(rd, c, y, sw, has_sw, w, ws, l1, l2):
 
 
 @njit(**JIT_OPTIONS)
+def _solve_ones_spd(C, z):
+    """Solve ``C z = 1`` for a small symmetric positive definite ``C``.
+
+    Cholesky factorisation in place (the lower triangle of ``C`` is
+    overwritten; only it is read).  Written out instead of
+    ``np.linalg.solve`` because Numba's LAPACK binding and its error paths
+    took about 3.5 s to compile on a first fit with an empty cache, for a
+    system of ``anderson_k`` (5) unknowns.  Returns False when a pivot is
+    not positive (``C`` numerically singular).
+    """
+    K = C.shape[0]
+    for j in range(K):
+        d = C[j, j]
+        for m in range(j):
+            d -= C[j, m] * C[j, m]
+        if not d > 0.0:
+            return False
+        d = np.sqrt(d)
+        C[j, j] = d
+        for i in range(j + 1, K):
+            s = C[i, j]
+            for m in range(j):
+                s -= C[i, m] * C[j, m]
+            C[i, j] = s / d
+    for i in range(K):
+        s = 1.0
+        for m in range(i):
+            s -= C[i, m] * z[m]
+        z[i] = s / C[i, i]
+    for i in range(K - 1, -1, -1):
+        s = z[i]
+        for m in range(i + 1, K):
+            s -= C[m, i] * z[m]
+        z[i] = s / C[i, i]
+    return True
+
+
+@njit(**JIT_OPTIONS)
 def anderson_weights(hist, first, weights, has_weights, coefs):
     """Anderson weights of the K+1 iterates stored circularly in ``hist``.
 
@@ -79,8 +118,18 @@ def anderson_weights(hist, first, weights, has_weights, coefs):
     if umax == 0.0 or not np.isfinite(umax):
         return False
     # normalised so that U U^T neither underflows nor overflows
-    U /= umax
-    C = U @ U.T
+    inv = 1.0 / umax
+    for k in range(K):
+        for t in range(m):
+            U[k, t] *= inv
+    # the lower triangle of U U^T (all _solve_ones_spd reads)
+    C = np.empty((K, K))
+    for a in range(K):
+        for b in range(a + 1):
+            s = 0.0
+            for t in range(m):
+                s += U[a, t] * U[b, t]
+            C[a, b] = s
     scale = 0.0
     for k in range(K):
         scale = max(scale, C[k, k])
@@ -88,8 +137,12 @@ def anderson_weights(hist, first, weights, has_weights, coefs):
         return False
     for k in range(K):
         C[k, k] += 1e-10 * scale
-    z = np.linalg.solve(C, np.ones(K))
-    zsum = z.sum()
+    z = np.empty(K)
+    if not _solve_ones_spd(C, z):
+        return False
+    zsum = 0.0
+    for k in range(K):
+        zsum += z[k]
     if zsum == 0.0 or not np.isfinite(zsum):
         return False
     for k in range(K):
@@ -145,9 +198,12 @@ def _anderson_step(
     n_ws = ws.shape[0]
     K = hist.shape[0] - 1
     coefs = np.empty(K)
-    if not anderson_weights(hist, 0, sw, False, coefs):
+    # Typed (not literal) arguments: a literal 0 or False makes Numba compile
+    # a second copy of each callee for it (1 s more on a first fit).
+    first = np.int64(0)
+    if not anderson_weights(hist, first, sw, np.bool_(False), coefs):
         return c, False
-    if not _combine(hist, 0, coefs, w_acc):
+    if not _combine(hist, first, coefs, w_acc):
         return c, False
     clipped = False
     if positive:
@@ -161,13 +217,13 @@ def _anderson_step(
         pen1 += abs(w_acc[t])
         pen2 += w_acc[t] * w_acc[t]
     if clipped:
-        rd_tmp[:] = rd
+        copy_into(rd_tmp, rd)
         steps = np.empty(n_ws)
         for t in range(n_ws):
             steps[t] = w[ws[t]] - w_acc[t]
         c_acc = c - add_columns(Z, steps, ws, rd_tmp)
     else:
-        if not _combine(rdhist, 0, coefs, rd_tmp):
+        if not _combine(rdhist, first, coefs, rd_tmp):
             return c, False
         c_acc = 0.0
         for k in range(K):
@@ -176,7 +232,7 @@ def _anderson_step(
     p_acc = 0.5 * (r2 + l2 * pen2) + l1 * pen1
     p_cur = _primal_ws(rd, c, y, sw, has_sw, w, ws, l1, l2)
     if p_acc < p_cur:
-        rd[:] = rd_tmp
+        copy_into(rd, rd_tmp)
         for t in range(n_ws):
             w[ws[t]] = w_acc[t]
         return c_acc, True
@@ -348,7 +404,7 @@ def cd_epochs(
         if use_aa:
             for t in range(n_ws):
                 hist[n_hist, t] = w[ws[t]]
-            rdhist[n_hist] = rd
+            copy_into(rdhist[n_hist], rd)
             chist[n_hist] = c
             n_hist += 1
             if n_hist == K + 1:
@@ -382,7 +438,7 @@ def cd_epochs(
             best_dual = max(best_dual, dual)
             if dual_acc > best_dual:
                 best_dual = dual_acc
-                r_dual[:] = r_acc
+                copy_into(r_dual, r_acc)
                 state[2] = 1.0
             gap_ws = primal - best_dual
             if gap_ws <= tol_in:
