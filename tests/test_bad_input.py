@@ -559,3 +559,32 @@ def test_invalid_parameters(cls, param, value):
     with pytest.raises(InvalidParameterError, match=f"The '{param}' parameter of "
                        f"{cls.__name__} must be"):
         est.fit(X0, Y0)
+
+
+def _sparse_kernel_estimators():
+    # the estimators whose fits on sparse X run the CSC kernels
+    import skreg
+
+    return {
+        "L1Regressor": skreg.L1Regressor,
+        "ElasticNetRegressor": skreg.ElasticNetRegressor,
+        "L1RegressorCV": lambda: skreg.L1RegressorCV(cv=3),
+        "L2Regressor-cd": lambda: skreg.L2Regressor(solver="cd"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_sparse_kernel_estimators()))
+def test_sparse_design_beyond_32_bit_indices_is_refused(monkeypatch, name):
+    # A CSC matrix with more than 2**32 - 1 stored entries (tens of GB) would
+    # wrap in the kernels' 32-bit indices: the limit, lowered here to the
+    # test matrix, must give a clear error naming X, never a wrong fit
+    import skreg.solvers.design as design
+
+    X = sparse.csc_matrix(np.where(np.abs(X0) > 0.7, X0, 0.0))
+    make = _sparse_kernel_estimators()[name]
+    monkeypatch.setattr(design, "_MAX_SPARSE_INDEX", X.nnz - 1)
+    with pytest.raises(ValueError, match=r"Sparse X with \d+ stored entries.*32-bit"):
+        _fit(make(), X, Y0)
+    monkeypatch.setattr(design, "_MAX_SPARSE_INDEX", X.nnz)
+    model = _fit(make(), X, Y0)
+    assert np.all(np.isfinite(model.coef_))

@@ -3,9 +3,9 @@
 Every CD/gradient kernel sees the design as the tuple of arrays
 ``(X, data, indices, indptr)`` plus the flag ``is_sparse``: for a dense
 Fortran-ordered ``X`` the CSC arrays are 1-element dummies, for a CSC matrix
-``X`` is a ``(1, 1)`` dummy.  One compiled signature per dtype then serves
-both layouts; the branch on ``is_sparse`` is taken once per column, never
-per element.
+``X`` is a ``(2, 2)`` Fortran-ordered dummy.  One compiled signature per
+dtype then serves both layouts; the branch on ``is_sparse`` is taken once per
+column, never per element.
 
 Centring is implicit (the design is never copied): the centred column is
 ``z_j = x_j - m_j`` and a residual is stored as ``r = rd + c`` with a dense
@@ -343,19 +343,18 @@ def _dense_col_stats4(j, X, sw, has_sw, y1, XtY, plain, colsum, norm2):
 
 
 @njit(**JIT_OPTIONS)
-def _dense_target_products(X, sw, has_sw, Y, XtY):
+def _dense_target_products(X, sw, has_sw, YT, XtY):
     # X^T S Y for two targets or more, in a second read of X (see
-    # _dense_stats): Y[:, t] indexed in place (a sliced column would be
-    # typed as a non-contiguous array, and its loop is not vectorised)
+    # _dense_stats)
     for j in range(X.shape[1]):
-        for t in range(Y.shape[1]):
+        for t in range(YT.shape[0]):
             a = 0.0
             if has_sw:
                 for i in range(X.shape[0]):
-                    a += sw[i] * X[i, j] * Y[i, t]
+                    a += sw[i] * X[i, j] * YT[t, i]
             else:
                 for i in range(X.shape[0]):
-                    a += X[i, j] * Y[i, t]
+                    a += X[i, j] * YT[t, i]
             XtY[j, t] = a
 
 
@@ -381,7 +380,9 @@ def _centred_norm2(X, sw, has_sw, xm, sw_sum, colsum, qw):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _sparse_col_stats(j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, Y, XtY):
+def _sparse_col_stats(
+    j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, XtY
+):
     # as _dense_col_stats, in one loop: sum_i sw_i (x_ij - m)^2 over all
     # rows, implicit zeros included, is sum sw x^2 - 2 m sum sw x + m^2 sum sw
     # (scikit-learn's sparse CD expands it the same way)
@@ -406,15 +407,15 @@ def _sparse_col_stats(j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, 
         xm[j] = s / sw_sum
     m = xm[j]
     qc = qw - 2.0 * m * s + m * m * sw_sum
-    for t in range(Y.shape[1]):
+    for t in range(YT.shape[0]):
         a = 0.0
         if has_sw:
             for k in range(start, end):
                 i = indices[k]
-                a += sw[i] * data[k] * Y[i, t]
+                a += sw[i] * data[k] * YT[t, i]
         else:
             for k in range(start, end):
-                a += data[k] * Y[indices[k], t]
+                a += data[k] * YT[t, indices[k]]
         XtY[j, t] = a
     return s, q, max(qc, 0.0)
 
@@ -449,14 +450,14 @@ def _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
 
 
 @njit(**JIT_OPTIONS)
-def _dense_stats(X, sw, has_sw, xm, sw_sum, center, Y, colsum, norm2, XtY):
+def _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY):
     # col_stats of a dense design, in a function of its own, and its two
     # column loops in functions of their own: next to the sparse loop, a
     # call for several targets or the other loop, the same loop measured
     # 0.38 -> 0.56 ms on 500 x 5000
     p = X.shape[1]
     largest = 0.0
-    y1 = np.ascontiguousarray(Y[:, 0]) if Y.shape[1] == 1 else np.zeros(0)
+    y1 = YT[0] if YT.shape[0] == 1 else np.zeros(0)
     plain = np.empty(p)
     if X.shape[0] >= LONG_COLUMN_ROWS:
         _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
@@ -475,7 +476,7 @@ def _dense_stats(X, sw, has_sw, xm, sw_sum, center, Y, colsum, norm2, XtY):
 
 @njit(**JIT_OPTIONS)
 def col_stats(
-    X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center, Y
+    X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center, YT
 ):
     """Weighted column sums ``sum_i sw_i x_ij``, centred squared norms and
     the largest plain squared column norm ``max_j sum_i x_ij^2``.
@@ -485,21 +486,26 @@ def col_stats(
     The squared norm is ``sum_i sw_i (x_ij - m_j)^2``; for sparse columns the
     implicit zeros contribute ``m_j^2`` each, added as one term.  With
     ``center``, ``xm`` is first overwritten with the weighted column means.
-    The fourth output holds ``sum_i sw_i x_ij Y_it`` for each column of ``Y``
-    (pass a ``(n, 0)`` array for none): with centred targets, the
-    correlations a cold-started solver's first duality gap needs.
+    The fourth output holds ``sum_i sw_i x_ij Y_it`` for each target ``t``,
+    given as the rows of the C-ordered ``YT`` of shape ``(n_targets, n)``
+    (``(0, n)`` for none): with centred targets, the correlations a
+    cold-started solver's first duality gap needs.  Targets as rows: a
+    C-ordered array has the same Numba type for any number of them, where
+    an ``(n, 1)`` column is typed C-ordered and ``(n, 2)`` Fortran-ordered,
+    two compiled signatures of this function (3.7 s each on an empty
+    cache).
     Each column is read from memory once (twice on a dense design with
     several targets, or for a dense column whose mean dwarfs its spread).
     """
     p = xm.shape[0]
     colsum = np.zeros(p, dtype=xm.dtype)
     norm2 = np.zeros(p, dtype=xm.dtype)
-    XtY = np.zeros((p, Y.shape[1]))
+    XtY = np.zeros((p, YT.shape[0]))
     largest = 0.0
     if is_sparse:
         for j in range(p):
             s, q, qc = _sparse_col_stats(
-                j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, Y, XtY
+                j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, XtY
             )
             # not max(): a NaN must stick
             if q > largest or q != q:
@@ -507,9 +513,9 @@ def col_stats(
             colsum[j] = s
             norm2[j] = qc
         return colsum, norm2, largest, XtY
-    largest = _dense_stats(X, sw, has_sw, xm, sw_sum, center, Y, colsum, norm2, XtY)
-    if Y.shape[1] > 1:
-        _dense_target_products(X, sw, has_sw, Y, XtY)
+    largest = _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY)
+    if YT.shape[0] > 1:
+        _dense_target_products(X, sw, has_sw, YT, XtY)
     return colsum, norm2, largest, XtY
 
 

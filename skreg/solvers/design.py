@@ -10,6 +10,10 @@ from skreg._kernels.gap import raw_products
 _BLAS_MIN_SIZE = 50_000
 
 
+# The CSC kernels index stored entries and rows with 32-bit unsigned integers
+_MAX_SPARSE_INDEX = int(np.iinfo(np.uint32).max)
+
+
 # OpenBLAS spreads a dot product of more than 10000 entries over its
 # threads, which then spin for about 0.1 s: long vectors are summed by
 # numpy's own loops instead (see skreg.solvers._threads)
@@ -74,7 +78,18 @@ class Design:
         # kept for the BLAS-backed support Newton step (column subsets)
         self.sparse_X = X if self.is_sparse else None
         if self.is_sparse:
-            self.X = np.zeros((1, 1), dtype=dtype, order="F")
+            # (2, 2): a (1, 1) array is C-contiguous too, which Numba types
+            # as a C-layout array, and every kernel then compiled a second
+            # signature for sparse designs (12.6 s on an empty cache)
+            self.X = np.zeros((2, 2), dtype=dtype, order="F")
+            n_stored = int(X.indptr[-1])
+            if max(n_stored, self.n_samples) > _MAX_SPARSE_INDEX:
+                raise ValueError(
+                    f"Sparse X with {n_stored} stored entries and "
+                    f"{self.n_samples} rows is not supported: skreg's sparse "
+                    f"kernels index both with 32-bit integers (at most "
+                    f"{_MAX_SPARSE_INDEX}). Split X by rows or pass it dense."
+                )
             self.data = np.asarray(X.data, dtype=dtype)
             # Unsigned views (the values are never negative): Numba then
             # knows the loop counters over a column's entries are too, and
@@ -98,12 +113,14 @@ class Design:
             self.xm = np.zeros(self.n_features)
         else:
             self.xm = np.ascontiguousarray(X_offset, dtype=np.float64)
+        # the targets as the rows of a C-ordered array (see col_stats)
         if targets is None:
-            Y = np.zeros((self.n_samples, 0), order="F")
+            YT = np.zeros((0, self.n_samples))
         else:
-            Y = np.asfortranarray(targets, dtype=np.float64)
+            Y = np.asarray(targets, dtype=np.float64).reshape(self.n_samples, -1)
+            YT = np.ascontiguousarray(Y.T)
         self.colsum, self.norm2, sumsq, XtY = col_stats(
-            *self._layout, self.sw, self.has_sw, self.xm, self.sw_sum, bool(center), Y
+            *self._layout, self.sw, self.has_sw, self.xm, self.sw_sum, bool(center), YT
         )
         self.XtY = None if targets is None else XtY
         # an upper bound on max |X| from the same read of X; NaN or inf when
