@@ -261,3 +261,23 @@ def test_constant_features_and_target():
     assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-9)
     c = L1Regressor(alpha=0.01).fit(X, np.full(40, 7.0))
     assert np.all(c.coef_ == 0) and c.intercept_ == pytest.approx(7.0)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_feature_matches_sklearn(l1_ratio, use_sw, fit_intercept, dtype):
+    # a one-column X reaches the kernels inside a padded two-column array
+    # (see Design): the padding must never be read as a feature
+    X, y = make_problem(30, 1, seed=3, dtype=dtype)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, 30) if use_sw else None
+    for frac in (0.5, 0.01):
+        alpha = frac * alpha_max(X, y, l1_ratio, fit_intercept, sw)
+        kw = dict(alpha=alpha, fit_intercept=fit_intercept, tol=1e-10, max_iter=10**5)
+        ours, ref = _fit_pair(l1_ratio, kw, X, y, sw)
+        assert ours.coef_.shape == (1,)
+        assert ours.coef_.dtype == dtype
+        rtol = 1e-6 if dtype == np.float64 else 1e-4
+        assert_allclose(ours.coef_, ref.coef_, rtol=rtol, atol=1e-8)
+        assert_allclose(ours.intercept_, ref.intercept_, rtol=rtol, atol=1e-6)

@@ -26,6 +26,8 @@ sw = np.arange(60.0)
 skreg.L1Regressor(alpha=0.01, fit_intercept=False).fit(X, y, sample_weight=sw)
 skreg.L1RegressorCV(cv=3).fit(Xs, y)
 skreg.L2Regressor(solver="cd").fit(X, y)
+skreg.L1Regressor(alpha=0.01).fit(X[:, :1], y)
+skreg.ElasticNetRegressor(alpha=0.01).fit(np.ascontiguousarray(X[:, 1:2]), y)
 print(json.dumps({f.__name__: len(f.signatures) for f in (cd_epochs, col_stats)}))
 """
 

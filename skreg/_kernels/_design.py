@@ -261,9 +261,7 @@ def _dense_col_stats(j, X, sw, has_sw, y1, XtY):
     # one; the plain one turns NaN or inf when an entry is NaN, infinite or
     # too large to square, so callers can trust the values without a
     # separate finiteness pass.  With one target, its products with the
-    # column come from the same loop (y1, a contiguous copy: an (n, 1)
-    # array is typed C-ordered, and indexing it strides by its run-time
-    # width, which is not vectorised).
+    # column come from the same loop (y1, the target as a contiguous row).
     n = X.shape[0]
     one = XtY.shape[1] == 1
     s = 0.0
@@ -346,7 +344,7 @@ def _dense_col_stats4(j, X, sw, has_sw, y1, XtY, plain, colsum, norm2):
 def _dense_target_products(X, sw, has_sw, YT, XtY):
     # X^T S Y for two targets or more, in a second read of X (see
     # _dense_stats)
-    for j in range(X.shape[1]):
+    for j in range(XtY.shape[0]):
         for t in range(YT.shape[0]):
             a = 0.0
             if has_sw:
@@ -427,7 +425,7 @@ def _sparse_col_stats(
 @njit(**JIT_OPTIONS)
 def _dense_sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
     # one column at a time
-    for j in range(X.shape[1]):
+    for j in range(colsum.shape[0]):
         s, q, qw = _dense_col_stats(j, X, sw, has_sw, y1, XtY)
         plain[j] = q
         colsum[j] = s
@@ -438,7 +436,7 @@ def _dense_sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
 @njit(**JIT_OPTIONS)
 def _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
     # four columns at a time (the last p % 4 one by one)
-    p = X.shape[1]
+    p = colsum.shape[0]
     m = p - p % 4
     for j in range(0, m, 4):
         _dense_col_stats4(j, X, sw, has_sw, y1, XtY, plain, colsum, norm2)
@@ -454,8 +452,10 @@ def _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY):
     # col_stats of a dense design, in a function of its own, and its two
     # column loops in functions of their own: next to the sparse loop, a
     # call for several targets or the other loop, the same loop measured
-    # 0.38 -> 0.56 ms on 500 x 5000
-    p = X.shape[1]
+    # 0.38 -> 0.56 ms on 500 x 5000.  The features are counted by the
+    # statistics' length, not X's columns: X may carry a padding column
+    # (see skreg.solvers.design.Design)
+    p = colsum.shape[0]
     largest = 0.0
     y1 = YT[0] if YT.shape[0] == 1 else np.zeros(0)
     plain = np.empty(p)

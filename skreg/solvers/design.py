@@ -73,6 +73,8 @@ class Design:
     ):
         dtype = X.dtype
         self.dtype = dtype
+        # the X of the kernels' design tuple (see below)
+        self._X_kernel = None
         self.n_samples, self.n_features = X.shape
         self.is_sparse = sparse.issparse(X)
         # kept for the BLAS-backed support Newton step (column subsets)
@@ -99,6 +101,13 @@ class Design:
             self.indptr = np.asarray(X.indptr, dtype=np.int32).view(np.uint32)
         else:
             self.X = X
+            if X.flags.c_contiguous and self.n_features == 1 and self.n_samples > 1:
+                # One column is C- and Fortran-contiguous, and Numba types it
+                # as C-ordered: every kernel would compile a second signature
+                # (about 15 s on an empty cache).  The kernels get the column
+                # inside a two-column Fortran array; they read feature 0 only.
+                self._X_kernel = np.zeros((self.n_samples, 2), dtype=dtype, order="F")
+                self._X_kernel[:, 0] = X[:, 0]
             self.data = np.zeros(1, dtype=dtype)
             self.indices = np.zeros(1, dtype=np.uint32)
             self.indptr = np.zeros(2, dtype=np.uint32)
@@ -129,7 +138,8 @@ class Design:
 
     @property
     def _layout(self):
-        return self.X, self.data, self.indices, self.indptr, self.is_sparse
+        X = self.X if self._X_kernel is None else self._X_kernel
+        return X, self.data, self.indices, self.indptr, self.is_sparse
 
     @property
     def Z(self):
