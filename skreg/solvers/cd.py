@@ -282,6 +282,11 @@ def enet_cd(
             add=add,
             solver=newton_solver,
         )
+        # The extrapolated residual of the last inner solve was evaluated at
+        # the pass before this step, and best_dual keeps its value: the next
+        # pass need not read the design for it again (half of each polish
+        # round's pass on dense designs, where it is two BLAS products).
+        state[2] = 0.0
         return outcome
 
     def objective(v):
