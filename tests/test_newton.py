@@ -183,3 +183,53 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
         rtol=1e-8,
         atol=1e-10,
     )
+
+
+def test_cd_work_left_extrapolates_the_gap_decrease():
+    from skreg.solvers.cd import _cd_work_left
+
+    # the gap halved in 10 epochs: from 8 tol to tol takes 30 more
+    assert_allclose(_cd_work_left(8.0, 1.0, 16.0, 10, 100.0), 3000.0)
+    # nothing to extrapolate from, or nothing left to do
+    assert _cd_work_left(8.0, 1.0, 8.0, 10, 100.0) == 0.0
+    assert _cd_work_left(8.0, 1.0, 16.0, 0, 100.0) == 0.0
+    assert _cd_work_left(1.0, 1.0, 16.0, 10, 100.0) == 0.0
+    assert _cd_work_left(8.0, 1.0, np.inf, 10, 100.0) == 0.0
+
+
+def _ar1(n, p, seed=0, rho=0.5):
+    # the reference benchmark's wide design: AR(1)-correlated columns, a
+    # sparse signal and noise
+    rng = np.random.default_rng(seed)
+    X = np.empty((n, p), order="F")
+    X[:, 0] = rng.standard_normal(n)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+    coef = np.zeros(p)
+    support = rng.choice(p, 50, replace=False)
+    coef[support] = rng.standard_normal(50)
+    y = X @ coef
+    return X, y + rng.standard_normal(n) * np.std(y) / 3
+
+
+def test_early_polish_on_an_ill_conditioned_support(monkeypatch):
+    # 500 x 5000 at alpha_max / 100: a support of about 460 features, on
+    # which CD's last decade of the gap takes about 100 epochs; the polish
+    # starts once the gap is within 10 tol and saves them, and lands on the
+    # optimum the late polish reaches
+    import skreg.solvers.cd as cd
+    from skreg import L1Regressor
+
+    X, y = _ar1(500, 5000)
+    yc = y - y.mean()
+    alpha = np.abs((X - X.mean(0)).T @ yc).max() / len(y) / 100
+    early = L1Regressor(alpha=alpha, tol=1e-4).fit(X, y)
+    monkeypatch.setattr(cd, "_EARLY_POLISH_GAP", 1.0)
+    late = L1Regressor(alpha=alpha, tol=1e-4).fit(X, y)
+    assert early.n_iter_ < 0.8 * late.n_iter_
+    # both exact: the gap of each is far below tol
+    tol_abs = 1e-4 * np.dot(yc, yc) / len(y)
+    assert early.dual_gap_ < 1e-6 * tol_abs
+    assert late.dual_gap_ < 1e-6 * tol_abs
+    assert_allclose(early.coef_, late.coef_, rtol=1e-7, atol=1e-10)
+    assert_allclose(early.intercept_, late.intercept_, rtol=1e-9)
