@@ -233,3 +233,41 @@ def test_early_polish_on_an_ill_conditioned_support(monkeypatch):
     assert late.dual_gap_ < 1e-6 * tol_abs
     assert_allclose(early.coef_, late.coef_, rtol=1e-7, atol=1e-10)
     assert_allclose(early.intercept_, late.intercept_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("layout", ["dense", "sparse"])
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("tol", [1e-4, 1e-8])
+def test_forced_early_polish_keeps_the_answer(
+    monkeypatch, layout, use_sw, l1_ratio, positive, tol
+):
+    # the early polish on every fit that allows it (its work thresholds
+    # lifted): its steps may succeed, fail and hand back to CD, or end the
+    # fit; the result must stay within tol of the optimum, with a reported
+    # gap that is the true one
+    import skreg.solvers.cd as cd
+
+    design, X, y, s = _design(layout, use_sw, n=50, p=200, seed=5)
+    l1_max = np.abs(design_corr(design, X, y, s)).max() / l1_ratio
+    lam = l1_max / 30
+    l1, l2 = lam * l1_ratio, lam * (1 - l1_ratio)
+
+    def solve(tol):
+        w = np.zeros(200)
+        res = enet_cd(
+            design, y, w, l1, l2, tol=tol, max_iter=100_000, positive=positive
+        )
+        return res, _objective(design, y, s, X, res.coef, l1, l2)
+
+    _, p_star = solve(1e-13)
+    monkeypatch.setattr(cd, "_EARLY_POLISH_WORK", 0.0)
+    monkeypatch.setattr(cd, "_EARLY_POLISH_RATIO", np.inf)
+    monkeypatch.setattr(cd, "_EARLY_POLISH_GAP", 1e6)
+    res, p = solve(tol)
+    assert res.converged
+    assert res.gap <= res.tol
+    assert p - p_star <= res.tol * (1 + 1e-9) + 1e-12 * abs(p_star)
+    if positive:
+        assert np.all(res.coef >= 0)
