@@ -36,11 +36,14 @@ _POLISH_ROUNDS = 5
 # _EARLY_POLISH_GAP times tol, when the polish at convergence would be
 # affordable anyway and the CD work still needed to converge (extrapolated
 # from the gap's decrease per epoch since the last pass) is at least
-# 1 / _EARLY_POLISH_RATIO of the step's flops (a flop of the step's BLAS
-# products costs about a quarter of a CD entry visit).  On an
-# ill-conditioned support the last decade of the gap takes CD as long as
-# the decades before: wide 500 x 5000 at alpha_max / 100 to tol 1e-4 took
-# 244 epochs with the polish at convergence, 148 with it early.
+# _EARLY_POLISH_WORK entries (a few ms) and 1 / _EARLY_POLISH_RATIO of the
+# step's flops (a flop of the step's BLAS products costs about a quarter of
+# a CD entry visit).  On an ill-conditioned support the last decade of the
+# gap takes CD as long as the decades before: wide 500 x 5000 at
+# alpha_max / 100 to tol 1e-4 took 244 epochs with the polish at
+# convergence, 148 with it early (45 -> 42 ms).  Without the work floor
+# small fits started it too, where a walk over many sign changes cost more
+# than the epochs it saved (80 x 600 at alpha_max / 30: 2.5 -> 8 ms).
 _EARLY_POLISH_GAP = 10.0
 _EARLY_POLISH_RATIO = 8.0
 _EARLY_POLISH_WORK = 2e7
