@@ -197,30 +197,17 @@ def test_cd_work_left_extrapolates_the_gap_decrease():
     assert _cd_work_left(8.0, 1.0, np.inf, 10, 100.0) == 0.0
 
 
-def _ar1(n, p, seed=0, rho=0.5):
-    # the reference benchmark's wide design: AR(1)-correlated columns, a
-    # sparse signal and noise
-    rng = np.random.default_rng(seed)
-    X = np.empty((n, p), order="F")
-    X[:, 0] = rng.standard_normal(n)
-    for j in range(1, p):
-        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n)
-    coef = np.zeros(p)
-    support = rng.choice(p, 50, replace=False)
-    coef[support] = rng.standard_normal(50)
-    y = X @ coef
-    return X, y + rng.standard_normal(n) * np.std(y) / 3
-
-
 def test_early_polish_on_an_ill_conditioned_support(monkeypatch):
     # 500 x 5000 at alpha_max / 100: a support of about 460 features, on
     # which CD's last decade of the gap takes about 100 epochs; the polish
     # starts once the gap is within 10 tol and saves them, and lands on the
     # optimum the late polish reaches
     import skreg.solvers.cd as cd
+    from benchmarks.bench_solvers import PROBLEMS
     from skreg import L1Regressor
 
-    X, y = _ar1(500, 5000)
+    # the reference benchmark's wide design
+    X, y = PROBLEMS["wide"]()
     yc = y - y.mean()
     alpha = np.abs((X - X.mean(0)).T @ yc).max() / len(y) / 100
     early = L1Regressor(alpha=alpha, tol=1e-4).fit(X, y)
