@@ -343,8 +343,9 @@ def run_demo(
         firsts = [r.extra["first_fit"] for r in results if r.available]
         if firsts:
             out(
-                f"first skreg fit (loads the cached Numba kernels): "
-                f"{1e3 * max(firsts):.1f} ms at most"
+                f"first skreg fit in this process: {1e3 * max(firsts):.1f} ms at "
+                "most (it loads the Numba kernels from their disk cache, or "
+                "compiles them once when the cache is empty)"
             )
         if verbose:
             out("")
