@@ -104,6 +104,28 @@ def _cd_work_left(gap, tol_abs, last_gap, epochs, epoch_work):
     return float(np.log(gap / tol_abs) / rate * epoch_work)
 
 
+def _early_polish_work(
+    design, w, l2, gap, tol_abs, last_gap, epochs, epoch_work, total_work
+):
+    """The CD work an early polish would save (see ``_EARLY_POLISH_GAP``),
+    or 0 when it should not start: ``epochs`` epochs of ``epoch_work``
+    entries each took the gap from ``last_gap`` to ``gap``, after
+    ``total_work`` entries in all."""
+    if gap > _EARLY_POLISH_GAP * tol_abs:
+        return 0.0
+    work_left = _cd_work_left(gap, tol_abs, last_gap, epochs, epoch_work)
+    k = int(np.count_nonzero(w))
+    cost = newton_cost(design.n_samples, k)
+    worth = (
+        0 < k
+        and (k <= design.n_samples or l2 > 0)
+        and work_left >= _EARLY_POLISH_WORK
+        and work_left * _EARLY_POLISH_RATIO >= cost
+        and cost <= _NEWTON_BUDGET * (total_work + work_left)
+    )
+    return work_left if worth else 0.0
+
+
 def _seed_state(random_state):
     """State of the kernels' generator; a fixed dummy when not random."""
     if random_state is None:
@@ -376,25 +398,12 @@ def enet_cd(
             if not np.isfinite(gap):
                 break
             converged = gap <= tol_abs
-            if (
-                not (converged or early_polish)
-                and polish_left == _POLISH_ROUNDS
-                and gap <= _EARLY_POLISH_GAP * tol_abs
-            ):
-                work_left = _cd_work_left(
-                    gap, tol_abs, last_gap, n_epochs - last_epochs, epoch_work
+            if not (converged or early_polish) and polish_left == _POLISH_ROUNDS:
+                work_left = _early_polish_work(
+                    design, w, l2, gap, tol_abs, last_gap,
+                    n_epochs - last_epochs, epoch_work, total_work,
                 )
-                k = int(np.count_nonzero(w))
-                cost = newton_cost(design.n_samples, k)
-                early_polish = (
-                    0 < k
-                    and (k <= design.n_samples or l2 > 0)
-                    and work_left >= _EARLY_POLISH_WORK
-                    and work_left * _EARLY_POLISH_RATIO >= cost
-                    and cost <= _NEWTON_BUDGET * (total_work + work_left)
-                )
-                if not early_polish:
-                    work_left = 0.0
+                early_polish = work_left > 0.0
             last_gap, last_epochs = gap, n_epochs
             if converged or early_polish:
                 # A Newton step on the final support when its products cost at

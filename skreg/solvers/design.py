@@ -73,8 +73,6 @@ class Design:
     ):
         dtype = X.dtype
         self.dtype = dtype
-        # the X of the kernels' design tuple (see below)
-        self._X_kernel = None
         self.n_samples, self.n_features = X.shape
         self.is_sparse = sparse.issparse(X)
         # kept for the BLAS-backed support Newton step (column subsets)
@@ -84,6 +82,7 @@ class Design:
             # as a C-layout array, and every kernel then compiled a second
             # signature for sparse designs (12.6 s on an empty cache)
             self.X = np.zeros((2, 2), dtype=dtype, order="F")
+            self._X_kernel = self.X
             n_stored = int(X.indptr[-1])
             if max(n_stored, self.n_samples) > _MAX_SPARSE_INDEX:
                 raise ValueError(
@@ -101,6 +100,8 @@ class Design:
             self.indptr = np.asarray(X.indptr, dtype=np.int32).view(np.uint32)
         else:
             self.X = X
+            # the X of the kernels' design tuple
+            self._X_kernel = X
             if X.flags.c_contiguous and self.n_features == 1 and self.n_samples > 1:
                 # One column is C- and Fortran-contiguous, and Numba types it
                 # as C-ordered: every kernel would compile a second signature
@@ -138,8 +139,7 @@ class Design:
 
     @property
     def _layout(self):
-        X = self.X if self._X_kernel is None else self._X_kernel
-        return X, self.data, self.indices, self.indptr, self.is_sparse
+        return self._X_kernel, self.data, self.indices, self.indptr, self.is_sparse
 
     @property
     def Z(self):
