@@ -185,6 +185,83 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
     )
 
 
+def test_prefetch_batches_the_bordering_columns(monkeypatch):
+    import skreg.solvers._newton as newton
+
+    design, X, y, s = _design("dense", True)
+    cols0 = np.arange(0, 20)
+    solver = SupportSolver(design, y, cols0, 0.5)
+    # grow one extra feature, so that its bordering column can be prefetched
+    solver.solve(np.concatenate([cols0, [22]]), np.ones(21), 0.3)
+    calls = []
+    real = newton._cho_solve
+
+    def counting(factor, b):
+        calls.append(b.shape)
+        return real(factor, b)
+
+    monkeypatch.setattr(newton, "_cho_solve", counting)
+    # feature 24 is unknown to the solver: nothing to prefetch for it
+    solver.prefetch(np.array([3, 7, 11, 22, 24]))
+    # (22's column was computed by the solve that grew it)
+    assert calls == [(20, 3)]
+    signs = np.where(np.arange(25) % 3 == 0, -1.0, 1.0)
+    for drop in ([3], [3, 7], [3, 7, 11]):
+        cols = np.concatenate([np.setdiff1d(cols0, drop), [22]])
+        x = solver.solve(cols, signs[cols], 0.3)
+        assert_allclose(
+            x, _direct(X, y, s, cols, signs[cols], 0.3, 0.5), rtol=1e-8, atol=1e-10
+        )
+    # the walk's solves found every bordering column cached (only base
+    # solutions for new sign patterns were solved)
+    assert all(shape in ((20,), (20, 0)) or len(shape) == 1 for shape in calls[1:])
+
+
+@pytest.mark.parametrize("n_bad, shortcut", [(3, True), (8, False)])
+def test_walk_shortcut_only_for_few_flips(monkeypatch, n_bad, shortcut):
+    # with many flipped features the walk goes one sign change at a time
+    # (no shortcut), downhill; with few the shortcut lands on the exact
+    # minimiser of a sign pattern below the start
+    import skreg.solvers._newton as newton
+
+    design, X, y, s = _design("dense", False, n=50, p=200, seed=2)
+    corr = design_corr(design, X, y, s)
+    lam = np.abs(corr).max() / 30
+    w = enet_cd(design, y, np.zeros(200), lam, 0.0, tol=1e-13).coef.copy()
+    rng = np.random.RandomState(0)
+    bad = rng.choice(np.flatnonzero(w == 0), n_bad, replace=False)
+    w[bad] = -np.sign(corr[bad]) * 1e-3
+    cols = np.flatnonzero(w)
+    signs = np.sign(w[cols])
+
+    def objective(v):
+        return _objective(design, y, s, X, v, lam, 0.0)
+
+    primal = objective(w)
+    called = []
+    real = newton._drop_flipped
+
+    def spy(*args):
+        called.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(newton, "_drop_flipped", spy)
+    solver = SupportSolver(design, y, cols, 0.0)
+    outcome = newton._try_step(solver, w, cols, signs, lam, False, primal, objective)
+    assert bool(called) == shortcut
+    # the walk only goes downhill; out of solves it keeps its partial path
+    assert outcome in ((2,) if shortcut else (1, 2))
+    assert objective(w) < primal
+    if outcome == 2:
+        support = np.flatnonzero(w)
+        assert_allclose(
+            w[support],
+            _direct(X, y, s, support, np.sign(w[support]), lam, 0.0),
+            rtol=1e-8,
+            atol=1e-10,
+        )
+
+
 def test_cd_work_left_extrapolates_the_gap_decrease():
     from skreg.solvers.cd import _cd_work_left
 

@@ -36,6 +36,15 @@ __all__ = ["SupportSolver", "kkt_violators", "newton_cost", "support_newton"]
 
 _CONTROLLER = None
 
+# The walk's first sign change is short-cut by dropping every flipped
+# feature at once (see _drop_flipped) only when at most this many flipped,
+# or 1/32 of the support.  Measured on CD iterates: the shortcut succeeded
+# with 1 to 6 flips (and 13 of 461), and failed with 7, 11, 12 and 22 of
+# 70-100 (random correlated designs of 80-300 rows) and 74 of 480 (the wide
+# benchmark at alpha_max / 100, where it dropped 87 features and cost four
+# solves for nothing: Newton time per fit 15.0 -> 13.7 ms without it)
+_SHORTCUT_FLIPS = 6
+
 
 def _single_thread_blas():
     # One BLAS thread: the products are small, and a multi-threaded BLAS
@@ -177,6 +186,18 @@ class SupportSolver:
             for i, key in enumerate(missing):
                 self._inv_pos[key] = start + i
         return self._inv_mat[:, [self._inv_pos[key] for key in keys]]
+
+    def prefetch(self, feats):
+        """Compute the bordering columns of ``feats`` held at zero in one
+        batched solve: a feature-sign walk then finds them cached.  One
+        ``dpotrs`` per column cost 0.1-0.2 ms on a factor of 480 features,
+        73 columns at once 1.2 ms."""
+        pos = self.pos0[feats]
+        keys = [int(j) for j in pos[pos >= 0]]
+        ext = self.pos_extra[feats[pos < 0]]
+        keys += [-1 - int(e) for e in ext[ext >= 0]]
+        if keys:
+            self._inv(keys)
 
     def _base_solution(self, pos, signs, l1):
         # G0^-1 (b0 - l1 s) with s = signs at the positions pos.  The
@@ -424,11 +445,15 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
             continue
         if shortcut:
             shortcut = False
-            outcome = _drop_flipped(
-                solver, w, cols, signs, act[~flips], l1, positive, primal, objective
-            )
-            if outcome:
-                return outcome
+            # the walk's leaving features are (mostly) among these
+            solver.prefetch(cols[act[flips]])
+            if np.count_nonzero(flips) <= max(_SHORTCUT_FLIPS, act.size // 32):
+                outcome = _drop_flipped(
+                    solver, w, cols, signs, act[~flips], l1, positive, primal,
+                    objective,
+                )
+                if outcome:
+                    return outcome
         # the first coordinate to reach zero on the way to sol leaves
         t_hit = x_act[flips] / (x_act[flips] - sol[flips])
         t = float(np.min(t_hit))
