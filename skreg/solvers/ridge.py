@@ -343,6 +343,16 @@ def ridge_objective(design, y, w, alpha):
     return design.weighted_norm2(rd + c) + alpha * float(w @ w)
 
 
+# CD epochs before a wide non-negative Ridge problem goes to the dual Newton
+# (see skreg.solvers.ridge_dual): CD alone solves the well-conditioned ones
+# in fewer, and the Newton steps start from a better pattern.  Measured on
+# wide designs (500 x 5000 correlated, 100 x 1000, 300 x 3000, 50 x 400;
+# alpha 0.01 to 100) against Newton from w = 0: 60-85 -> 55-110 ms on the
+# first, and 200 -> 42 ms, 26 -> 4.4 ms on the strongly correlated ones
+# with a small support, where the Newton steps shorten
+_CD_BEFORE_NEWTON = 20
+
+
 def ridge_cd(design, y, w, alpha, *, max_iter, tol, positive=False):
     """Coordinate descent on the Ridge objective, relative duality-gap rule.
 
@@ -355,18 +365,38 @@ def ridge_cd(design, y, w, alpha, *, max_iter, tol, positive=False):
     accuracy of the objective.  Since ``P(w) >= P*`` is only known as we go,
     ``tol_cd`` starts at ``tol / 2`` (``P(0) = sum s y^2``) and is tightened
     to ``tol P(w) / (2 sum s y^2)`` with warm restarts until the rule holds.
+
+    On wide designs (more features than samples, up to a few thousand
+    samples), where the conditioning of ``Z^T S Z + alpha I`` makes CD slow,
+    semi-smooth Newton on the dual (:mod:`skreg.solvers.ridge_dual`) solves
+    the problem: at once without ``positive`` (one step), after
+    ``_CD_BEFORE_NEWTON`` epochs that have not converged with it.  Its steps
+    count as iterations; CD then checks the gap (and finishes when the
+    Newton steps did not).
     """
     from skreg.solvers.cd import CDResult, enet_cd
+    from skreg.solvers.ridge_dual import ridge_dual_newton, use_dual_newton
 
     y2 = design.weighted_norm2(y)
     tol_cd = tol / 2.0
     n_iter = 0
+    newton = use_dual_newton(design, alpha)
     while True:
-        res = enet_cd(design, y, w, 0.0, alpha, max_iter=max(max_iter - n_iter, 0),
+        cap = max_iter - n_iter
+        if newton:
+            # unconstrained, one Newton step is the exact solution
+            cap = min(cap, _CD_BEFORE_NEWTON if positive else 0)
+        res = enet_cd(design, y, w, 0.0, alpha, max_iter=max(cap, 0),
                       tol=tol_cd, positive=positive)
         n_iter += res.n_iter
         target = tol * ridge_objective(design, y, w, alpha) / 2.0  # CD scale
         done = res.gap <= target
+        if newton and not (done or res.converged) and n_iter < max_iter:
+            # CD is slow here: Newton from its iterate, then CD checks
+            n_iter += ridge_dual_newton(design, y, w, alpha, positive,
+                                        max_steps=max_iter - n_iter)
+            newton = False
+            continue
         if done or not res.converged or n_iter >= max_iter or tol_cd == 0.0:
             break
         # 0.9: a margin so that one restart usually suffices as P(w) drops.
