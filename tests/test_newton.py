@@ -133,6 +133,24 @@ def design_corr(design, X, y, s):
     return (Xd - (s @ Xd) / s.sum()).T @ (s * y)
 
 
+def _wrong_signs(design, X, y, s, n_bad, seed):
+    # the Lasso optimum with n_bad of its zero features set to a small value
+    # of the wrong sign; returns (l1, w, support, signs, objective)
+    corr = design_corr(design, X, y, s)
+    lam = np.abs(corr).max() / 30
+    p = corr.size
+    w = enet_cd(design, y, np.zeros(p), lam, 0.0, tol=1e-13).coef.copy()
+    rng = np.random.RandomState(seed)
+    bad = rng.choice(np.flatnonzero(w == 0), n_bad, replace=False)
+    w[bad] = -np.sign(corr[bad]) * 1e-3
+    cols = np.flatnonzero(w)
+
+    def objective(v):
+        return _objective(design, y, s, X, v, lam, 0.0)
+
+    return lam, w, cols, np.sign(w[cols]), objective
+
+
 @pytest.mark.parametrize("layout", ["dense", "csc"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_dropping_the_flipped_features_at_once(layout, seed):
@@ -146,19 +164,7 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
         # the same numbers stored as CSC
         X = sparsify(X, density=1.0)
         design = Design(X, center=True)
-    corr = design_corr(design, X, y, s)
-    lam = np.abs(corr).max() / 30
-    w_opt = enet_cd(design, y, np.zeros(200), lam, 0.0, tol=1e-13).coef
-    w = w_opt.copy()
-    rng = np.random.RandomState(seed)
-    bad = rng.choice(np.flatnonzero(w == 0), 6, replace=False)
-    w[bad] = -np.sign(corr[bad]) * 1e-3
-    cols = np.flatnonzero(w)
-    signs = np.sign(w[cols])
-
-    def objective(v):
-        return _objective(design, y, s, X, v, lam, 0.0)
-
+    lam, w, cols, signs, objective = _wrong_signs(design, X, y, s, 6, seed)
     primal = objective(w)
     solver = SupportSolver(design, y, cols, 0.0)
     first = solver.solve(cols, signs, lam)
@@ -225,18 +231,7 @@ def test_walk_shortcut_only_for_few_flips(monkeypatch, n_bad, shortcut):
     import skreg.solvers._newton as newton
 
     design, X, y, s = _design("dense", False, n=50, p=200, seed=2)
-    corr = design_corr(design, X, y, s)
-    lam = np.abs(corr).max() / 30
-    w = enet_cd(design, y, np.zeros(200), lam, 0.0, tol=1e-13).coef.copy()
-    rng = np.random.RandomState(0)
-    bad = rng.choice(np.flatnonzero(w == 0), n_bad, replace=False)
-    w[bad] = -np.sign(corr[bad]) * 1e-3
-    cols = np.flatnonzero(w)
-    signs = np.sign(w[cols])
-
-    def objective(v):
-        return _objective(design, y, s, X, v, lam, 0.0)
-
+    lam, w, cols, signs, objective = _wrong_signs(design, X, y, s, n_bad, 0)
     primal = objective(w)
     called = []
     real = newton._drop_flipped
