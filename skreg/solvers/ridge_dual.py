@@ -37,7 +37,11 @@ import numpy as np
 from scipy.linalg.lapack import dpotrf, dpotrs
 
 from skreg.solvers._newton import _single_thread_blas
-from skreg.solvers.ridge import CentredOperator, _sparse_gram
+from skreg.solvers.ridge import (
+    CentredOperator,
+    _sparse_gram,
+    _weighted_centred_dense,
+)
 
 __all__ = ["ridge_dual_newton", "use_dual_newton"]
 
@@ -75,9 +79,11 @@ class _Kernel:
         if d.is_sparse:
             XB = d.sparse_X[:, cols].astype(np.float64)
             return _sparse_gram(XB, d.xm[cols], self.sw_sqrt, kernel=True)
-        ZB = np.asarray(d.X[:, cols], dtype=np.float64) - d.xm[cols]
-        if self.sw_sqrt is not None:
-            ZB *= self.sw_sqrt[:, None]
+        # the fancy-indexed float64 block is a fresh array: centred in place
+        ZB = _weighted_centred_dense(
+            np.asarray(d.X[:, cols], dtype=np.float64), d.xm[cols], self.sw_sqrt,
+            True, copy=False,
+        )
         return ZB @ ZB.T
 
     def update(self, A):
