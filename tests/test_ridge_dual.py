@@ -126,6 +126,20 @@ def test_warm_start_from_the_solution_takes_one_step():
     assert_allclose(w2, w, rtol=1e-9, atol=1e-12)
 
 
+def test_a_failed_factor_leaves_the_start_unchanged(monkeypatch):
+    # no step taken: the caller's point is kept, not the point its residual
+    # induces (which differs from it away from the optimum)
+    import skreg.solvers.ridge_dual as rd
+
+    design, Z, y, s = _problem("dense", False, True, rho=0.9)
+    w = np.zeros(Z.shape[1])
+    w[:10] = 0.5
+    start = w.copy()
+    monkeypatch.setattr(rd, "dpotrf", lambda M, **kw: (M, 1))
+    assert ridge_dual_newton(design, y, w, 1.0, True) == 0
+    assert np.array_equal(w, start)
+
+
 def test_applies_to_wide_designs_only():
     assert use_dual_newton(Design(np.asfortranarray(np.ones((10, 30)))), 1.0)
     # tall: primal coordinate descent converges well; no alpha: singular

@@ -148,6 +148,9 @@ def ridge_dual_newton(design, y, w, alpha, positive, max_steps=_MAX_STEPS):
 
     D, F, g, wu = at(u)
     n_steps = 0
+    # wu is worth returning once a step was taken or F(u) = 0; before that
+    # it is the point u induces, which may be worse than the caller's w
+    solved = False
     with _single_thread_blas():
         while n_steps < min(max_steps, _MAX_STEPS):
             A = g > 0 if positive else np.ones(g.size, dtype=bool)
@@ -161,6 +164,7 @@ def ridge_dual_newton(design, y, w, alpha, positive, max_steps=_MAX_STEPS):
             slope = F @ d
             if not slope < 0:
                 # F is zero to rounding: u is the optimum
+                solved = True
                 break
             n_steps += 1
             # unconstrained, D is quadratic and the Newton step its minimiser
@@ -169,6 +173,7 @@ def ridge_dual_newton(design, y, w, alpha, positive, max_steps=_MAX_STEPS):
             if positive and not D_new < D:
                 break
             u = u + t * d
+            solved = True
             # a full step that kept its pattern solved the linear system of
             # the solution's pattern
             exact = t == 1.0 and (
@@ -177,7 +182,7 @@ def ridge_dual_newton(design, y, w, alpha, positive, max_steps=_MAX_STEPS):
             D, F, g, wu = D_new, F_new, g_new, w_new
             if exact:
                 break
-    if np.all(np.isfinite(wu)):
+    if solved and np.all(np.isfinite(wu)):
         w[:] = wu
     return n_steps
 
