@@ -1,19 +1,10 @@
-"""Anderson extrapolation (skreg._kernels.cd): the weights against numpy, and
-the CD kernel's scratch for its histories."""
+"""Anderson extrapolation weights (skreg._kernels.cd), against numpy."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skreg._kernels.cd import (
-    anderson_combine,
-    anderson_weights,
-    cd_epochs,
-    workspace_size,
-)
-from skreg.solvers._threads import NO_HELPER
-from skreg.solvers.design import Design
-from tests._oracle import sparsify
+from skreg._kernels.cd import anderson_combine, anderson_weights
 
 
 def _oracle_weights(hist, first, weights):
@@ -75,44 +66,3 @@ def test_degenerate_histories_are_refused(bad):
         hist[2, 0] = np.inf
     out = np.full(4, -1.0)
     assert not anderson_combine(hist, 0, np.ones(4), False, out)
-
-
-@pytest.mark.parametrize("layout", ["dense", "csc"])
-@pytest.mark.parametrize("check_every", [0, 3])
-def test_epochs_scratch_contents_and_size_do_not_matter(layout, check_every):
-    # cd_epochs carves its Anderson histories from the caller's scratch
-    # array: NaN-filled or zero-filled, exactly sized or too short (the
-    # kernel then allocates its own), the iterates and the extrapolated
-    # residual are the same bit for bit; and with extrapolation accepted at
-    # least once, the histories were really read
-
-    rng = np.random.default_rng(0)
-    n, p, K = 120, 60, 5
-    X = rng.standard_normal((n, p))
-    X[:, 1:] += 0.9 * X[:, :-1]
-    X = np.asfortranarray(X)
-    y = X[:, :6] @ rng.standard_normal(6) + rng.standard_normal(n)
-    y -= y.mean()
-    d = Design(sparsify(X, density=1.0) if layout == "csc" else X, center=True)
-    lam = 0.01 * np.abs(y @ (X - d.xm)).max()
-    ws = np.arange(p)
-    size = workspace_size(n, p, K)
-    outs = []
-    for scratch in (np.full(size, np.nan), np.zeros(size + 7), np.empty(3)):
-        w, rd, state = np.zeros(p), y.copy(), np.zeros(4)
-        state[1] = float(y.sum())
-        r_dual = np.zeros(n)
-        ep, gap = cd_epochs(
-            d.Z, d.norm2, y, rd, state, w, lam, 0.0, False, ws, 40, 0.0,
-            check_every, K, False, np.ones(1, dtype=np.uint64), np.zeros(p),
-            r_dual, np.zeros(p), scratch, 1, np.empty(p, dtype=np.int64), NO_HELPER,
-        )
-        assert ep == 40
-        assert np.all(np.isfinite(w)) and np.isfinite(state).all()
-        outs.append((w, rd, state, r_dual, gap))
-    assert outs[0][2][3] == 1.0, "no Anderson step was accepted"
-    if check_every:
-        assert outs[0][2][2] == 1.0, "no extrapolated dual point was kept"
-    for other in outs[1:]:
-        for a, b in zip(outs[0], other, strict=True):
-            np.testing.assert_array_equal(a, b)

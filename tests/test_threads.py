@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import skreg.solvers._threads as T
 from skreg._kernels import helper_thread as H
 from skreg._kernels._design import LONG_COLUMN_ROWS, col_products, col_products2
-from skreg._kernels.cd import cd_epochs, workspace_size
+from skreg._kernels.cd import cd_epochs
 from skreg.solvers.design import Design
 from tests._oracle import sparsify
 
@@ -150,8 +150,7 @@ def test_epochs_read_ahead_give_the_same_iterates(helper_allowed):
     def args(w, rd, state):
         return (
             d.Z, d.norm2, yc, rd, state, w, lam, 0.5, False, 9, 0.0, 0, 5,
-            False, np.ones(1, dtype=np.uint64), np.zeros(40), np.zeros(N),
-            np.zeros(40), np.empty(workspace_size(N, 40, 5)), 3,
+            False, np.ones(1, dtype=np.uint64), np.zeros(40), np.zeros(N), 3,
         )
 
     def start():

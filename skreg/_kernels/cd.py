@@ -240,21 +240,6 @@ def _anderson_step(
 
 
 @njit(**JIT_OPTIONS)
-def workspace_size(n_samples, n_ws, anderson_k):
-    """Length of the float64 scratch array :func:`cd_epochs` carves its
-    Anderson histories from, for ``n_ws`` features and ``anderson_k >= 1``.
-    A fit allocates it once: fresh megabytes at every call cost their page
-    faults (about 0.5 ms a call on 20000 rows)."""
-    return (anderson_k + 1) * (n_ws + 2 * n_samples) + n_ws + 2 * n_samples
-
-
-@njit(**JIT_OPTIONS)
-def _carve(work, start, rows, cols):
-    # a C-ordered (rows, cols) view of work[start:]
-    return work[start : start + rows * cols].reshape((rows, cols))
-
-
-@njit(**JIT_OPTIONS)
 def cd_epochs(
     Z,
     norm2,
@@ -274,8 +259,6 @@ def cd_epochs(
     rng_state,
     XtA,
     r_dual,
-    XtA_acc,
-    work,
     full_every,
     sweep,
     progress,
@@ -309,11 +292,6 @@ def cd_epochs(
     columns ahead of them; a one-element array when there is no such thread
     (only cyclic sweeps over long dense columns publish their positions).
 
-    ``XtA_acc`` (one entry per feature) receives the extrapolated
-    residual's correlations at the gap checks, and ``work`` is float64
-    scratch of :func:`workspace_size` entries (a shorter one is replaced by
-    a fresh array).
-
     ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
 
     Returns ``(n_epochs, gap_ws)``.
@@ -323,30 +301,17 @@ def cd_epochs(
     n_ws = ws.shape[0]
     c = state[0]
     S = state[1]
-    # Primal extrapolation needs K + 1 epochs of one call, dual
-    # extrapolation K + 1 epochs before a gap check: without them the
-    # histories are never read (the tall benchmark's calls of 4 epochs
-    # without checks stored 2 MB of them each).
-    use_aa = anderson_k > 0 and n_ws > 1 and max_epochs > anderson_k
-    use_dx = (
-        anderson_k > 0 and l1 > 0.0 and check_every > 0 and max_epochs > anderson_k
-    )
+    use_aa = anderson_k > 0 and n_ws > 1
+    use_dx = anderson_k > 0 and l1 > 0.0
     K = anderson_k if anderson_k > 0 else 1
-    if work.shape[0] < workspace_size(n, n_ws, K):
-        work = np.empty(workspace_size(n, n_ws, K))
-    # the per-sample arrays first: their pages stay the same from call to
-    # call whatever the working set's size
-    rd_tmp = work[:n] if use_aa else rd
-    r_acc = work[n : 2 * n] if use_dx else rd
-    at = 2 * n
-    rdhist = _carve(work, at, K + 1, n) if use_aa else np.empty((1, 1))
-    at += (K + 1) * n
-    rhist = _carve(work, at, K + 1, n) if use_dx else np.empty((1, 1))
-    at += (K + 1) * n
-    hist = _carve(work, at, K + 1, n_ws)
-    at += (K + 1) * n_ws
-    w_acc = work[at : at + n_ws]
+    hist = np.empty((K + 1, n_ws))
+    w_acc = np.empty(n_ws)
+    rd_tmp = np.empty_like(rd) if use_aa else rd
+    rdhist = np.empty((K + 1, n)) if use_aa else np.empty((1, 1))
     chist = np.empty(K + 1)
+    rhist = np.empty((K + 1, n)) if use_dx else np.empty((1, 1))
+    r_acc = np.empty(n) if use_dx else rd
+    XtA_acc = np.empty_like(XtA) if use_dx else XtA
     n_hist = 0
     n_rhist = 0
     best_dual = -np.inf

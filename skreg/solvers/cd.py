@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from skreg._kernels._design import residual
-from skreg._kernels.cd import cd_epochs, workspace_size
+from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
     gap_safe_screen,
     l1_dual,
@@ -235,8 +235,6 @@ def enet_cd(
     XtA = np.zeros(p)
     XtA_acc = np.zeros(p)
     r_dual = np.zeros(design.n_samples)
-    # the kernel's Anderson histories, for working sets up to every feature
-    scratch = np.empty(workspace_size(design.n_samples, p, max(anderson, 1)))
     # [residual offset, weighted residual sum, extrapolated dual available,
     # an Anderson step was accepted]
     state = np.zeros(4)
@@ -306,8 +304,7 @@ def enet_cd(
         state[3] = 0.0
         args = (
             Z, norm2, y, rd, state, w, l1, l2, positive, n_max, tol_in, check,
-            anderson, random, rng_state, XtA, r_dual, XtA_acc, scratch,
-            int(full_every),
+            anderson, random, rng_state, XtA, r_dual, int(full_every),
         )
         if helper is not None:
             ep, _ = helper.epochs(cd_epochs, args, ws)
