@@ -55,7 +55,7 @@ def test_stats_match_numpy(layout, use_sw, center, dtype, n_targets):
 def test_stats_of_long_columns_read_in_groups(use_sw, n_targets):
     # columns of at least LONG_COLUMN_ROWS rows are summed four at a time (the
     # last p % 4 one by one); the same statistics as column by column
-    from skreg._kernels._design import LONG_COLUMN_ROWS
+    from skreg._kernels._columns import LONG_COLUMN_ROWS
 
     n = LONG_COLUMN_ROWS + 5
     rng = np.random.default_rng(7)
@@ -151,7 +151,7 @@ def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
     # dot sweep, on long ones (n >= LONG_COLUMN_ROWS) in the next step's
     # prefetching sweep, or at once when random; CSC epochs apply
     # it at once: the same CD iterates and the same residual
-    from skreg._kernels._design import LONG_COLUMN_ROWS
+    from skreg._kernels._columns import LONG_COLUMN_ROWS
     from skreg._kernels.cd import cd_epochs
 
     assert (n >= LONG_COLUMN_ROWS) == (n == 9000)
@@ -348,7 +348,7 @@ def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
 def test_prefetching_column_products(use_sw, nxt):
     # the long-column products that prefetch another column give the plain
     # ones' values (blocked sums), and the fused one the same axpy
-    from skreg._kernels._design import (
+    from skreg._kernels._columns import (
         dense_axpy_dot,
         dense_axpy_dot_next,
         dense_dot,

@@ -11,7 +11,7 @@ import json, warnings
 import numpy as np
 from scipy import sparse
 import skreg
-from skreg._kernels._design import col_stats
+from skreg._kernels._stats import col_stats
 from skreg._kernels.cd import cd_epochs
 
 warnings.simplefilter("ignore")

@@ -9,7 +9,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import skreg.solvers._threads as T
 from skreg._kernels import helper_thread as H
-from skreg._kernels._design import LONG_COLUMN_ROWS, col_products, col_products2
+from skreg._kernels._columns import LONG_COLUMN_ROWS
+from skreg._kernels._design import col_products, col_products2
 from skreg._kernels.cd import cd_epochs
 from skreg.solvers.design import Design
 from tests._oracle import sparsify

@@ -8,11 +8,9 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import (
+from skreg._kernels._columns import (
     LONG_COLUMN_ROWS,
-    add_columns,
     centring,
-    copy_into,
     dense_axpy,
     dense_axpy_dot,
     dense_axpy_dot_next,
@@ -23,6 +21,7 @@ from skreg._kernels._design import (
     sparse_dot,
     sparse_dot_w,
 )
+from skreg._kernels._design import add_columns, copy_into
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.helper_thread import publish_position, start_sweep
 from skreg._kernels.prox import enet_coordinate_min

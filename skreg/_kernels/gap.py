@@ -16,7 +16,8 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centring, col_products, col_products2
+from skreg._kernels._columns import centring
+from skreg._kernels._design import col_products, col_products2
 
 
 @njit(**JIT_OPTIONS)

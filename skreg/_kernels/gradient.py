@@ -12,7 +12,8 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._design import centring, col_products, residual
+from skreg._kernels._columns import centring
+from skreg._kernels._design import col_products, residual
 
 
 @njit(**JIT_OPTIONS)

@@ -1,7 +1,7 @@
 """A second thread for fits on long dense columns.
 
 On a dense design with long columns (at least
-:data:`~skreg._kernels._design.LONG_COLUMN_ROWS` rows) CD sweeps and full
+:data:`~skreg._kernels._columns.LONG_COLUMN_ROWS` rows) CD sweeps and full
 passes stream the design from memory, and one core reads memory at about
 half the rate two do.  Such a fit runs a second thread from start to end
 (:mod:`skreg._kernels.helper_thread`), which
