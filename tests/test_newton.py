@@ -258,15 +258,15 @@ def test_walk_shortcut_only_for_few_flips(monkeypatch, n_bad, shortcut):
 
 
 def test_cd_work_left_extrapolates_the_gap_decrease():
-    from skreg.solvers.cd import _cd_work_left
+    from skreg.solvers._polish import cd_work_left
 
     # the gap halved in 10 epochs: from 8 tol to tol takes 30 more
-    assert_allclose(_cd_work_left(8.0, 1.0, 16.0, 10, 100.0), 3000.0)
+    assert_allclose(cd_work_left(8.0, 1.0, 16.0, 10, 100.0), 3000.0)
     # nothing to extrapolate from, or nothing left to do
-    assert _cd_work_left(8.0, 1.0, 8.0, 10, 100.0) == 0.0
-    assert _cd_work_left(8.0, 1.0, 16.0, 0, 100.0) == 0.0
-    assert _cd_work_left(1.0, 1.0, 16.0, 10, 100.0) == 0.0
-    assert _cd_work_left(8.0, 1.0, np.inf, 10, 100.0) == 0.0
+    assert cd_work_left(8.0, 1.0, 8.0, 10, 100.0) == 0.0
+    assert cd_work_left(8.0, 1.0, 16.0, 0, 100.0) == 0.0
+    assert cd_work_left(1.0, 1.0, 16.0, 10, 100.0) == 0.0
+    assert cd_work_left(8.0, 1.0, np.inf, 10, 100.0) == 0.0
 
 
 def test_early_polish_on_an_ill_conditioned_support(monkeypatch):
@@ -274,7 +274,7 @@ def test_early_polish_on_an_ill_conditioned_support(monkeypatch):
     # which CD's last decade of the gap takes about 100 epochs; the polish
     # starts once the gap is within 10 tol and saves them, and lands on the
     # optimum the late polish reaches
-    import skreg.solvers.cd as cd
+    import skreg.solvers._polish as polish
     from benchmarks.bench_solvers import PROBLEMS
     from skreg import L1Regressor
 
@@ -283,7 +283,7 @@ def test_early_polish_on_an_ill_conditioned_support(monkeypatch):
     yc = y - y.mean()
     alpha = np.abs((X - X.mean(0)).T @ yc).max() / len(y) / 100
     early = L1Regressor(alpha=alpha, tol=1e-4).fit(X, y)
-    monkeypatch.setattr(cd, "_EARLY_POLISH_GAP", 1.0)
+    monkeypatch.setattr(polish, "_EARLY_POLISH_GAP", 1.0)
     late = L1Regressor(alpha=alpha, tol=1e-4).fit(X, y)
     assert early.n_iter_ < 0.8 * late.n_iter_
     # both exact: the gap of each is far below tol
@@ -306,7 +306,7 @@ def test_forced_early_polish_keeps_the_answer(
     # lifted): its steps may succeed, fail and hand back to CD, or end the
     # fit; the result must stay within tol of the optimum, with a reported
     # gap that is the true one
-    import skreg.solvers.cd as cd
+    import skreg.solvers._polish as polish
 
     design, X, y, s = _design(layout, use_sw, n=50, p=200, seed=5)
     l1_max = np.abs(design_corr(design, X, y, s)).max() / l1_ratio
@@ -321,12 +321,59 @@ def test_forced_early_polish_keeps_the_answer(
         return res, _objective(design, y, s, X, res.coef, l1, l2)
 
     _, p_star = solve(1e-13)
-    monkeypatch.setattr(cd, "_EARLY_POLISH_WORK", 0.0)
-    monkeypatch.setattr(cd, "_EARLY_POLISH_RATIO", np.inf)
-    monkeypatch.setattr(cd, "_EARLY_POLISH_GAP", 1e6)
+    monkeypatch.setattr(polish, "_EARLY_POLISH_WORK", 0.0)
+    monkeypatch.setattr(polish, "_EARLY_POLISH_RATIO", np.inf)
+    monkeypatch.setattr(polish, "_EARLY_POLISH_GAP", 1e6)
     res, p = solve(tol)
     assert res.converged
     assert res.gap <= res.tol
     assert p - p_star <= res.tol * (1 + 1e-9) + 1e-12 * abs(p_star)
     if positive:
         assert np.all(res.coef >= 0)
+
+
+def test_polish_tries_a_sign_pattern_once_and_within_budget():
+    # the policy's bookkeeping: a step during the solve needs a cheap or
+    # repeated sign pattern, an affordable cost, CD since a partial step, and
+    # a pattern not tried before
+    from types import SimpleNamespace
+
+    from skreg.solvers._polish import CD, STOP, Polish
+
+    design = SimpleNamespace(n_samples=10, nnz=100)
+    calls = []
+
+    def step(outcome):
+        return lambda *a: calls.append(a) or outcome
+
+    polish = Polish(True, design, max_iter=100)
+    w = np.array([1.0, 0.0, -2.0])
+    # a step on 2 features costs 10 * 4 + 8 / 3 flops: cheap against the
+    # last inner solve, affordable against the work so far
+    assert polish.try_step(w, 1e3, 1e3, step(1))
+    assert not polish.ready
+    # a partial step: no other before CD runs again
+    assert not polish.try_step(w, 1e3, 1e3, step(1))
+    polish.ready = True
+    # the same pattern is not tried twice
+    assert not polish.try_step(w, 1e3, 1e3, step(1))
+    assert len(calls) == 1
+    w2 = np.array([1.0, 3.0, -2.0])
+    # neither cheap nor settled (a new pattern)...
+    assert not polish.try_step(w2, 1e3, 0.0, step(3))
+    # ...settled at the next pass, but unaffordable (more than twice the CD
+    # work so far)...
+    assert not polish.try_step(w2, 10.0, 0.0, step(3))
+    # ...then affordable
+    assert polish.try_step(w2, 1e3, 0.0, step(3))
+    assert polish.ready and len(calls) == 2
+
+    # disabled (newton=False or no L1 part): no step, and a converged pass
+    # stops at once
+    off = Polish(False, design, max_iter=100)
+    assert not off.try_step(w, 1e3, 1e3, step(3))
+    XtA = np.zeros(3)
+    feats = np.arange(3)
+    assert off.round(True, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == STOP
+    assert off.round(False, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == CD
+    assert len(calls) == 2

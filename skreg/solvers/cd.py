@@ -10,6 +10,7 @@ fraction of the global one.  The fit stops on the global duality gap against
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -22,33 +23,13 @@ from skreg._kernels.gap import (
     residual_stats,
     ws_scores,
 )
-from skreg.solvers._newton import kkt_violators, newton_cost, support_newton
+from skreg.solvers import _polish
+from skreg.solvers._newton import support_newton
+from skreg.solvers._polish import Polish
 from skreg.solvers._threads import NO_HELPER, FitHelper, two_threads
 
 __all__ = ["CDResult", "enet_cd"]
 
-# CD work (stored entries visited) below which a fit that ends on a partial
-# Newton step runs another inner solve to settle its support
-_TIGHTEN_WORK = 2e7
-# Newton (active-set) rounds once the gap is within tol
-_POLISH_ROUNDS = 5
-# The polish may start before the gap is within tol: once it is within
-# _EARLY_POLISH_GAP times tol, when the polish at convergence would be
-# affordable anyway and the CD work still needed to converge (extrapolated
-# from the gap's decrease per epoch since the last pass) is at least
-# _EARLY_POLISH_WORK entries (a few ms) and 1 / _EARLY_POLISH_RATIO of the
-# step's flops (a flop of the step's BLAS products costs about a quarter of
-# a CD entry visit).  On an ill-conditioned support the last decade of the
-# gap takes CD as long as the decades before: wide 500 x 5000 at
-# alpha_max / 100 to tol 1e-4 took 244 epochs with the polish at
-# convergence, 148 with it early (45 -> 42 ms).  Without the work floor
-# small fits started it too, where a walk over many sign changes cost more
-# than the epochs it saved (80 x 600 at alpha_max / 30: 2.5 -> 8 ms).
-_EARLY_POLISH_GAP = 10.0
-_EARLY_POLISH_RATIO = 8.0
-_EARLY_POLISH_WORK = 2e7
-# a Newton step may cost (in flops) this many times the CD work spent so far
-_NEWTON_BUDGET = 2.0
 # Long columns (see LONG_COLUMN_ROWS) stream from memory in every CD epoch
 # and every working-set gap check.  On such dense designs the outer pass,
 # which BLAS spreads over every core, costs about as much as the kernel's
@@ -92,38 +73,6 @@ def _ws_dual(design, y, rd, c, w, ws, XtA_theta, l1, l2, positive):
     g = XtA_theta[ws] if positive else np.abs(XtA_theta[ws])
     w_l2 = float(np.dot(w[ws], w[ws]))
     return l1_dual(r_norm2, ry, w_l2, l1, l2, float(g.max(initial=0.0)))
-
-
-def _cd_work_left(gap, tol_abs, last_gap, epochs, epoch_work):
-    """CD work (entries) still needed to bring the gap to ``tol_abs``,
-    extrapolated from the last ``epochs`` epochs of ``epoch_work`` entries,
-    which took the gap from ``last_gap`` to ``gap``; 0 when unknown."""
-    if not (tol_abs < gap < last_gap) or epochs <= 0:
-        return 0.0
-    rate = np.log(last_gap / gap) / epochs
-    return float(np.log(gap / tol_abs) / rate * epoch_work)
-
-
-def _early_polish_work(
-    design, w, l2, gap, tol_abs, last_gap, epochs, epoch_work, total_work
-):
-    """The CD work an early polish would save (see ``_EARLY_POLISH_GAP``),
-    or 0 when it should not start: ``epochs`` epochs of ``epoch_work``
-    entries each took the gap from ``last_gap`` to ``gap``, after
-    ``total_work`` entries in all."""
-    if gap > _EARLY_POLISH_GAP * tol_abs:
-        return 0.0
-    work_left = _cd_work_left(gap, tol_abs, last_gap, epochs, epoch_work)
-    k = int(np.count_nonzero(w))
-    cost = newton_cost(design.n_samples, k)
-    worth = (
-        0 < k
-        and (k <= design.n_samples or l2 > 0)
-        and work_left >= _EARLY_POLISH_WORK
-        and work_left * _EARLY_POLISH_RATIO >= cost
-        and cost <= _NEWTON_BUDGET * (total_work + work_left)
-    )
-    return work_left if worth else 0.0
 
 
 def _seed_state(random_state):
@@ -251,23 +200,12 @@ def enet_cd(
     n_epochs = 0
     gap = np.inf
     converged = False
-    last_signs = None
-    tried_signs = None
-    # Newton polishing attempts left once the gap is within tol
-    polish_left = _POLISH_ROUNDS if newton and l1 > 0 else 0
-    tighten = False
-    tighten_epochs = None
+    polish = Polish(newton and l1 > 0, design, max_iter)
     newton_solver = None
-    # the last polish step was the full Newton step of its support
-    polished = False
-    # an early polish is under way (its steps keep succeeding)
-    early_polish = False
     # the global gap and epoch count at the previous pass
     last_gap, last_epochs = np.inf, 0
-    # entries one epoch of the last inner solve visits, and the CD work an
-    # early polish is expected to save
+    # entries one epoch of the last inner solve visits
     epoch_work = 0.0
-    work_left = 0.0
     first_ws = not np.any(w)
     # A Lasso optimum has at most n_samples nonzero coefficients (when the
     # design is in general position), so a first working set needs no more:
@@ -280,7 +218,6 @@ def enet_cd(
     rd_tmp = np.empty_like(rd)
     last_inner_work = 0.0
     total_work = 0.0
-    newton_ready = True
     col_cost = design.nnz / max(p, 1)
 
     # w changed since the kernel last updated the residual (start, Newton,
@@ -297,7 +234,7 @@ def enet_cd(
     def inner(ws, n_max, tol_in, check, goes_on=False):
         # CD epochs on ws (goes_on: more of the last inner solve); returns
         # the number run
-        nonlocal w_moved, last_inner_work, total_work, newton_ready, epoch_work
+        nonlocal w_moved, last_inner_work, total_work, epoch_work
         # only an extrapolated residual of this inner solve is worth a pass
         # over every feature at the next outer iteration
         state[2] = 0.0
@@ -320,7 +257,7 @@ def enet_cd(
         work = ep * epoch_work
         last_inner_work = last_inner_work + work if goes_on else work
         total_work += work
-        newton_ready = True
+        polish.ready = True
         return ep
 
     def newton_step(primal, add=None):
@@ -398,68 +335,20 @@ def enet_cd(
             if not np.isfinite(gap):
                 break
             converged = gap <= tol_abs
-            if not (converged or early_polish) and polish_left == _POLISH_ROUNDS:
-                work_left = _early_polish_work(
-                    design, w, l2, gap, tol_abs, last_gap,
-                    n_epochs - last_epochs, epoch_work, total_work,
+            if not converged:
+                polish.consider_early(
+                    w, l2, gap, tol_abs, last_gap, n_epochs - last_epochs,
+                    epoch_work, total_work,
                 )
-                early_polish = work_left > 0.0
             last_gap, last_epochs = gap, n_epochs
-            if converged or early_polish:
-                # A Newton step on the final support when its products cost at
-                # most twice the CD work already spent: at loose tol it moves the
-                # answer from "within tol" to the exact optimum (what a user
-                # comparing with scikit-learn, which overshoots its tol, sees,
-                # and what makes weighted and repeated-row fits agree); the gap
-                # can only shrink.  Features violating their optimality condition
-                # join the support (an active-set round), so a few rounds reach
-                # the exact solution.  When a step is rejected or ends on a sign
-                # change, one more inner solve below tol settles the support.
-                # An early polish (see _EARLY_POLISH_GAP) goes on while its
-                # steps land on exact solutions, and hands back to CD else.
-                tighten = False
-                if polish_left > 0:
-                    polish_left -= 1
-                    k = int(np.count_nonzero(w))
-                    viol = kkt_violators(XtA, w, feats, l1, positive, max(5, k // 10))
-                    if polished and viol.size == 0 and converged:
-                        # the last step was exact on this support and nothing
-                        # wants in: the optimum
-                        break
-                    k += viol.size
-                    # an early polish may spend what the polish at
-                    # convergence would have been allowed
-                    budget = max(
-                        2 * design.nnz, _NEWTON_BUDGET * (total_work + work_left)
-                    )
-                    outcome = 0
-                    if 0 < k and newton_cost(design.n_samples, k) <= budget:
-                        outcome = newton_step(primal, (viol, np.sign(XtA[viol])))
-                    polished = outcome == 3
-                    if outcome >= 2 and polish_left > 0:
-                        # the exact solution on a sign pattern: check the gap and
-                        # the zero features again (a step that changes nothing
-                        # ends the polish)
-                        continue
-                    if not converged:
-                        # an early polish that ends: CD goes on to tol
-                        early_polish = False
-                    else:
-                        if tighten_epochs is None:
-                            # settling the support may cost a quarter of the
-                            # epochs spent to converge, no more
-                            settle = max(n_epochs // 4, 20)
-                            tighten_epochs = min(n_epochs + settle, max_iter)
-                        # only on small fits (about 10 ms of CD work): on large
-                        # ill-conditioned ones the extra inner solves cost more
-                        # than the precision is worth (measured: +40% on 500 x
-                        # 5000)
-                        tighten = (
-                            outcome in (1, 2)
-                            and n_epochs < tighten_epochs
-                            and total_work <= _TIGHTEN_WORK
-                        )
-                if converged and not tighten:
+            if converged or polish.early:
+                action = polish.round(
+                    converged, partial(newton_step, primal), w, XtA, feats,
+                    l1, positive, n_epochs, total_work,
+                )
+                if action == _polish.AGAIN:
+                    continue
+                if action == _polish.STOP:
                     break
             if n_epochs >= max_iter:
                 break
@@ -474,31 +363,10 @@ def enet_cd(
                     n_epochs += inner(ws, n_max, tol_in, 0, goes_on=True)
                     continue
             chunk = None
-            if newton and l1 > 0:
-                signs = np.sign(w)
-                k = int(np.count_nonzero(signs))
-                # Try the Newton step when the sign pattern repeats or when it
-                # costs less than the last inner solve, and never when it costs
-                # more than twice all CD work so far (measured: on n >> p
-                # designs its n k^2 products cost more than the CD epochs saved).
-                cost = newton_cost(design.n_samples, k)
-                affordable = cost <= _NEWTON_BUDGET * total_work
-                cheap = cost <= last_inner_work
-                settled = last_signs is not None and np.array_equal(signs, last_signs)
-                if (
-                    (settled or cheap)
-                    and affordable
-                    and newton_ready
-                    and (tried_signs is None or not np.array_equal(signs, tried_signs))
-                ):
-                    tried_signs = signs
-                    outcome = newton_step(primal)
-                    if outcome:
-                        # a full step is (near) optimal: re-check the gap now; a
-                        # partial one (a sign hit zero) hands back to CD first
-                        newton_ready = outcome == 3
-                        continue
-                last_signs = signs
+            if polish.try_step(
+                w, total_work, last_inner_work, partial(newton_step, primal)
+            ):
+                continue
             if use_screen:
                 gap_safe_screen(
                     XtA_theta, norm2, feats, w, l1, l2, dual_norm, primal - dual, keep
@@ -529,8 +397,9 @@ def enet_cd(
                     # sort on 50000 features); ties at it may add a few features
                     kth = feats.size - ws_size
                     ws = feats[scores >= np.partition(scores, kth)[kth]]
+            tighten = polish.tighten
             tol_in = inner_ratio * gap if tighten else max(inner_ratio * gap, tol_abs)
-            limit = tighten_epochs if tighten else max_iter
+            limit = polish.tighten_epochs if tighten else max_iter
             n_max = limit - n_epochs
             # in columns read, BLAS's counted at half: it uses both cores
             pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
