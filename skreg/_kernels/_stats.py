@@ -219,37 +219,46 @@ def _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
         norm2[j] = qw
 
 
-@njit(**JIT_OPTIONS)
 def _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY):
-    # col_stats of a dense design, in a function of its own, and its two
-    # column loops in functions of their own: next to the sparse loop, a
-    # call for several targets or the other loop, the same loop measured
-    # 0.38 -> 0.56 ms on 500 x 5000.  The features are counted by the
-    # statistics' length, not X's columns: X may carry a padding column
-    # (see skreg.solvers.design.Design)
+    # col_stats of a dense design: its two column loops in compiled functions
+    # of their own (next to the sparse loop, a call for several targets or
+    # the other loop, the same loop measured 0.38 -> 0.56 ms on 500 x 5000).
+    # The features are counted by the statistics' length, not X's columns:
+    # X may carry a padding column (see skreg.solvers.design.Design)
     p = colsum.shape[0]
-    largest = 0.0
     y1 = YT[0] if YT.shape[0] == 1 else np.zeros(0)
     plain = np.empty(p)
     if X.shape[0] >= LONG_COLUMN_ROWS:
         _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
     else:
         _dense_sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
-    for j in range(p):
-        q = plain[j]
-        if q > largest or q != q:
-            largest = q
+    # NaN sticks (np.max propagates it)
+    largest = float(plain.max(initial=0.0))
     if center:
-        for j in range(p):
-            xm[j] = colsum[j] / sw_sum
+        np.divide(colsum, sw_sum, out=xm)
     _centred_norm2(X, sw, has_sw, xm, sw_sum, colsum, norm2)
     return largest
 
 
 @njit(**JIT_OPTIONS)
-def col_stats(
-    X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center, YT
+def _sparse_stats(
+    data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY
 ):
+    # col_stats of a CSC design; returns the largest plain squared norm
+    largest = 0.0
+    for j in range(colsum.shape[0]):
+        s, q, qc = _sparse_col_stats(
+            j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, XtY
+        )
+        # not max(): a NaN must stick
+        if q > largest or q != q:
+            largest = q
+        colsum[j] = s
+        norm2[j] = qc
+    return largest
+
+
+def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, center, YT):
     """Weighted column sums ``sum_i sw_i x_ij``, centred squared norms and
     the largest plain squared column norm ``max_j sum_i x_ij^2``.
 
@@ -264,26 +273,27 @@ def col_stats(
     cold-started solver's first duality gap needs.  Targets as rows: a
     C-ordered array has the same Numba type for any number of them, where
     an ``(n, 1)`` column is typed C-ordered and ``(n, 2)`` Fortran-ordered,
-    two compiled signatures of this function (3.7 s each on an empty
-    cache).
+    two compiled signatures (3.7 s each on an empty cache).
     Each column is read from memory once (twice on a dense design with
     several targets, or for a dense column whose mean dwarfs its spread).
+
+    A Python function calling one compiled function per layout, not a
+    compiled one calling them: a compiled caller inlines a callee compiled
+    in the same process (LLVM links its code in) but calls the cached
+    machine code of one compiled earlier.  The vectorised sums then added
+    in another order, and a process that compiled the kernels got other
+    last bits than every later one (n_iter 1412 against 1104 on a 40 x 200
+    Lasso at tol 1e-8).
     """
     p = xm.shape[0]
     colsum = np.zeros(p, dtype=xm.dtype)
     norm2 = np.zeros(p, dtype=xm.dtype)
     XtY = np.zeros((p, YT.shape[0]))
-    largest = 0.0
     if is_sparse:
-        for j in range(p):
-            s, q, qc = _sparse_col_stats(
-                j, data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, XtY
-            )
-            # not max(): a NaN must stick
-            if q > largest or q != q:
-                largest = q
-            colsum[j] = s
-            norm2[j] = qc
+        largest = _sparse_stats(
+            data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, colsum,
+            norm2, XtY,
+        )
         return colsum, norm2, largest, XtY
     largest = _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY)
     if YT.shape[0] > 1:

@@ -193,7 +193,7 @@ def _anderson_step(
     the primal objective (as in Bertrand and Massias, 2021), so CD keeps its
     monotonicity.  Returns ``(c, accepted)`` with the new residual offset.
     """
-    sw, has_sw = Z[5], Z[6]
+    _, _, _, _, _, sw, has_sw, _, _, _ = Z
     n_ws = ws.shape[0]
     K = hist.shape[0] - 1
     coefs = np.empty(K)

@@ -60,7 +60,7 @@ def primal_dual_from_products(
     """:func:`enet_primal_dual2` once :func:`raw_products` (or a BLAS product)
     has filled ``XtA`` (and ``XtA_acc``) for ``feats``; both are overwritten
     with the centred correlations minus ``l2 w``."""
-    sw, has_sw, xm, colsum = Z[5], Z[6], Z[7], Z[8]
+    _, _, _, _, _, sw, has_sw, xm, colsum, _ = Z
     use_acc = with_acc and l1 > 0.0
     r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
     a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw) if use_acc else (0.0, 0.0)

@@ -36,7 +36,7 @@ def full_gradient(Z, rd, c, S, out):
     ``S`` is ``sum_i s_i r_i`` (see :func:`weighted_residual_sum`).  One pass
     over the stored entries of the design.
     """
-    xm, colsum = Z[7], Z[8]
+    _, _, _, _, _, _, _, xm, colsum, _ = Z
     col_products(Z, rd, np.arange(out.shape[0]), out)
     for j in range(out.shape[0]):
         out[j] += centring(j, xm, colsum, c, S)
@@ -49,9 +49,10 @@ def gram_matvec(Z, v, rd, out):
     Uses :func:`residual` with a zero target: it stores ``-Z v`` as
     ``rd + c``, so the centred dot products give ``-Z^T S Z v``.
     """
+    _, _, _, _, _, sw, has_sw, _, _, sw_sum = Z
     rd[:] = 0.0
     c = residual(Z, rd, v, rd)
-    S = weighted_residual_sum(rd, c, Z[5], Z[6], Z[9])
+    S = weighted_residual_sum(rd, c, sw, has_sw, sw_sum)
     full_gradient(Z, rd, c, S, out)
     for j in range(out.shape[0]):
         out[j] = -out[j]

@@ -184,7 +184,7 @@ def helper_loop(Z, rd, r_acc, XtA, XtA_acc, feats, ws, sweep, progress, gap, lea
 
     Returns the number of columns read ahead.
     """
-    X = Z[0]
+    X, _, _, _, _, _, _, _, _, _ = Z
     n_ws = ws.shape[0]
     total = 0.0
     n_read = 0

@@ -55,8 +55,9 @@ def evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad):
     ``grad = Z^T S r``; returns ``(gap, primal, c, S)``: gap and objective
     in CD scaling, the residual offset and ``sum_i s_i r_i``.
     """
+    _, _, _, _, _, sw, has_sw, _, _, sw_sum = Z
     c = residual(Z, y, w, rd)
-    S = weighted_residual_sum(rd, c, Z[5], Z[6], Z[9])
+    S = weighted_residual_sum(rd, c, sw, has_sw, sw_sum)
     gap, _, primal = enet_gap(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA)
     for j in range(w.shape[0]):
         grad[j] = XtA[j] + l2 * w[j]
@@ -102,6 +103,7 @@ def prox_grad_epochs(Z, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
     """
     p = w.shape[0]
     n = rd.shape[0]
+    _, _, _, _, _, sw, has_sw, _, _, _ = Z
     feats = np.arange(p)
     t = state[0]
     primal_old = state[1]
@@ -141,7 +143,7 @@ def prox_grad_epochs(Z, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
                     rhist[row, i] = rd[i] + c
                 n_rhist += 1
                 if n_rhist >= K1 and n_rhist % extrapolate_every == 0:
-                    if anderson_combine(rhist, n_rhist % K1, Z[5], Z[6], r_acc):
+                    if anderson_combine(rhist, n_rhist % K1, sw, has_sw, r_acc):
                         _, dual_acc, _ = enet_primal_dual(
                             Z, y, r_acc, 0.0, S, w, l1, l2, positive, feats,
                             XtA_acc)
