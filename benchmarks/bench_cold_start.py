@@ -29,10 +29,12 @@ print(json.dumps({"import": t1 - t0, "first_fit": t2 - t1, "second_fit": t3 - t2
 """
 
 
-def run(cache_dir):
+def run(cache_dir, child=CHILD):
+    """Run ``child`` in a fresh process with Numba's cache in ``cache_dir``;
+    the JSON value its last line prints."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     out = subprocess.run(
-        [sys.executable, "-c", CHILD],
+        [sys.executable, "-c", child],
         env=env,
         check=True,
         capture_output=True,

@@ -10,12 +10,10 @@ an ill-conditioned Lasso, 1412 epochs instead of 1104) than every later
 one.
 """
 
-import os
-import subprocess
-import sys
+from benchmarks.bench_cold_start import run
 
 CHILD = r"""
-import hashlib
+import hashlib, json
 import numpy as np
 from scipy import sparse
 from skreg.solvers.design import Design
@@ -30,24 +28,13 @@ for A in (np.asfortranarray(X), sparse.csc_matrix(X * (rng.random(X.shape) < 0.3
         d = Design(A, sw, None, center=True, targets=y)
         for a in (d.colsum, d.norm2, d.xm, d.XtY):
             out.append(hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest())
-print(" ".join(out))
+print(json.dumps(out))
 """
 
 
 def test_column_statistics_same_bits_compiled_or_cached(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-
-    def run():
-        return subprocess.run(
-            [sys.executable, "-c", CHILD],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-        ).stdout
-
-    compiled = run()
+    compiled = run(str(tmp_path), CHILD)
     # the first run filled the empty cache: the second loads from it
     assert any(tmp_path.rglob("*.nbi"))
-    cached = run()
+    cached = run(str(tmp_path), CHILD)
     assert compiled == cached
