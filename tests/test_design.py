@@ -371,3 +371,30 @@ def test_prefetching_column_products(use_sw, nxt):
     s = sw if use_sw else np.ones(n)
     assert_allclose(g_b, g_a, rtol=1e-12)
     assert_allclose(g_b, X[:, 3] @ (s * a), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["plain", "ties", "inf", "equal", "narrow", "nan"])
+def test_top_threshold_is_the_partition_value(kind):
+    # the working-set threshold: exactly np.partition's value, on ties, the
+    # nonzero coefficients' inf scores, a single value, a range too narrow
+    # for the buckets and a NaN
+    from skreg._kernels.gap import top_threshold
+
+    rng = np.random.default_rng(len(kind))
+    for _ in range(200):
+        n = int(rng.integers(1, 400))
+        a = rng.standard_normal(n)
+        if kind == "ties":
+            a = np.round(a, 1)
+        elif kind == "inf":
+            a[rng.random(n) < 0.4] = np.inf
+        elif kind == "equal":
+            a[:] = -0.25
+        elif kind == "narrow":
+            a = 5e-324 * rng.integers(0, 4, n).astype(float)
+        elif kind == "nan":
+            a[rng.integers(n)] = np.nan
+        m = int(rng.integers(1, n + 1))
+        ref = np.partition(a, n - m)[n - m]
+        got = top_threshold(a, m)
+        assert got == ref or (np.isnan(got) and np.isnan(ref))

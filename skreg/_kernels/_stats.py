@@ -160,23 +160,48 @@ def _sparse_col_stats(
     s = 0.0
     q = 0.0
     qw = 0.0
+    # one target (the usual case): its correlation in the same loop (on
+    # columns of 10 entries, a second loop cost as much as the first:
+    # 2.1 -> 1.3 ms over 50000 of them)
+    one = YT.shape[0] == 1
+    a = 0.0
     if has_sw:
-        for k in range(start, end):
-            x = data[k]
-            wx = sw[indices[k]] * x
-            s += wx
-            q += x * x
-            qw += wx * x
+        if one:
+            for k in range(start, end):
+                i = indices[k]
+                x = data[k]
+                wx = sw[i] * x
+                s += wx
+                q += x * x
+                qw += wx * x
+                a += wx * YT[0, i]
+        else:
+            for k in range(start, end):
+                x = data[k]
+                wx = sw[indices[k]] * x
+                s += wx
+                q += x * x
+                qw += wx * x
     else:
-        for k in range(start, end):
-            x = data[k]
-            s += x
-            q += x * x
+        if one:
+            for k in range(start, end):
+                x = data[k]
+                s += x
+                q += x * x
+                a += x * YT[0, indices[k]]
+        else:
+            for k in range(start, end):
+                x = data[k]
+                s += x
+                q += x * x
         qw = q
     if center:
         xm[j] = s / sw_sum
     m = xm[j]
     qc = qw - 2.0 * m * s + m * m * sw_sum
+    if one:
+        XtY[j, 0] = a
+        return s, q, max(qc, 0.0)
     for t in range(YT.shape[0]):
         a = 0.0
         if has_sw:

@@ -21,6 +21,7 @@ from skreg._kernels.gap import (
     l1_dual,
     primal_dual_from_products,
     residual_stats,
+    top_threshold,
     ws_scores,
 )
 from skreg.solvers import _polish
@@ -395,8 +396,7 @@ def enet_cd(
                     # the ws_size best scores by their threshold: the mask keeps
                     # the set sorted (0.4 against 0.9 ms for argpartition and a
                     # sort on 50000 features); ties at it may add a few features
-                    kth = feats.size - ws_size
-                    ws = feats[scores >= np.partition(scores, kth)[kth]]
+                    ws = feats[scores >= top_threshold(scores, ws_size)]
             tighten = polish.tighten
             tol_in = inner_ratio * gap if tighten else max(inner_ratio * gap, tol_abs)
             limit = polish.tighten_epochs if tighten else max_iter
