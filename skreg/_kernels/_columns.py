@@ -71,6 +71,13 @@ _PF_BLOCK = 64
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _prefetch_block(X, start):
+    # the _PF_BLOCK entries of X's buffer from start, one hint per line
+    for k in range(0, _PF_BLOCK, 8):
+        _prefetch_l2(X, start + k)
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def dense_dot_next(j, nxt, X, sw, has_sw, v):
     """``x_j^T S v`` on a long Fortran column while the same rows of column
     ``nxt`` (the next one a CD sweep reads) are prefetched into L2.
@@ -88,8 +95,7 @@ def dense_dot_next(j, nxt, X, sw, has_sw, v):
     m = n - n % _PF_BLOCK
     s = 0.0
     for i0 in range(0, m, _PF_BLOCK):
-        for k in range(0, _PF_BLOCK, 8):
-            _prefetch_l2(X, base + i0 + k)
+        _prefetch_block(X, base + i0)
         t = 0.0
         if has_sw:
             for i in range(i0, i0 + _PF_BLOCK):
@@ -115,8 +121,7 @@ def dense_axpy_dot_next(k, a, j, nxt, X, sw, has_sw, v):
     m = n - n % _PF_BLOCK
     s = 0.0
     for i0 in range(0, m, _PF_BLOCK):
-        for r in range(0, _PF_BLOCK, 8):
-            _prefetch_l2(X, base + i0 + r)
+        _prefetch_block(X, base + i0)
         t = 0.0
         if has_sw:
             for i in range(i0, i0 + _PF_BLOCK):

@@ -223,6 +223,12 @@ def ws_scores(XtA, w, feats, l1, norm2, l2, positive, out):
 _TOP_BUCKETS = 1024
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _top_bucket(v, lo, scale):
+    # the bucket of a finite score: monotone in v
+    return min(int((v - lo) * scale), _TOP_BUCKETS - 1)
+
+
 @njit(**JIT_OPTIONS)
 def top_threshold(scores, m):
     """The ``m``-th largest of ``scores`` (``1 <= m <= scores.size``): what
@@ -232,7 +238,7 @@ def top_threshold(scores, m):
     ``_TOP_BUCKETS`` equal buckets; only the bucket holding the threshold is
     then partitioned.  The bucket index is monotone in the score, so every
     score of a higher bucket is at least every score of a lower one.  On
-    50000 working-set scores: 0.10 against 0.59 ms for ``np.partition``.
+    50000 working-set scores: 0.11 against 0.45 ms for ``np.partition``.
     Infinite scores (nonzero coefficients, see :func:`ws_scores`) count as
     the largest; a NaN falls back to ``np.partition``.
     """
@@ -261,7 +267,7 @@ def top_threshold(scores, m):
     counts = np.zeros(_TOP_BUCKETS, dtype=np.int64)
     for v in scores:
         if v < np.inf:
-            counts[min(int((v - lo) * scale), _TOP_BUCKETS - 1)] += 1
+            counts[_top_bucket(v, lo, scale)] += 1
     above = 0
     b = _TOP_BUCKETS - 1
     while above + counts[b] < m:
@@ -270,7 +276,7 @@ def top_threshold(scores, m):
     vals = np.empty(counts[b])
     k = 0
     for v in scores:
-        if v < np.inf and min(int((v - lo) * scale), _TOP_BUCKETS - 1) == b:
+        if v < np.inf and _top_bucket(v, lo, scale) == b:
             vals[k] = v
             k += 1
     r = m - above

@@ -24,9 +24,8 @@ from skreg._kernels.gap import (
     top_threshold,
     ws_scores,
 )
-from skreg.solvers import _polish
 from skreg.solvers._newton import support_newton
-from skreg.solvers._polish import Polish
+from skreg.solvers._polish import AGAIN, STOP, Polish
 from skreg.solvers._threads import NO_HELPER, FitHelper, two_threads
 
 __all__ = ["CDResult", "enet_cd"]
@@ -347,9 +346,9 @@ def enet_cd(
                     converged, partial(newton_step, primal), w, XtA, feats,
                     l1, positive, n_epochs, total_work,
                 )
-                if action == _polish.AGAIN:
+                if action == AGAIN:
                     continue
-                if action == _polish.STOP:
+                if action == STOP:
                     break
             if n_epochs >= max_iter:
                 break
