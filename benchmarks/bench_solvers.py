@@ -143,14 +143,45 @@ def run_solver(name, X, y, alpha, l1_ratio, fit_intercept, repeats, budget):
     return curve
 
 
+def settle(timeout=1.0):
+    """Wait (at most ``timeout`` seconds) until no other thread of this
+    process is running; returns the seconds waited.
+
+    After their last call, OpenBLAS and OpenMP keep their worker threads
+    spinning for about 0.1 s.  Right after celer's runs two such threads
+    (numpy's and scipy's OpenBLAS) spin next to the next solver's thread on
+    a 2-core machine, and skreg's first fits on the tall problem took 27 to
+    36 ms instead of 16 to 19.  Waiting for them before each solver's
+    warm-up times every solver on an otherwise idle process.  Linux only
+    (elsewhere it returns at once).
+    """
+    from skreg.solvers._threads import _others_running
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout and _others_running():
+        time.sleep(0.005)
+    return time.perf_counter() - t0
+
+
 def run_case(
-    pname, X, y, ratio, l1_ratio, fit_intercept, solvers, eps_list, repeats, budget
+    pname,
+    X,
+    y,
+    ratio,
+    l1_ratio,
+    fit_intercept,
+    solvers,
+    eps_list,
+    repeats,
+    budget,
+    settle_first=False,
 ):
     alpha = alpha_max(X, y, fit_intercept, l1_ratio) / ratio
-    curves = {
-        s: run_solver(s, X, y, alpha, l1_ratio, fit_intercept, repeats, budget)
-        for s in solvers
-    }
+    curves = {}
+    for s in solvers:
+        if settle_first:
+            settle()
+        curves[s] = run_solver(s, X, y, alpha, l1_ratio, fit_intercept, repeats, budget)
     pstar = min(obj for curve in curves.values() for _, _, obj in curve)
     out = {
         "problem": pname,
@@ -182,6 +213,12 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--json", default=None, help="write all curves to this file")
+    ap.add_argument(
+        "--settle",
+        action="store_true",
+        help="before each solver's warm-up, wait until the previous solver's "
+        "BLAS/OpenMP threads stop spinning (the reference script does not)",
+    )
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
     solvers = [s for s in args.solvers.split(",") if installed(s)]
@@ -218,6 +255,7 @@ def main(argv=None):
                         eps_list,
                         args.repeats,
                         args.budget,
+                        settle_first=args.settle,
                     )
                     results.append(res)
                     cells = []
