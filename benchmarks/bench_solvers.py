@@ -151,7 +151,7 @@ def settle(timeout=1.0):
     spinning for about 0.1 s.  Right after celer's runs two such threads
     (numpy's and scipy's OpenBLAS) spin next to the next solver's thread on
     a 2-core machine, and skreg's first fits on the tall problem took 27 to
-    36 ms instead of 16 to 19.  Waiting for them before each solver's
+    36 ms instead of the 16 to 21 it took alone.  Waiting for them before each solver's
     warm-up times every solver on an otherwise idle process.  Linux only
     (elsewhere it returns at once).
     """
