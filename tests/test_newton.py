@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skreg.solvers._newton import (
+from skreg.solvers._newton import kkt_violators
+from skreg.solvers._support_solver import (
     SupportSolver,
     _centred_gram,
     _weighted_columns,
-    kkt_violators,
 )
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
@@ -192,7 +192,7 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
 
 
 def test_prefetch_batches_the_bordering_columns(monkeypatch):
-    import skreg.solvers._newton as newton
+    import skreg.solvers._support_solver as support_solver
 
     design, X, y, s = _design("dense", True)
     cols0 = np.arange(0, 20)
@@ -200,13 +200,13 @@ def test_prefetch_batches_the_bordering_columns(monkeypatch):
     # grow one extra feature, so that its bordering column can be prefetched
     solver.solve(np.concatenate([cols0, [22]]), np.ones(21), 0.3)
     calls = []
-    real = newton._cho_solve
+    real = support_solver._cho_solve
 
     def counting(factor, b):
         calls.append(b.shape)
         return real(factor, b)
 
-    monkeypatch.setattr(newton, "_cho_solve", counting)
+    monkeypatch.setattr(support_solver, "_cho_solve", counting)
     # feature 24 is unknown to the solver: nothing to prefetch for it
     solver.prefetch(np.array([3, 7, 11, 22, 24]))
     # (22's column was computed by the solve that grew it)

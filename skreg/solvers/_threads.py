@@ -43,13 +43,15 @@ import numpy as np
 from skreg._kernels import helper_thread as H
 from skreg._kernels.gap import raw_products
 
-__all__ = ["NO_HELPER", "FitHelper", "two_threads"]
+__all__ = ["NO_HELPER", "FitHelper", "single_thread_blas", "two_threads"]
 
 # what cd_epochs takes for "no helper thread"
 NO_HELPER = np.zeros(1, dtype=np.int64)
 _BUSY = threading.Lock()
 # times a fit tries to start its thread (at its start and at full passes)
 _MAX_TRIES = 4
+# threadpoolctl's controller, built at the first limit (see single_thread_blas)
+_CONTROLLER = None
 
 
 def _n_cpus():
@@ -75,6 +77,22 @@ def _others_running():
     except OSError:
         return True
     return False
+
+
+def single_thread_blas():
+    """A context in which BLAS uses one thread.
+
+    For the small products of Newton steps: a multi-threaded BLAS on a busy
+    machine (or inside a threaded GridSearchCV) spins for up to 100x the
+    single-threaded time.  The controller is built once, so that a limit
+    costs microseconds instead of a scan of the loaded libraries.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def two_threads(design, random=False):

@@ -36,7 +36,7 @@ descent, whose rate degrades with the conditioning of ``Z~^T Z~ + alpha I``
 import numpy as np
 from scipy.linalg.lapack import dpotrf, dpotrs
 
-from skreg.solvers._newton import _single_thread_blas
+from skreg.solvers._threads import single_thread_blas
 from skreg.solvers.ridge import (
     CentredOperator,
     _sparse_gram,
@@ -151,7 +151,7 @@ def ridge_dual_newton(design, y, w, alpha, positive, max_steps=_MAX_STEPS):
     # wu is worth returning once a step was taken or F(u) = 0; before that
     # it is the point u induces, which may be worse than the caller's w
     solved = False
-    with _single_thread_blas():
+    with single_thread_blas():
         while n_steps < min(max_steps, _MAX_STEPS):
             A = g > 0 if positive else np.ones(g.size, dtype=bool)
             M = kernel.update(A).copy()

@@ -1,0 +1,94 @@
+"""The geometric ``alpha`` grid of the ElasticNet and Lasso paths (and CV)."""
+
+import numpy as np
+from sklearn.utils.extmath import safe_sparse_dot
+
+__all__ = ["alpha_grid"]
+
+
+def alpha_grid(
+    X,
+    y,
+    *,
+    Xy=None,
+    l1_ratio=1.0,
+    fit_intercept=True,
+    eps=1e-3,
+    n_alphas=100,
+    sample_weight=None,
+    positive=False,
+):
+    """Geometric grid of ``alpha`` from ``alpha_max`` down to ``eps * alpha_max``.
+
+    ``alpha_max`` is the smallest ``alpha`` whose ElasticNet solution is all
+    zeros: ``max_j |z_j^T S y| / (sum(s) l1_ratio)`` with ``z_j`` the
+    (weighted-)centred columns, or the largest positive correlation when
+    ``positive=True``.  Same grid as scikit-learn's ``_alpha_grid``.  ``X``
+    is never copied nor densified.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Target values.
+    Xy : array-like of shape (n_features,) or (n_features, n_targets), default=None
+        Precomputed ``X^T y`` (then ``X`` is only used for its shape).
+    l1_ratio : float, default=1.0
+        ElasticNet mixing parameter, ``0 < l1_ratio <= 1``.
+    fit_intercept : bool, default=True
+        Centre ``X`` and ``y`` (implicitly) before computing correlations.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max``.
+    n_alphas : int, default=100
+        Number of values on the grid.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Sample weights.
+    positive : bool, default=False
+        Grid for the positivity-constrained problem.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing grid of penalty strengths.
+    """
+    if l1_ratio == 0:
+        raise ValueError(
+            "l1_ratio: automatic alpha grid generation is not supported for "
+            "l1_ratio=0. Please supply a grid by providing your estimator with "
+            "the appropriate `alphas=` argument."
+        )
+    if Xy is not None:
+        Xyw = np.asarray(Xy, dtype=np.float64)
+    else:
+        yw = np.asarray(y, dtype=np.float64)
+        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        if fit_intercept:
+            yw = yw - np.average(yw, axis=0, weights=sw)
+        if sw is not None:
+            yw = yw * sw.reshape((-1,) + (1,) * (yw.ndim - 1))
+        Xyw = np.asarray(safe_sparse_dot(X.T, yw, dense_output=True), dtype=np.float64)
+        if fit_intercept:
+            # Implicit centring: (X - 1 m^T)^T v = X^T v - m sum(v).
+            if sw is None:
+                X_mean = np.asarray(X.mean(axis=0)).ravel()
+            else:
+                X_mean = np.asarray(safe_sparse_dot(sw, X)).ravel() / sw.sum()
+            Xyw = Xyw - np.multiply.outer(X_mean, yw.sum(axis=0))
+    if Xyw.ndim == 1:
+        Xyw = Xyw[:, None]
+    n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+    if positive:
+        a_max = max(0.0, float(np.max(Xyw))) / (n * l1_ratio)
+    else:
+        with np.errstate(over="ignore"):
+            a_max = float(np.sqrt(np.max(np.sum(Xyw**2, axis=1)))) / (n * l1_ratio)
+        if not np.isfinite(a_max) and np.all(np.isfinite(Xyw)):
+            # Huge correlations overflow their squares: the same norm, scaled.
+            m = float(np.max(np.abs(Xyw)))
+            a_max = m * float(np.sqrt(np.max(np.sum((Xyw / m) ** 2, axis=1))))
+            a_max /= n * l1_ratio
+    tiny = np.finfo(np.float64).resolution
+    if a_max <= tiny:
+        return np.full(n_alphas, tiny)
+    return np.geomspace(a_max, a_max * eps, num=n_alphas)
