@@ -294,6 +294,59 @@ def test_early_polish_on_an_ill_conditioned_support(monkeypatch):
     assert_allclose(early.intercept_, late.intercept_, rtol=1e-9)
 
 
+def test_tight_tol_polishes_where_the_default_tol_does(monkeypatch):
+    # the same problem to tol 1e-8: the support settles at the gap it does
+    # at tol 1e-4, so the polish starts there too instead of after CD's
+    # extra decades of the gap, and the fit takes the epochs of the tol 1e-4
+    # fit (both land on the exact optimum)
+    import skreg.solvers._polish as polish
+    from benchmarks.bench_solvers import PROBLEMS
+    from skreg import L1Regressor
+
+    X, y = PROBLEMS["wide"]()
+    yc = y - y.mean()
+    alpha = np.abs((X - X.mean(0)).T @ yc).max() / len(y) / 100
+    default = L1Regressor(alpha=alpha, tol=1e-4).fit(X, y)
+    tight = L1Regressor(alpha=alpha, tol=1e-8).fit(X, y)
+    # the floor off: the polish waits for the gap to reach 10 tol
+    monkeypatch.setattr(polish, "_EARLY_POLISH_TOL", 0.0)
+    waits = L1Regressor(alpha=alpha, tol=1e-8).fit(X, y)
+    assert tight.n_iter_ == default.n_iter_
+    assert waits.n_iter_ > 1.5 * tight.n_iter_
+    assert tight.dual_gap_ <= 1e-8 * np.dot(yc, yc) / len(y)
+    assert_allclose(tight.coef_, waits.coef_, rtol=1e-7, atol=1e-10)
+    assert_allclose(tight.intercept_, waits.intercept_, rtol=1e-9)
+
+
+def test_early_polish_gap_floor_only_within_the_design_rank():
+    # below the default tol, an early polish may start at 10 x 1e-4 of
+    # sum s y^2, on supports of at most n_samples features; wider ones wait
+    # for 10 tol
+    from types import SimpleNamespace
+
+    from skreg.solvers._polish import Polish
+
+    design = SimpleNamespace(n_samples=4, nnz=400)
+    y_norm2, tol_abs = 1e4, 1e-4
+    # the gap fell 10x in 10 epochs of 1e7 entries: 1e8 entries per decade
+    # of the 9 left, far above the step's cost
+    args = (5.0, tol_abs, 50.0, 10, 1e7, 1e8)
+    narrow = np.array([1.0, -1.0, 2.0, 0.0, 0.0])
+    wide = np.array([1.0, -1.0, 2.0, 3.0, 1.0])
+    for w, l2, starts in [(narrow, 0.0, True), (wide, 1.0, False)]:
+        polish = Polish(True, design, max_iter=100, y_norm2=y_norm2)
+        polish.consider_early(w, l2, *args)
+        assert polish.early is starts
+        # within 10 tol, both start
+        polish = Polish(True, design, max_iter=100, y_norm2=y_norm2)
+        polish.consider_early(w, l2, 5e-4, tol_abs, 5e-3, 10, 1e7, 1e8)
+        assert polish.early
+    # without the scale (y_norm2=0) the narrow support waits too
+    polish = Polish(True, design, max_iter=100)
+    polish.consider_early(narrow, 0.0, *args)
+    assert not polish.early
+
+
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
@@ -323,7 +376,10 @@ def test_forced_early_polish_keeps_the_answer(
     _, p_star = solve(1e-13)
     monkeypatch.setattr(polish, "_EARLY_POLISH_WORK", 0.0)
     monkeypatch.setattr(polish, "_EARLY_POLISH_RATIO", np.inf)
-    monkeypatch.setattr(polish, "_EARLY_POLISH_GAP", 1e6)
+    # at any gap: a step far from the optimum that hands back to CD must
+    # leave CD the residual of its w (a stale one kept the dense 1e-8 fits
+    # from converging in 100000 epochs)
+    monkeypatch.setattr(polish, "_EARLY_POLISH_GAP", 1e10)
     res, p = solve(tol)
     assert res.converged
     assert res.gap <= res.tol

@@ -190,7 +190,8 @@ def enet_cd(
     best_dual = -np.inf
     random = random_state is not None
     rng_state = _seed_state(random_state)
-    tol_abs = tol * design.weighted_norm2(y)
+    y_norm2 = design.weighted_norm2(y)
+    tol_abs = tol * y_norm2
     use_ws = working_set and l1 > 0
     use_screen = screening and l1 > 0
     keep = norm2 > 0
@@ -200,7 +201,7 @@ def enet_cd(
     n_epochs = 0
     gap = np.inf
     converged = False
-    polish = Polish(newton and l1 > 0, design, max_iter)
+    polish = Polish(newton and l1 > 0, design, max_iter, y_norm2)
     newton_solver = None
     # the global gap and epoch count at the previous pass
     last_gap, last_epochs = np.inf, 0
@@ -225,6 +226,8 @@ def enet_cd(
     # residual was last recomputed
     w_moved = True
     n_kept = 0
+    # a Newton step moved w after the pass that computed the residual
+    w_stale = False
     # (working set, its tol, best dual, epoch limit) of an inner solve whose
     # gap checks the outer passes answer (see _CHECK_BY_PASS)
     chunk = None
@@ -262,7 +265,7 @@ def enet_cd(
 
     def newton_step(primal, add=None):
         # factored Gram matrix of a recent support, reused by later steps
-        nonlocal newton_solver
+        nonlocal newton_solver, w_stale
         outcome, newton_solver = support_newton(
             design,
             y,
@@ -280,7 +283,14 @@ def enet_cd(
         # pass need not read the design for it again (half of each polish
         # round's pass on dense designs, where it is two BLAS products).
         state[2] = 0.0
+        w_stale = w_stale or outcome > 0
         return outcome
+
+    def fresh_residual():
+        # the residual of w from scratch; its offset
+        nonlocal w_stale
+        w_stale = False
+        return residual(Z, y, w, rd)
 
     def objective(v):
         c_v = residual(Z, y, v, rd_tmp)
@@ -295,7 +305,7 @@ def enet_cd(
         while True:
             feats = np.flatnonzero(keep)
             if w_moved or n_kept >= 10:
-                c = residual(Z, y, w, rd)
+                c = fresh_residual()
                 n_kept = 0
             else:
                 # the kernel's own residual, updated by plain CD steps only
@@ -350,6 +360,14 @@ def enet_cd(
                     continue
                 if action == STOP:
                     break
+                if w_stale:
+                    # CD goes on from a step's w: the kernel needs its
+                    # residual (the pass's products, primal and dual points
+                    # stay valid bounds for screening and the working set)
+                    c = fresh_residual()
+                    state[0] = c
+                    state[1] = design.weighted_sum(rd) + c * design.sw_sum
+                    chunk = None
             if n_epochs >= max_iter:
                 break
             if chunk is not None and not converged:
