@@ -292,6 +292,14 @@ def enet_cd(
         w_stale = False
         return residual(Z, y, w, rd)
 
+    def restart_kernel():
+        # CD goes on from a w the kernel's residual no longer matches: its
+        # residual, offset and weighted residual sum afresh
+        c = fresh_residual()
+        state[0] = c
+        state[1] = design.weighted_sum(rd) + c * design.sw_sum
+        return c
+
     def objective(v):
         c_v = residual(Z, y, v, rd_tmp)
         r2, _ = residual_stats(rd_tmp, c_v, y, design.sw, design.has_sw)
@@ -361,12 +369,10 @@ def enet_cd(
                 if action == STOP:
                     break
                 if w_stale:
-                    # CD goes on from a step's w: the kernel needs its
-                    # residual (the pass's products, primal and dual points
-                    # stay valid bounds for screening and the working set)
-                    c = fresh_residual()
-                    state[0] = c
-                    state[1] = design.weighted_sum(rd) + c * design.sw_sum
+                    # CD goes on from a step's w (the pass's products, primal
+                    # and dual points stay valid bounds for screening and
+                    # the working set)
+                    c = restart_kernel()
                     chunk = None
             if n_epochs >= max_iter:
                 break
@@ -393,8 +399,7 @@ def enet_cd(
                 if dropped.size:
                     if np.any(w[dropped] != 0):
                         w[dropped] = 0
-                        c = residual(Z, y, w, rd)
-                        state[0] = c
+                        c = restart_kernel()
                     feats = np.flatnonzero(keep)
             ws = feats
             if use_ws:
