@@ -311,7 +311,8 @@ def test_tight_tol_polishes_where_the_default_tol_does(monkeypatch):
     # the floor off: the polish waits for the gap to reach 10 tol
     monkeypatch.setattr(polish, "_EARLY_POLISH_TOL", 0.0)
     waits = L1Regressor(alpha=alpha, tol=1e-8).fit(X, y)
-    assert tight.n_iter_ == default.n_iter_
+    # (equal here; a little slack for other BLAS builds' rounding)
+    assert tight.n_iter_ <= 1.1 * default.n_iter_
     assert waits.n_iter_ > 1.5 * tight.n_iter_
     assert tight.dual_gap_ <= 1e-8 * np.dot(yc, yc) / len(y)
     assert_allclose(tight.coef_, waits.coef_, rtol=1e-7, atol=1e-10)
