@@ -286,19 +286,18 @@ def enet_cd(
         w_stale = w_stale or outcome > 0
         return outcome
 
-    def fresh_residual():
-        # the residual of w from scratch; its offset
+    def kernel_state(fresh):
+        # The residual offset and weighted residual sum the kernel goes on
+        # from; with fresh, the residual of w recomputed first (else the
+        # kernel's own, updated by plain CD steps only).  The sum is
+        # invariant under CD steps only when xm is exactly the weighted mean
+        # (not after a float32 round-trip of it): refreshed here, O(n).
         nonlocal w_stale
-        w_stale = False
-        return residual(Z, y, w, rd)
-
-    def restart_kernel():
-        # CD goes on from a w the kernel's residual no longer matches: its
-        # residual, offset and weighted residual sum afresh
-        c = fresh_residual()
-        state[0] = c
-        state[1] = design.weighted_sum(rd) + c * design.sw_sum
-        return c
+        if fresh:
+            state[0] = residual(Z, y, w, rd)
+            w_stale = False
+        state[1] = design.weighted_sum(rd) + state[0] * design.sw_sum
+        return state[0], state[1]
 
     def objective(v):
         c_v = residual(Z, y, v, rd_tmp)
@@ -312,17 +311,9 @@ def enet_cd(
     try:
         while True:
             feats = np.flatnonzero(keep)
-            if w_moved or n_kept >= 10:
-                c = fresh_residual()
-                n_kept = 0
-            else:
-                # the kernel's own residual, updated by plain CD steps only
-                c = state[0]
-                n_kept += 1
-            # invariant under CD steps only when xm is exactly the weighted mean
-            # (not after a float32 round-trip of it): refreshed here, O(n)
-            S = design.weighted_sum(rd) + c * design.sw_sum
-            state[0], state[1] = c, S
+            fresh = w_moved or n_kept >= 10
+            n_kept = 0 if fresh else n_kept + 1
+            c, S = kernel_state(fresh)
             w_moved = True
             if xty is not None:
                 # cold start: the residual is y and its correlations are known
@@ -372,7 +363,7 @@ def enet_cd(
                     # CD goes on from a step's w (the pass's products, primal
                     # and dual points stay valid bounds for screening and
                     # the working set)
-                    c = restart_kernel()
+                    c, _ = kernel_state(True)
                     chunk = None
             if n_epochs >= max_iter:
                 break
@@ -399,7 +390,7 @@ def enet_cd(
                 if dropped.size:
                     if np.any(w[dropped] != 0):
                         w[dropped] = 0
-                        c = restart_kernel()
+                        c, _ = kernel_state(True)
                     feats = np.flatnonzero(keep)
             ws = feats
             if use_ws:
