@@ -133,11 +133,12 @@ def design_corr(design, X, y, s):
     return (Xd - (s @ Xd) / s.sum()).T @ (s * y)
 
 
-def _wrong_signs(design, X, y, s, n_bad, seed):
-    # the Lasso optimum with n_bad of its zero features set to a small value
-    # of the wrong sign; returns (l1, w, support, signs, objective)
+def _wrong_signs(design, X, y, s, n_bad, seed, ratio=30):
+    # the Lasso optimum at alpha_max / ratio with n_bad of its zero features
+    # set to a small value of the wrong sign; returns (l1, w, support,
+    # signs, objective)
     corr = design_corr(design, X, y, s)
-    lam = np.abs(corr).max() / 30
+    lam = np.abs(corr).max() / ratio
     p = corr.size
     w = enet_cd(design, y, np.zeros(p), lam, 0.0, tol=1e-13).coef.copy()
     rng = np.random.RandomState(seed)
@@ -434,3 +435,93 @@ def test_polish_tries_a_sign_pattern_once_and_within_budget():
     assert off.round(True, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == STOP
     assert off.round(False, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == CD
     assert len(calls) == 2
+
+
+def _step_cases():
+    # (layout, use_sw, l2 share, positive, kind): kind "wrong" starts from
+    # the optimum with features of the wrong sign (few: the walk's shortcut;
+    # many: one sign change at a time), "loose" from a loose CD iterate with
+    # its optimality violators joining (an active-set round)
+    cases = []
+    for layout in ("dense", "sparse"):
+        for use_sw in (False, True):
+            for kind in ("wrong3", "wrong8", "loose"):
+                cases.append((layout, use_sw, 0.0, False, kind))
+            cases.append((layout, use_sw, 0.3, False, "loose"))
+            cases.append((layout, use_sw, 0.0, True, "loose"))
+    return cases
+
+
+@pytest.mark.parametrize("layout, use_sw, l2_share, positive, kind", _step_cases())
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_small_step_matches_the_numpy_route(
+    layout, use_sw, l2_share, positive, kind, seed
+):
+    # support_newton_small (small supports) and the bordered NumPy route
+    # (large ones) take the same walk: same outcome, same point
+    import skreg.solvers._newton as newton
+    from skreg._kernels.newton import support_newton_small
+
+    design, X, y, s = _design(layout, use_sw, n=50, p=200, seed=seed)
+    corr = design_corr(design, X, y, s)
+    if kind.startswith("wrong"):
+        lam, w, cols, signs, objective = _wrong_signs(
+            design, X, y, s, int(kind[-1]), seed, ratio=10
+        )
+        l1, l2 = lam, 0.0
+    else:
+        lam = (corr.max() if positive else np.abs(corr).max()) / 10
+        l1, l2 = lam * (1 - l2_share), lam * l2_share
+        w = enet_cd(
+            design, y, np.zeros(200), l1, l2, tol=0.1, newton=False,
+            positive=positive,
+        ).coef.copy()
+        r = y - _centred(X, s) @ w
+        XtA = _centred(X, s).T @ (s * r)
+        add = kkt_violators(XtA, w, np.arange(200), l1, positive, 5)
+        cols = np.concatenate([np.flatnonzero(w), add])
+        signs = np.concatenate([np.sign(w[w != 0]), np.sign(XtA[add])])
+
+        def objective(v):
+            return _objective(design, y, s, X, v, l1, l2)
+
+    # a Lasso support of n_samples centred columns is singular, and either
+    # route may or may not notice (rounding): such steps are not compared
+    assert cols.size < 50 or l2 > 0
+    primal = objective(w)
+    w_numpy, w_small = w.copy(), w.copy()
+    expected, _ = newton._newton_step(
+        design, y, w_numpy, cols, signs, l1, l2, positive, primal, objective, None
+    )
+    outcome = support_newton_small(design.Z, y, w_small, cols, signs, l1, l2, positive)
+    assert outcome == expected
+    assert_allclose(w_small, w_numpy, rtol=1e-9, atol=1e-12)
+    if outcome:
+        assert objective(w_small) < primal
+    else:
+        assert np.array_equal(w_small, w)
+
+
+def _centred(X, s):
+    Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    return Xd - (s @ Xd) / s.sum()
+
+
+def test_small_supports_take_the_compiled_step(monkeypatch):
+    # the dispatch: a step of at most _SMALL_COST flops is the compiled one
+    import skreg.solvers._newton as newton
+
+    design, X, y, s = _design("dense", False, n=50, p=200, seed=0)
+    lam, w, cols, signs, objective = _wrong_signs(design, X, y, s, 3, 0)
+    used = []
+    monkeypatch.setattr(
+        newton, "support_newton_small", lambda *a: used.append("small") or 0
+    )
+    monkeypatch.setattr(
+        newton, "_newton_step", lambda *a: used.append("numpy") or (0, None)
+    )
+    cost = newton.newton_cost(50, cols.size)
+    for limit, route in ((cost, "small"), (cost - 1, "numpy")):
+        monkeypatch.setattr(newton, "_SMALL_COST", limit)
+        newton.support_newton(design, y, w, lam, 0.0, False, objective(w), objective)
+        assert used[-1] == route

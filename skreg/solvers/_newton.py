@@ -27,6 +27,7 @@ which factors the Gram matrix of a reference support once.
 
 import numpy as np
 
+from skreg._kernels.newton import support_newton_small
 from skreg.solvers._support_solver import SupportSolver
 from skreg.solvers._threads import single_thread_blas
 
@@ -40,6 +41,16 @@ __all__ = ["kkt_violators", "newton_cost", "support_newton"]
 # benchmark at alpha_max / 100, where it dropped 87 features and cost four
 # solves for nothing: Newton time per fit 15.0 -> 13.7 ms without it)
 _SHORTCUT_FLIPS = 6
+# Supports whose step costs at most this many flops take the compiled step
+# (skreg._kernels.newton): there the NumPy route's calls cost more than the
+# arithmetic.  Measured per step (correlated Gaussian designs, ms compiled
+# against NumPy): 442 x 10 (diabetes) 0.01 / 0.15; 400 x 46 0.06 / 0.18;
+# 400 x 88 with 10 sign changes 0.5 / 8.0; 1600 x 41 0.15 / 0.40;
+# 200 x 115 with 30 sign changes 1.7 / 8.0.  The compiled step refactors the
+# walk's Gram matrix at every solve (k^3 / 3 flops) where the NumPy route
+# borders one factor, and rebuilds the Gram matrix at every call: larger
+# supports keep the NumPy route, whose products run on one BLAS thread.
+_SMALL_COST = 4e6
 
 
 def kkt_violators(XtA, w, feats, l1, positive, max_add):
@@ -86,7 +97,10 @@ def support_newton(
 ):
     """Try the Newton step on the current support of ``w`` (in place).
 
-    Run with a single BLAS thread; see :func:`_newton_step`.
+    Small steps (``_SMALL_COST``) run compiled
+    (:func:`~skreg._kernels.newton.support_newton_small`, which evaluates
+    the objective itself), larger ones with a single BLAS thread (see
+    :func:`_newton_step`).
 
     Parameters
     ----------
@@ -130,11 +144,12 @@ def support_newton(
         # without l2 the Gram matrix of more features than samples is
         # singular; with it, an ElasticNet support may exceed n_samples
         return 0, solver
+    if newton_cost(design.n_samples, k) <= _SMALL_COST:
+        # (no BLAS: small fits also skip the one-off library scan of the
+        # thread-pool controller, ~0.1 s)
+        outcome = support_newton_small(design.Z, y, w, cols, signs, l1, l2, positive)
+        return outcome, solver
     args = (design, y, w, cols, signs, l1, l2, positive, primal, objective, solver)
-    if newton_cost(design.n_samples, k) < 4_000_000:
-        # too small for OpenBLAS to start threads; skips the one-off
-        # library scan of the thread-pool controller (~0.1 s) on small fits
-        return _newton_step(*args)
     with single_thread_blas():
         return _newton_step(*args)
 
