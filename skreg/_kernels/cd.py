@@ -8,6 +8,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
+from skreg._kernels._cholesky import cholesky_in_place, cholesky_solve
 from skreg._kernels._columns import (
     LONG_COLUMN_ROWS,
     centring,
@@ -56,36 +57,16 @@ def _solve_ones_spd(C, z):
     """Solve ``C z = 1`` for a small symmetric positive definite ``C``.
 
     Cholesky factorisation in place (the lower triangle of ``C`` is
-    overwritten; only it is read).  Written out instead of
-    ``np.linalg.solve`` because Numba's LAPACK binding and its error paths
-    took about 3.5 s to compile on a first fit with an empty cache, for a
-    system of ``anderson_k`` (5) unknowns.  Returns False when a pivot is
-    not positive (``C`` numerically singular).
+    overwritten; only it is read; see :mod:`skreg._kernels._cholesky`).
+    Returns False when a pivot is not positive (``C`` numerically
+    singular).
     """
     K = C.shape[0]
-    for j in range(K):
-        d = C[j, j]
-        for m in range(j):
-            d -= C[j, m] * C[j, m]
-        if not d > 0.0:
-            return False
-        d = np.sqrt(d)
-        C[j, j] = d
-        for i in range(j + 1, K):
-            s = C[i, j]
-            for m in range(j):
-                s -= C[i, m] * C[j, m]
-            C[i, j] = s / d
+    if not cholesky_in_place(C, K):
+        return False
     for i in range(K):
-        s = 1.0
-        for m in range(i):
-            s -= C[i, m] * z[m]
-        z[i] = s / C[i, i]
-    for i in range(K - 1, -1, -1):
-        s = z[i]
-        for m in range(i + 1, K):
-            s -= C[m, i] * z[m]
-        z[i] = s / C[i, i]
+        z[i] = 1.0
+    cholesky_solve(C, K, z)
     return True
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
+from skreg._kernels._cholesky import cholesky_in_place, cholesky_solve
 
 # dropping every flipped feature at once is tried at the walk's first sign
 # change when at most this many (or 1/32 of the support) flipped: the rule
@@ -96,25 +97,12 @@ def _solve(G, b, signs, l1, act, m, L, sol):
     # numerically positive definite or the solution is not finite
     for a in range(m):
         for c in range(a + 1):
-            s = G[act[a], act[c]] if act[a] >= act[c] else G[act[c], act[a]]
-            for e in range(c):
-                s -= L[a, e] * L[c, e]
-            if a == c:
-                if not s > 0.0:
-                    return False
-                L[a, a] = np.sqrt(s)
-            else:
-                L[a, c] = s / L[c, c]
+            L[a, c] = G[act[a], act[c]] if act[a] >= act[c] else G[act[c], act[a]]
+    if not cholesky_in_place(L, m):
+        return False
     for a in range(m):
-        s = b[act[a]] - l1 * signs[act[a]]
-        for e in range(a):
-            s -= L[a, e] * sol[e]
-        sol[a] = s / L[a, a]
-    for a in range(m - 1, -1, -1):
-        s = sol[a]
-        for e in range(a + 1, m):
-            s -= L[e, a] * sol[e]
-        sol[a] = s / L[a, a]
+        sol[a] = b[act[a]] - l1 * signs[act[a]]
+    cholesky_solve(L, m, sol)
     for a in range(m):
         if not np.isfinite(sol[a]):
             return False
