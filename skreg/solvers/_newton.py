@@ -22,7 +22,9 @@ reach the exact solution where CD would need many more epochs to settle
 the last coordinates of an ill-conditioned support.
 
 Each solve goes through a :class:`~skreg.solvers._support_solver.SupportSolver`,
-which factors the Gram matrix of a reference support once.
+which factors the Gram matrix of a reference support once; steps on small
+supports run the same walk as one compiled call instead
+(:mod:`skreg._kernels.newton`).
 """
 
 import numpy as np
