@@ -29,20 +29,18 @@ supports run the same walk as one compiled call instead
 
 import numpy as np
 
-from skreg._kernels.newton import support_newton_small
+from skreg._kernels.newton import (
+    SHORTCUT_FLIPS,
+    SHORTCUT_SHARE,
+    WALK_SHARE,
+    WALK_SOLVES,
+    support_newton_small,
+)
 from skreg.solvers._support_solver import SupportSolver
 from skreg.solvers._threads import single_thread_blas
 
 __all__ = ["kkt_violators", "newton_cost", "support_newton"]
 
-# The walk's first sign change is short-cut by dropping every flipped
-# feature at once (see _drop_flipped) only when at most this many flipped,
-# or 1/32 of the support.  Measured on CD iterates: the shortcut succeeded
-# with 1 to 6 flips (and 13 of 461), and failed with 7, 11, 12 and 22 of
-# 70-100 (random correlated designs of 80-300 rows) and 74 of 480 (the wide
-# benchmark at alpha_max / 100, where it dropped 87 features and cost four
-# solves for nothing: Newton time per fit 15.0 -> 13.7 ms without it)
-_SHORTCUT_FLIPS = 6
 # Supports whose step costs at most this many flops take the compiled step
 # (skreg._kernels.newton): there the NumPy route's calls cost more than the
 # arithmetic.  Measured per step (correlated Gaussian designs, ms compiled
@@ -195,7 +193,7 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
     act = np.arange(cols.size)
     full = True
     shortcut = True
-    limit = max(8, cols.size // 4)
+    limit = max(WALK_SOLVES, cols.size // WALK_SHARE)
     for _ in range(limit):
         sol = solver.solve(cols[act], signs[act], l1)
         if sol is None:
@@ -219,7 +217,8 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
             shortcut = False
             # the walk's leaving features are (mostly) among these
             solver.prefetch(cols[act[flips]])
-            if np.count_nonzero(flips) <= max(_SHORTCUT_FLIPS, act.size // 32):
+            few = max(SHORTCUT_FLIPS, act.size // SHORTCUT_SHARE)
+            if np.count_nonzero(flips) <= few:
                 outcome = _drop_flipped(
                     solver, w, cols, signs, act[~flips], l1, positive, primal,
                     objective,
