@@ -25,8 +25,9 @@ from skreg import L1Regressor, L1RegressorCV
 # Few samples for many features: 60 samples (48 per training fold), 40
 # features, only 5 of them informative, and a lot of noise.  With little
 # regularisation the fit is close to least squares and chases the noise.
-X, y = make_regression(n_samples=60, n_features=40, n_informative=5,
-                       noise=20.0, random_state=1)
+X, y = make_regression(
+    n_samples=60, n_features=40, n_informative=5, noise=20.0, random_state=1
+)
 cv = KFold(n_splits=5, shuffle=True, random_state=0)
 alphas = np.logspace(-3, 1.5, 20)
 
@@ -56,16 +57,28 @@ print(f"non-zero weights at alpha_: {np.count_nonzero(model.coef_)}")
 fig, ax = plt.subplots(figsize=(7, 4.5))
 ax.semilogx(alphas, train_mse, "o-", ms=3, label="train (GridSearchCV)")
 ax.semilogx(alphas, valid_mse, "o-", ms=3, label="validation (GridSearchCV)")
-ax.semilogx(model.alphas_, model.mse_path_.mean(axis=-1), "--",
-            label="validation (L1RegressorCV)")
+ax.semilogx(
+    model.alphas_,
+    model.mse_path_.mean(axis=-1),
+    "--",
+    label="validation (L1RegressorCV)",
+)
 ax.axvline(model.alpha_, color="k", ls=":", label=f"alpha_ = {model.alpha_:.3g}")
 ax.set_xlabel("alpha")
 ax.set_ylabel("mean squared error")
 ax.set_yscale("log")
-ax.annotate("overfitting", xy=(alphas[1], valid_mse[1]), xytext=(0.02, 0.9),
-            textcoords="axes fraction")
-ax.annotate("underfitting", xy=(alphas[-2], valid_mse[-2]), xytext=(0.75, 0.9),
-            textcoords="axes fraction")
+ax.annotate(
+    "overfitting",
+    xy=(alphas[1], valid_mse[1]),
+    xytext=(0.02, 0.9),
+    textcoords="axes fraction",
+)
+ax.annotate(
+    "underfitting",
+    xy=(alphas[-2], valid_mse[-2]),
+    xytext=(0.75, 0.9),
+    textcoords="axes fraction",
+)
 ax.legend(fontsize="small", loc="lower right")
 ax.set_title("Lasso: training and validation error against alpha")
 fig.tight_layout()

@@ -33,8 +33,10 @@ alphas_l2 = np.logspace(-3, 3, 100)
 _, coefs_l2 = ridge_path(X, y, alphas=alphas_l2, fit_intercept=False)
 
 for k in (0, 50, 99):
-    print(f"Lasso alpha={alphas_l1[k]:8.3f}: "
-          f"{np.count_nonzero(coefs_l1[:, k]):2d} non-zero weights")
+    print(
+        f"Lasso alpha={alphas_l1[k]:8.3f}: "
+        f"{np.count_nonzero(coefs_l1[:, k]):2d} non-zero weights"
+    )
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)

@@ -22,17 +22,21 @@ from sklearn.preprocessing import StandardScaler
 
 from skreg import L1Regressor, L2Regressor
 
-X, y, true_coef = make_regression(n_samples=120, n_features=200,
-                                  n_informative=6, noise=10.0, coef=True,
-                                  random_state=0)
+X, y, true_coef = make_regression(
+    n_samples=120,
+    n_features=200,
+    n_informative=6,
+    noise=10.0,
+    coef=True,
+    random_state=0,
+)
 
 selector = SelectFromModel(L1Regressor(alpha=2.0), threshold=1e-10)
 pipe = make_pipeline(StandardScaler(), selector, L2Regressor(alpha=1.0))
 pipe.fit(X, y)
 
 support = pipe[1].get_support()
-print(f"selected {support.sum()} of {X.shape[1]} features: "
-      f"{np.flatnonzero(support)}")
+print(f"selected {support.sum()} of {X.shape[1]} features: {np.flatnonzero(support)}")
 print(f"true informative features:       {np.flatnonzero(true_coef)}")
 
 # %%
@@ -46,10 +50,19 @@ for name, model in [("L1 selection + L2", pipe), ("L2 on all features", plain)]:
 # %%
 coef_l1 = pipe[1].estimator_.coef_
 fig, ax = plt.subplots(figsize=(9, 3.5))
-ax.stem(np.flatnonzero(coef_l1), coef_l1[coef_l1 != 0], basefmt=" ",
-        label="L1 weight (selected)")
-ax.plot(np.flatnonzero(true_coef), np.zeros(np.count_nonzero(true_coef)), "r^",
-        ms=9, label="truly informative")
+ax.stem(
+    np.flatnonzero(coef_l1),
+    coef_l1[coef_l1 != 0],
+    basefmt=" ",
+    label="L1 weight (selected)",
+)
+ax.plot(
+    np.flatnonzero(true_coef),
+    np.zeros(np.count_nonzero(true_coef)),
+    "r^",
+    ms=9,
+    label="truly informative",
+)
 ax.set_xlabel("feature index")
 ax.set_ylabel("weight")
 ax.set_xlim(-2, X.shape[1] + 2)

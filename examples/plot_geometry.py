@@ -52,8 +52,14 @@ theta = np.linspace(0, 2 * np.pi, 400)
 for ax, model, kind in [(axes[0], l1, "L1"), (axes[1], l2, "L2")]:
     w = model.coef_
     lo = mse(w_ols)
-    ax.contour(W0, W1, loss, levels=lo + (mse(w) - lo) * np.array([0.1, 0.3, 0.6, 1.6]),
-               colors="grey", linewidths=0.7)
+    ax.contour(
+        W0,
+        W1,
+        loss,
+        levels=lo + (mse(w) - lo) * np.array([0.1, 0.3, 0.6, 1.6]),
+        colors="grey",
+        linewidths=0.7,
+    )
     # The contour through the solution touches the constraint set there.
     ax.contour(W0, W1, loss, levels=[mse(w)], colors="C3", linewidths=1.5)
     if kind == "L1":

@@ -25,8 +25,14 @@ from sklearn.preprocessing import StandardScaler
 
 from skreg import ElasticNetRegressor, L1Regressor, L2Regressor
 
-X, y = make_regression(n_samples=300, n_features=60, n_informative=10,
-                       noise=5.0, effective_rank=20, random_state=0)
+X, y = make_regression(
+    n_samples=300,
+    n_features=60,
+    n_informative=10,
+    noise=5.0,
+    effective_rank=20,
+    random_state=0,
+)
 X = StandardScaler().fit_transform(X)
 
 # %%
@@ -45,8 +51,9 @@ with warnings.catch_warnings():
 # the momentum, and the restarts bring it back down.
 models = {
     "L1": lambda s: L1Regressor(alpha=0.1, solver=s, tol=1e-8, max_iter=3000),
-    "ElasticNet": lambda s: ElasticNetRegressor(alpha=0.1, l1_ratio=0.5,
-                                                solver=s, tol=1e-8, max_iter=3000),
+    "ElasticNet": lambda s: ElasticNetRegressor(
+        alpha=0.1, l1_ratio=0.5, solver=s, tol=1e-8, max_iter=3000
+    ),
     "L2": lambda s: L2Regressor(alpha=10.0, solver=s, tol=1e-8, max_iter=3000),
 }
 
@@ -54,8 +61,9 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 4))
 for ax, (name, make) in zip(axes, models.items(), strict=True):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        curves = {s: np.ravel(make(s).fit(X, y).loss_history_[0])
-                  for s in ("gd", "fista")}
+        curves = {
+            s: np.ravel(make(s).fit(X, y).loss_history_[0]) for s in ("gd", "fista")
+        }
     best = min(c.min() for c in curves.values())
     for solver, curve in curves.items():
         gap = np.maximum(curve - best, 1e-12 * abs(best))

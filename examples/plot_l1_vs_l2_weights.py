@@ -22,7 +22,11 @@ from sklearn.datasets import make_regression
 from skreg import ElasticNetRegressor, L1Regressor, L2Regressor
 
 X, y, true_coef = make_regression(
-    n_samples=100, n_features=30, n_informative=5, noise=10.0, coef=True,
+    n_samples=100,
+    n_features=30,
+    n_informative=5,
+    noise=10.0,
+    coef=True,
     random_state=0,
 )
 
@@ -37,8 +41,10 @@ l2 = L2Regressor(alpha=20.0).fit(X, y)
 enet = ElasticNetRegressor(alpha=2.0, l1_ratio=0.5).fit(X, y)
 
 for name, model in [("L1", l1), ("L2", l2), ("ElasticNet", enet)]:
-    print(f"{name:>10}: {np.count_nonzero(model.coef_):2d} non-zero weights of "
-          f"{X.shape[1]}, smallest |w| = {np.abs(model.coef_).min():.3g}")
+    print(
+        f"{name:>10}: {np.count_nonzero(model.coef_):2d} non-zero weights of "
+        f"{X.shape[1]}, smallest |w| = {np.abs(model.coef_).min():.3g}"
+    )
 
 # %%
 # Weights side by side

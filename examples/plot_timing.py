@@ -35,15 +35,19 @@ def best_time(model, X, y, repeat=2):
 
 
 problems = {
-    "n=500, p=200": make_regression(n_samples=500, n_features=200,
-                                    n_informative=20, noise=5, random_state=0),
-    "n=200, p=1000": make_regression(n_samples=200, n_features=1000,
-                                     n_informative=20, noise=5, random_state=0),
+    "n=500, p=200": make_regression(
+        n_samples=500, n_features=200, n_informative=20, noise=5, random_state=0
+    ),
+    "n=200, p=1000": make_regression(
+        n_samples=200, n_features=1000, n_informative=20, noise=5, random_state=0
+    ),
 }
 pairs = {
     "L1 / Lasso": (L1Regressor(alpha=1.0), Lasso(alpha=1.0)),
-    "EN / ElasticNet": (ElasticNetRegressor(alpha=1.0, l1_ratio=0.5),
-                        ElasticNet(alpha=1.0, l1_ratio=0.5)),
+    "EN / ElasticNet": (
+        ElasticNetRegressor(alpha=1.0, l1_ratio=0.5),
+        ElasticNet(alpha=1.0, l1_ratio=0.5),
+    ),
     "L2 / Ridge": (L2Regressor(alpha=1.0), Ridge(alpha=1.0)),
 }
 
@@ -54,8 +58,10 @@ for pname, (X, y) in problems.items():
         t_ref, c_ref = best_time(ref, X, y)
         rel = np.abs(c_ours - c_ref).max() / np.abs(c_ref).max()
         rows.append((pname, ename, t_ours, t_ref))
-        print(f"{pname:>14} {ename:>16}: skreg {1e3 * t_ours:7.2f} ms  "
-              f"sklearn {1e3 * t_ref:7.2f} ms  rel. coef diff {rel:.1e}")
+        print(
+            f"{pname:>14} {ename:>16}: skreg {1e3 * t_ours:7.2f} ms  "
+            f"sklearn {1e3 * t_ref:7.2f} ms  rel. coef diff {rel:.1e}"
+        )
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4))

@@ -68,9 +68,7 @@ def _positive_int(what):
                 f"invalid {what} {text!r}: not an integer"
             ) from None
         if value < 1:
-            raise argparse.ArgumentTypeError(
-                f"invalid {what} {text!r}: must be >= 1"
-            )
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: must be >= 1")
         return value
 
     return parse

@@ -206,9 +206,16 @@ def summary_table(results):
     for r in results:
         if not r.available:
             rows.append(
-                [r.skreg_name, r.sklearn_name, "n/a",
-                 str(int(np.count_nonzero(r.coef_ref))), "n/a", "n/a", "n/a",
-                 f"{1e3 * r.time_sklearn:.2f}"]
+                [
+                    r.skreg_name,
+                    r.sklearn_name,
+                    "n/a",
+                    str(int(np.count_nonzero(r.coef_ref))),
+                    "n/a",
+                    "n/a",
+                    "n/a",
+                    f"{1e3 * r.time_sklearn:.2f}",
+                ]
             )
             continue
         rows.append(
@@ -255,13 +262,14 @@ def gradient_log(data, keys, *, alpha, l1_ratio, ridge_alpha, epochs, out):
             out(f"   solver {params['solver']!r} not available: {exc}")
             continue
         if any("converge" in str(w.message).lower() for w in caught):
-            out(f"   (stopped at max_iter={epochs} before the tolerance: "
-                "raise --epochs to run further)")
+            out(
+                f"   (stopped at max_iter={epochs} before the tolerance: "
+                "raise --epochs to run further)"
+            )
         hist = getattr(est, "loss_history_", None)
         if hist is not None and len(hist) and len(np.ravel(hist[0])):
             h = np.ravel(hist[0])
-            out(f"   loss_history_: {len(h)} epochs, "
-                f"loss {h[0]:.6g} -> {h[-1]:.6g}")
+            out(f"   loss_history_: {len(h)} epochs, loss {h[0]:.6g} -> {h[-1]:.6g}")
 
 
 def run_demo(
@@ -294,12 +302,8 @@ def run_demo(
     out(f"L1 (Lasso) and ElasticNet: alpha={alpha_txt}, l1_ratio={l1_ratio:g},")
     out("  objective 1/(2n) ||y - Xw||^2 + alpha * penalty(w).")
     if "l2" in estimators:
-        out(
-            f"L2 (Ridge): alpha={ridge_alpha:g} in Ridge's own scaling,"
-        )
-        out(
-            "  objective ||y - Xw||^2 + alpha ||w||^2 (no 1/(2n)),"
-        )
+        out(f"L2 (Ridge): alpha={ridge_alpha:g} in Ridge's own scaling,")
+        out("  objective ||y - Xw||^2 + alpha ||w||^2 (no 1/(2n)),")
         out(
             "  so Ridge's alpha is on another scale than the Lasso's "
             "(set it with --ridge-alpha)."

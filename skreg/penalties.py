@@ -51,11 +51,15 @@ __all__ = ["ElasticNet", "L1", "L2"]
 
 def _check_real(value, name, low=None, high=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} "
-                        f"of type {type(value).__name__}.")
+        raise TypeError(
+            f"{name} must be a real number; got {value!r} "
+            f"of type {type(value).__name__}."
+        )
     value = float(value)
-    if not np.isfinite(value) or (low is not None and value < low) or (
-        high is not None and value > high
+    if (
+        not np.isfinite(value)
+        or (low is not None and value < low)
+        or (high is not None and value > high)
     ):
         bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise ValueError(f"{name} must be {bounds}; got {value!r}.")
@@ -178,8 +182,9 @@ class _ElasticNetFamily:
         w = np.ascontiguousarray(_as_float_array(w)).reshape(-1)
         grad = np.ascontiguousarray(_as_float_array(grad, "grad")).reshape(-1)
         if grad.shape != w.shape:
-            raise ValueError(f"grad must have the shape of w {w.shape}; "
-                             f"got {grad.shape}.")
+            raise ValueError(
+                f"grad must have the shape of w {w.shape}; got {grad.shape}."
+            )
         l1, l2 = self.strengths()
         # The kernel takes XtA = -grad - l2 w, the quantity CD keeps at hand.
         XtA = -grad - l2 * w
@@ -193,8 +198,9 @@ class _ElasticNetFamily:
 
 def _max_correlation(X, y, fit_intercept, sample_weight):
     """``max_j |z_j^T S y_c| / sum(s)``: the L1 weight above which ``w = 0``."""
-    X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
-                    input_name="X")
+    X = check_array(
+        X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32], input_name="X"
+    )
     y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y has {y.shape[0]} samples but X has {X.shape[0]}.")

@@ -48,9 +48,11 @@ estimators = pytest.mark.parametrize("cls", ESTIMATORS, ids=EST_IDS)
 
 # --- non-finite values -------------------------------------------------------
 
+
 @estimators
-@pytest.mark.parametrize("value, msg", [(np.nan, "NaN"), (np.inf, "infinity"),
-                                        (-np.inf, "infinity")])
+@pytest.mark.parametrize(
+    "value, msg", [(np.nan, "NaN"), (np.inf, "infinity"), (-np.inf, "infinity")]
+)
 @pytest.mark.parametrize(
     "where", ["X", "y", "sample_weight", "sparse X", "X, zero-weight row"]
 )
@@ -85,6 +87,7 @@ def test_none_in_object_y(cls):
 
 
 # --- shapes ------------------------------------------------------------------
+
 
 @estimators
 def test_inconsistent_lengths(cls):
@@ -154,6 +157,7 @@ def test_X_wrong_dims(cls, X):
 
 # --- dtypes ------------------------------------------------------------------
 
+
 @estimators
 @pytest.mark.parametrize("where", ["X", "y"])
 def test_non_numeric_strings(cls, where):
@@ -168,8 +172,9 @@ def test_non_numeric_strings(cls, where):
 
 
 @estimators
-@pytest.mark.parametrize("kind", ["object", "numeric strings", "int", "bool",
-                                  "float16", "list"])
+@pytest.mark.parametrize(
+    "kind", ["object", "numeric strings", "int", "bool", "float16", "list"]
+)
 def test_convertible_dtypes(cls, kind):
     # Like scikit-learn, arrays that convert to float are accepted: the fit
     # equals the fit on the float64 version, and scikit-learn's.
@@ -195,10 +200,13 @@ LAYOUTS = {
     "big-endian float32 X": lambda: ((X0.astype(">f4"), Y0), {}),
     "big-endian y and weights": lambda: (
         (X0, Y0.astype(">f8")),
-        {"sample_weight": np.linspace(0.5, 2, N).astype(">f8")}),
+        {"sample_weight": np.linspace(0.5, 2, N).astype(">f8")},
+    ),
     "strided X": lambda: ((np.repeat(X0, 2, axis=1)[:, ::2], Y0), {}),
     "C-ordered float32 X": lambda: (
-        (np.ascontiguousarray(X0, dtype=np.float32), Y0), {}),
+        (np.ascontiguousarray(X0, dtype=np.float32), Y0),
+        {},
+    ),
     "read-only X": lambda: ((_read_only(X0), _read_only(Y0)), {}),
     "pandas Float64": lambda: ((pd_frame(X0).astype("Float64"), Y0), {}),
     "int weights": lambda: ((X0, Y0), {"sample_weight": np.arange(N) % 3}),
@@ -226,8 +234,12 @@ def test_unusual_layouts(cls, layout):
     ours, ref = make_pair(cls)
     _fit(ours, *args, **kw)
     X = np.asarray(args[0], dtype=np.float64)
-    _fit(ref, X, np.asarray(args[1], dtype=np.float64),
-         **{k: np.asarray(v, dtype=np.float64) for k, v in kw.items()})
+    _fit(
+        ref,
+        X,
+        np.asarray(args[1], dtype=np.float64),
+        **{k: np.asarray(v, dtype=np.float64) for k, v in kw.items()},
+    )
     rtol = 1e-4 if "float32" in layout else 1e-6
     _assert_same_model(ours, ref, X, rtol=rtol, atol=1e-5 if rtol > 1e-6 else 1e-8)
 
@@ -250,16 +262,21 @@ def test_sparse_y(cls):
 
 # --- sample_weight -----------------------------------------------------------
 
+
 @estimators
-@pytest.mark.parametrize("sw, msg", [
-    (-np.ones(N), "(?i)negative"),
-    (np.r_[-1.0, np.ones(N - 1)], "(?i)negative"),
-    (np.zeros(N), "(?i)non-zero|positive sum"),
-    (np.ones(N - 1), "sample_weight"),
-    (np.ones(N + 3), "sample_weight"),
-    (np.ones((N, 2)), "(?i)sample weights must be 1D"),
-    (np.array(["a"] * N), "could not convert string to float"),
-], ids=["negative", "one negative", "all zero", "short", "long", "2d", "strings"])
+@pytest.mark.parametrize(
+    "sw, msg",
+    [
+        (-np.ones(N), "(?i)negative"),
+        (np.r_[-1.0, np.ones(N - 1)], "(?i)negative"),
+        (np.zeros(N), "(?i)non-zero|positive sum"),
+        (np.ones(N - 1), "sample_weight"),
+        (np.ones(N + 3), "sample_weight"),
+        (np.ones((N, 2)), "(?i)sample weights must be 1D"),
+        (np.array(["a"] * N), "could not convert string to float"),
+    ],
+    ids=["negative", "one negative", "all zero", "short", "long", "2d", "strings"],
+)
 def test_bad_sample_weight(cls, sw, msg):
     est, _ = make_pair(cls)
     with pytest.raises(ValueError, match=msg):
@@ -276,8 +293,11 @@ def test_bad_scalar_sample_weight(cls, value):
         est.fit(X0, Y0, sample_weight=value)
 
 
-@pytest.mark.parametrize("cls", [c for c in ESTIMATORS if not is_cv(c)],
-                         ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)])
+@pytest.mark.parametrize(
+    "cls",
+    [c for c in ESTIMATORS if not is_cv(c)],
+    ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)],
+)
 @pytest.mark.parametrize("scale", [1e300, 1e-300])
 def test_sample_weight_extreme_magnitudes(cls, scale):
     sw = np.random.RandomState(0).uniform(0.5, 2.0, size=N) * scale
@@ -290,8 +310,9 @@ def test_sample_weight_extreme_magnitudes(cls, scale):
 RESCALED_WEIGHTS = [c for c in ESTIMATORS if not c.__name__.startswith("L2")]
 
 
-@pytest.mark.parametrize("cls", RESCALED_WEIGHTS,
-                         ids=[c.__name__ for c in RESCALED_WEIGHTS])
+@pytest.mark.parametrize(
+    "cls", RESCALED_WEIGHTS, ids=[c.__name__ for c in RESCALED_WEIGHTS]
+)
 def test_single_denormal_weight(cls):
     # One sample with the smallest positive weight, all others zero: the
     # rescaling to sum n_samples must not overflow (n / 5e-324 = inf).
@@ -312,6 +333,7 @@ def test_single_denormal_weight(cls):
 
 # --- sparse formats ------------------------------------------------------------
 
+
 def _int64_csc(X):
     A = sparse.csc_matrix(X)
     A.indices = A.indices.astype(np.int64)
@@ -320,11 +342,16 @@ def _int64_csc(X):
 
 
 SPARSE_FORMATS = {
-    "csr_matrix": sparse.csr_matrix, "csc_matrix": sparse.csc_matrix,
-    "coo_matrix": sparse.coo_matrix, "lil_matrix": sparse.lil_matrix,
-    "dok_matrix": sparse.dok_matrix, "bsr_matrix": sparse.bsr_matrix,
-    "dia_matrix": sparse.dia_matrix, "csr_array": sparse.csr_array,
-    "csc_array": sparse.csc_array, "coo_array": sparse.coo_array,
+    "csr_matrix": sparse.csr_matrix,
+    "csc_matrix": sparse.csc_matrix,
+    "coo_matrix": sparse.coo_matrix,
+    "lil_matrix": sparse.lil_matrix,
+    "dok_matrix": sparse.dok_matrix,
+    "bsr_matrix": sparse.bsr_matrix,
+    "dia_matrix": sparse.dia_matrix,
+    "csr_array": sparse.csr_array,
+    "csc_array": sparse.csc_array,
+    "coo_array": sparse.coo_array,
     "int64 indices": _int64_csc,
 }
 
@@ -348,8 +375,9 @@ def test_sparse_duplicate_entries(cls):
     X = np.where(np.abs(X0) > 0.7, X0, 0.0)
     A = sparse.csc_matrix(X)
     data = np.repeat(A.data / 2, 2)
-    dup = sparse.csc_matrix((data, np.repeat(A.indices, 2), A.indptr * 2),
-                            shape=X.shape)
+    dup = sparse.csc_matrix(
+        (data, np.repeat(A.indices, 2), A.indptr * 2), shape=X.shape
+    )
     assert not dup.has_canonical_format
     ours, _ = make_pair(cls)
     base, _ = make_pair(cls)
@@ -360,6 +388,7 @@ def test_sparse_duplicate_entries(cls):
 
 
 # --- extreme values ------------------------------------------------------------
+
 
 @estimators
 @pytest.mark.parametrize("where", ["X", "y", "sparse X"])
@@ -391,15 +420,29 @@ def _scaled_alpha(est, sx, sy):
     params = est.get_params()
     if "alpha" not in params:
         return est
-    l2_only = ("l1_ratio" not in params
-               and type(est).__name__ in ("L2Regressor", "Ridge"))
+    l2_only = "l1_ratio" not in params and type(est).__name__ in (
+        "L2Regressor",
+        "Ridge",
+    )
     return est.set_params(alpha=0.1 * (sx * sx if l2_only else sx * sy))
 
 
-@pytest.mark.parametrize("cls", [c for c in ESTIMATORS if not is_cv(c)],
-                         ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)])
-@pytest.mark.parametrize("sx, sy", [(1e100, 1e100), (1e-100, 1.0), (1.0, 1e-100),
-                                    (1e100, 1e-100), (1e145, 1.0), (1.0, 1e145)])
+@pytest.mark.parametrize(
+    "cls",
+    [c for c in ESTIMATORS if not is_cv(c)],
+    ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)],
+)
+@pytest.mark.parametrize(
+    "sx, sy",
+    [
+        (1e100, 1e100),
+        (1e-100, 1.0),
+        (1.0, 1e-100),
+        (1e100, 1e-100),
+        (1e145, 1.0),
+        (1.0, 1e145),
+    ],
+)
 def test_extreme_but_representable_scales(cls, sx, sy):
     # Far from overflow of the fit's squared norms: the fit must equal
     # scikit-learn's on the same data.
@@ -411,8 +454,11 @@ def test_extreme_but_representable_scales(cls, sx, sy):
     assert_allclose(ours.predict(X) / sy, ref.predict(X) / sy, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("cls", [c for c in ESTIMATORS if is_cv(c)],
-                         ids=[c.__name__ for c in ESTIMATORS if is_cv(c)])
+@pytest.mark.parametrize(
+    "cls",
+    [c for c in ESTIMATORS if is_cv(c)],
+    ids=[c.__name__ for c in ESTIMATORS if is_cv(c)],
+)
 def test_cv_extreme_scale_no_crash(cls):
     # scikit-learn's LassoCV overflows its CV errors here and returns
     # alpha_ = inf; skreg must at least return a finite model, no crash.
@@ -422,8 +468,11 @@ def test_cv_extreme_scale_no_crash(cls):
     assert np.all(np.isfinite(est.predict(X0 * 1e100)))
 
 
-@pytest.mark.parametrize("cls", [c for c in ESTIMATORS if not is_cv(c)],
-                         ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)])
+@pytest.mark.parametrize(
+    "cls",
+    [c for c in ESTIMATORS if not is_cv(c)],
+    ids=[c.__name__ for c in ESTIMATORS if not is_cv(c)],
+)
 def test_tiny_coefficients_of_huge_X(cls):
     # X ~ 1e150 (below the overflow limit for 50 samples) gives w ~ 1e-150,
     # whose squared differences underflow in Anderson extrapolation.
@@ -450,11 +499,16 @@ def test_float32_large_values_accepted(cls):
     _fit(ours, X, Y0)
     _fit(ref, X.astype(np.float64), Y0)
     assert np.all(np.isfinite(ours.coef_))
-    assert_allclose(ours.predict(X), ref.predict(X.astype(np.float64)), rtol=1e-4,
-                    atol=1e-4 * np.abs(Y0).max())
+    assert_allclose(
+        ours.predict(X),
+        ref.predict(X.astype(np.float64)),
+        rtol=1e-4,
+        atol=1e-4 * np.abs(Y0).max(),
+    )
 
 
 # --- degenerate data -----------------------------------------------------------
+
 
 @estimators
 def test_constant_features(cls):
@@ -493,6 +547,7 @@ def test_duplicated_columns(cls):
 
 # --- predict -------------------------------------------------------------------
 
+
 @estimators
 def test_predict_before_fit(cls):
     est, _ = make_pair(cls)
@@ -524,12 +579,23 @@ def test_predict_nan(cls):
 # --- parameters ----------------------------------------------------------------
 
 BAD_PARAMS = [
-    ("alpha", -1.0), ("alpha", "big"), ("alpha", np.nan),
-    ("l1_ratio", -0.1), ("l1_ratio", 1.5),
-    ("max_iter", 0), ("max_iter", -5), ("max_iter", 1.5),
-    ("tol", -1e-4), ("solver", "newton"), ("selection", "greedy"),
-    ("fit_intercept", "yes"), ("positive", 2), ("cv", -1), ("alphas", 0),
-    ("alphas", -1.0), ("eps", -1e-3),
+    ("alpha", -1.0),
+    ("alpha", "big"),
+    ("alpha", np.nan),
+    ("l1_ratio", -0.1),
+    ("l1_ratio", 1.5),
+    ("max_iter", 0),
+    ("max_iter", -5),
+    ("max_iter", 1.5),
+    ("tol", -1e-4),
+    ("solver", "newton"),
+    ("selection", "greedy"),
+    ("fit_intercept", "yes"),
+    ("positive", 2),
+    ("cv", -1),
+    ("alphas", 0),
+    ("alphas", -1.0),
+    ("eps", -1e-3),
 ]
 
 
@@ -556,8 +622,10 @@ def test_every_bad_parameter_is_exercised():
 def test_invalid_parameters(cls, param, value):
     est, _ = make_pair(cls)
     est.set_params(**{param: value})
-    with pytest.raises(InvalidParameterError, match=f"The '{param}' parameter of "
-                       f"{cls.__name__} must be"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=f"The '{param}' parameter of {cls.__name__} must be",
+    ):
         est.fit(X0, Y0)
 
 

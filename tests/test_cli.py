@@ -63,8 +63,16 @@ def test_default_demo_agrees_with_sklearn(capsys):
 
 def test_tight_tol_matches_sklearn_closely(capsys):
     code = main(
-        ["--tol", "1e-10", "--estimators", "l1,enet", "--dataset", "diabetes",
-         "--repeat", "1"]
+        [
+            "--tol",
+            "1e-10",
+            "--estimators",
+            "l1,enet",
+            "--dataset",
+            "diabetes",
+            "--repeat",
+            "1",
+        ]
     )
     assert code == 0
     rows = _summary_rows(capsys.readouterr().out)
@@ -74,8 +82,21 @@ def test_tight_tol_matches_sklearn_closely(capsys):
 
 
 def test_options_select_estimators_and_data(capsys):
-    assert main(["--estimators", "l1", "--dataset", "synthetic", "--alpha", "2",
-                 "--repeat", "1"]) == 0
+    assert (
+        main(
+            [
+                "--estimators",
+                "l1",
+                "--dataset",
+                "synthetic",
+                "--alpha",
+                "2",
+                "--repeat",
+                "1",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "== diabetes" not in out and "== synthetic" in out
     assert "alpha=2 (L1, ElasticNet)" in out
@@ -85,16 +106,28 @@ def test_options_select_estimators_and_data(capsys):
     from sklearn.datasets import make_regression
     from sklearn.linear_model import Lasso
 
-    X, y = make_regression(n_samples=200, n_features=20, n_informative=5,
-                           noise=5.0, random_state=0)
+    X, y = make_regression(
+        n_samples=200, n_features=20, n_informative=5, noise=5.0, random_state=0
+    )
     ref = Lasso(alpha=2.0).fit(X, y).coef_
     printed = np.array([float(c) for c in _weights(out, "synthetic")["L1 (Lasso)"]])
     np.testing.assert_allclose(printed, ref, atol=2e-3)
 
 
 def test_verbose_runs_gradient_solver_section(capsys):
-    code = main(["--verbose", "--estimators", "l1", "--dataset", "diabetes",
-                 "--repeat", "1", "--epochs", "5"])
+    code = main(
+        [
+            "--verbose",
+            "--estimators",
+            "l1",
+            "--dataset",
+            "diabetes",
+            "--repeat",
+            "1",
+            "--epochs",
+            "5",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "Gradient solvers, loss per epoch" in out
@@ -132,8 +165,17 @@ def test_help_explains_every_option(capsys):
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for opt in ("--alpha", "--l1-ratio", "--ridge-alpha", "--estimators",
-                "--dataset", "--verbose", "--tol", "--repeat", "--epochs"):
+    for opt in (
+        "--alpha",
+        "--l1-ratio",
+        "--ridge-alpha",
+        "--estimators",
+        "--dataset",
+        "--verbose",
+        "--tol",
+        "--repeat",
+        "--epochs",
+    ):
         assert opt in out
     # Every option has a help text.
     assert all(a.help for a in build_parser()._actions)
@@ -141,12 +183,22 @@ def test_help_explains_every_option(capsys):
 
 def test_subprocess_help_and_bad_option():
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    ok = subprocess.run([sys.executable, "-m", "skreg", "--help"],
-                        capture_output=True, text=True, env=env, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-m", "skreg", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "usage: python -m skreg" in ok.stdout
     assert "Ridge" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "skreg", "--l1-ratio", "2"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "skreg", "--l1-ratio", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert bad.returncode == 2
     assert "usage:" in bad.stderr and "Traceback" not in bad.stderr

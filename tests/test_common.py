@@ -38,8 +38,11 @@ def _variants():
     L2 = getattr(skreg, "L2Regressor", None)
     if L2 is not None:
         # the Numba solvers and the scipy iterative ones, besides 'auto'
-        out += [L2(solver=s) for s in ("cd", "fista", "svd", "lsqr", "sparse_cg")
-                if s in L2._parameter_constraints["solver"][0].options]
+        out += [
+            L2(solver=s)
+            for s in ("cd", "fista", "svd", "lsqr", "sparse_cg")
+            if s in L2._parameter_constraints["solver"][0].options
+        ]
     return out
 
 

@@ -288,13 +288,19 @@ def test_sklearn_compatible_cv_estimator(estimator, check):
     [
         L1RegressorCV(tol=1e-10, max_iter=100_000),
         L1RegressorCV(alphas=5, cv=3, tol=1e-10, max_iter=100_000),
-        ElasticNetRegressorCV(alphas=5, cv=3, l1_ratio=[0.5, 1.0], tol=1e-10,
-                              max_iter=100_000),
+        ElasticNetRegressorCV(
+            alphas=5, cv=3, l1_ratio=[0.5, 1.0], tol=1e-10, max_iter=100_000
+        ),
     ],
     ids=["L1CV", "L1CV-small-grid", "ENCV-small-grid"],
 )
-@pytest.mark.parametrize("check", [check_sample_weight_equivalence_on_dense_data,
-                                   check_sample_weight_equivalence_on_sparse_data])
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_sample_weight_equivalence_on_dense_data,
+        check_sample_weight_equivalence_on_sparse_data,
+    ],
+)
 def test_cv_weight_equivalence_at_tight_tol(estimator, check):
     # The configurations above are expected to fail these checks at the
     # default tol; solved tightly, integer weights and repeated rows give

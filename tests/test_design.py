@@ -171,9 +171,26 @@ def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
         state[1] = float(s @ y)
         ws = np.arange(40)[::-1].copy()
         ep, _ = cd_epochs(
-            d.Z, d.norm2, y, rd, state, w, lam / 50, l2, False, ws, 7, 0.0,
-            10**6, 0, random, np.array([12345], dtype=np.uint64),
-            np.zeros(40), np.zeros(n), 1, *_one_thread(40),
+            d.Z,
+            d.norm2,
+            y,
+            rd,
+            state,
+            w,
+            lam / 50,
+            l2,
+            False,
+            ws,
+            7,
+            0.0,
+            10**6,
+            0,
+            random,
+            np.array([12345], dtype=np.uint64),
+            np.zeros(40),
+            np.zeros(n),
+            1,
+            *_one_thread(40),
         )
         assert ep == 7
         Xd = np.asarray(Xk.todense()) if hasattr(Xk, "todense") else Xk
@@ -203,8 +220,25 @@ def test_epochs_between_full_sweeps_skip_the_zeros(layout, random):
 
     def epochs(ws, n_epochs, full_every, w, rd, state, rng_state):
         ep, _ = cd_epochs(
-            d.Z, d.norm2, y, rd, state, w, lam, 0.0, False, ws, n_epochs, 0.0,
-            10**6, 0, random, rng_state, np.zeros(p), np.zeros(n), full_every,
+            d.Z,
+            d.norm2,
+            y,
+            rd,
+            state,
+            w,
+            lam,
+            0.0,
+            False,
+            ws,
+            n_epochs,
+            0.0,
+            10**6,
+            0,
+            random,
+            rng_state,
+            np.zeros(p),
+            np.zeros(n),
+            full_every,
             *_one_thread(ws.size),
         )
         assert ep == n_epochs

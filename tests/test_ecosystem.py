@@ -52,8 +52,11 @@ all_estimators = pytest.mark.parametrize("cls", ESTIMATORS, ids=_ids(ESTIMATORS)
 plain_estimators = pytest.mark.parametrize("cls", PLAIN, ids=_ids(PLAIN))
 
 X0, Y0 = small_problem(n=40, p=6)
-ALPHAS = {"L1Regressor": [0.01, 0.1, 0.5], "ElasticNetRegressor": [0.01, 0.1, 0.5],
-          "L2Regressor": [0.1, 3.0, 30.0]}
+ALPHAS = {
+    "L1Regressor": [0.01, 0.1, 0.5],
+    "ElasticNetRegressor": [0.01, 0.1, 0.5],
+    "L2Regressor": [0.1, 3.0, 30.0],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +78,7 @@ def _pair(cls, **params):
 
 
 # --- meta-estimators and model selection ------------------------------------------
+
 
 @all_estimators
 def test_pipeline_standard_scaler(cls):
@@ -98,8 +102,11 @@ def test_grid_search_n_jobs_2(cls, backend):
         gs = GridSearchCV(ours, grid, cv=cv, n_jobs=2).fit(X0, Y0)
     gs_ref = GridSearchCV(ref, grid, cv=cv).fit(X0, Y0)
     assert gs.best_params_ == gs_ref.best_params_
-    assert_allclose(gs.cv_results_["mean_test_score"],
-                    gs_ref.cv_results_["mean_test_score"], rtol=1e-6)
+    assert_allclose(
+        gs.cv_results_["mean_test_score"],
+        gs_ref.cv_results_["mean_test_score"],
+        rtol=1e-6,
+    )
     assert_allclose(gs.predict(X0), gs_ref.predict(X0), rtol=1e-6)
 
 
@@ -126,8 +133,11 @@ def test_cross_val_score(cls):
     assert_allclose(s_ours, s_ref, rtol=1e-5)
 
 
-@pytest.mark.parametrize("cls", [c for c in PLAIN if c.__name__ != "L2Regressor"],
-                         ids=_ids([c for c in PLAIN if c.__name__ != "L2Regressor"]))
+@pytest.mark.parametrize(
+    "cls",
+    [c for c in PLAIN if c.__name__ != "L2Regressor"],
+    ids=_ids([c for c in PLAIN if c.__name__ != "L2Regressor"]),
+)
 def test_select_from_model(cls):
     rng = np.random.RandomState(0)
     X = rng.randn(60, 12)
@@ -151,8 +161,9 @@ def test_transformed_target_regressor(cls):
     t_ours = TransformedTargetRegressor(regressor=ours, **kw).fit(X0, y)
     t_ref = TransformedTargetRegressor(regressor=ref, **kw).fit(X0, y)
     assert_allclose(t_ours.predict(X0), t_ref.predict(X0), rtol=1e-6)
-    assert_allclose(t_ours.regressor_.coef_, t_ref.regressor_.coef_,
-                    rtol=1e-5, atol=1e-8)
+    assert_allclose(
+        t_ours.regressor_.coef_, t_ref.regressor_.coef_, rtol=1e-5, atol=1e-8
+    )
 
 
 @all_estimators
@@ -172,6 +183,7 @@ def test_multi_output_regressor(cls):
 
 # --- pandas ------------------------------------------------------------------------
 
+
 @all_estimators
 def test_set_output_pandas_pipeline(cls):
     cols = [f"f{i}" for i in range(X0.shape[1])]
@@ -184,8 +196,9 @@ def test_set_output_pandas_pipeline(cls):
     assert_array_equal(pipe.feature_names_in_, cols)
     assert est.n_features_in_ == len(cols)
     pred = pipe.predict(df)
-    assert_allclose(pred, make_pipeline(StandardScaler(), ref).fit(X0, Y0).predict(X0),
-                    rtol=1e-6)
+    assert_allclose(
+        pred, make_pipeline(StandardScaler(), ref).fit(X0, Y0).predict(X0), rtol=1e-6
+    )
     # scikit-learn's feature-name checks apply: reordered columns are refused
     with pytest.raises(ValueError, match="feature names"):
         pipe.predict(df[cols[::-1]])
@@ -207,6 +220,7 @@ def test_dataframe_input_directly(cls):
 
 # --- metadata routing ---------------------------------------------------------------
 
+
 def _weights():
     return np.random.RandomState(3).uniform(0.2, 3.0, size=len(Y0))
 
@@ -216,8 +230,10 @@ def test_routing_sample_weight_through_pipeline(cls, request):
     sw = _weights()
     ours, _ = _pair(cls)
     with sklearn.config_context(enable_metadata_routing=True):
-        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
-                             clone(ours).set_fit_request(sample_weight=True))
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            clone(ours).set_fit_request(sample_weight=True),
+        )
         pipe.fit(X0, Y0, sample_weight=sw)
         # requested weights must reach the estimator: unweighted differs
         Xs = StandardScaler().fit_transform(X0)
@@ -238,15 +254,26 @@ def test_routing_sample_weight_through_grid_search(cls):
     cv = KFold(3, shuffle=True, random_state=0)
     with sklearn.config_context(enable_metadata_routing=True):
         # weights reach both the fits and the (weighted R^2) scores
-        gs = GridSearchCV(clone(ours).set_fit_request(sample_weight=True)
-                          .set_score_request(sample_weight=True), grid,
-                          cv=cv).fit(X0, Y0, sample_weight=sw)
-        gs_ref = GridSearchCV(clone(ref).set_fit_request(sample_weight=True)
-                              .set_score_request(sample_weight=True), grid,
-                              cv=cv).fit(X0, Y0, sample_weight=sw)
+        gs = GridSearchCV(
+            clone(ours)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=True),
+            grid,
+            cv=cv,
+        ).fit(X0, Y0, sample_weight=sw)
+        gs_ref = GridSearchCV(
+            clone(ref)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=True),
+            grid,
+            cv=cv,
+        ).fit(X0, Y0, sample_weight=sw)
     assert gs.best_params_ == gs_ref.best_params_
-    assert_allclose(gs.cv_results_["mean_test_score"],
-                    gs_ref.cv_results_["mean_test_score"], rtol=1e-6)
+    assert_allclose(
+        gs.cv_results_["mean_test_score"],
+        gs_ref.cv_results_["mean_test_score"],
+        rtol=1e-6,
+    )
     best = clone(ours).set_params(**gs.best_params_).fit(X0, Y0, sample_weight=sw)
     assert_allclose(gs.best_estimator_.coef_, best.coef_, rtol=1e-10, atol=1e-12)
 
@@ -265,14 +292,19 @@ def test_fit_request_api(cls, request):
         ref = counterpart(cls)
         if ref is not None and cls.__name__ == "L2RegressorCV":
             # as RidgeCV: its default R^2 scorer still takes the weights
-            expected = ref().set_fit_request(sample_weight=False).get_metadata_routing(
-            ).consumes("fit", ["sample_weight"])
+            expected = (
+                ref()
+                .set_fit_request(sample_weight=False)
+                .get_metadata_routing()
+                .consumes("fit", ["sample_weight"])
+            )
             assert consumed == expected
         else:
             assert consumed == set()
 
 
 # --- clone, params, persistence, repr, tags -----------------------------------------
+
 
 @all_estimators
 def test_get_set_params_clone(cls):
@@ -339,7 +371,8 @@ def test_repr_like_sklearn(cls):
     if ref is not None and "tol" in params:
         # only changed parameters are shown, formatted as scikit-learn does
         assert repr(cls(tol=1e-3)).replace(name, "X") == repr(ref(tol=1e-3)).replace(
-            ref.__name__, "X")
+            ref.__name__, "X"
+        )
 
 
 @all_estimators

@@ -56,14 +56,18 @@ def _alpha(alpha, targets):
 
 def _dense64(X, y, sw):
     Xd = X.toarray() if sparse.issparse(X) else X
-    return (np.asarray(Xd, dtype=np.float64), np.asarray(y, dtype=np.float64),
-            None if sw is None else np.asarray(sw, dtype=np.float64))
+    return (
+        np.asarray(Xd, dtype=np.float64),
+        np.asarray(y, dtype=np.float64),
+        None if sw is None else np.asarray(sw, dtype=np.float64),
+    )
 
 
 def _reference(X, y, sw, alpha, fit_intercept, solver="svd", **kw):
     Xd, yd, swd = _dense64(X, y, sw)
     return Ridge(alpha=alpha, fit_intercept=fit_intercept, solver=solver, **kw).fit(
-        Xd, yd, sample_weight=swd)
+        Xd, yd, sample_weight=swd
+    )
 
 
 def _centred(X, y, sw, fit_intercept):
@@ -86,9 +90,15 @@ def _scale(ref):
 # ---------------------------------------------------------------------------
 
 DIRECT_CASES = [
-    c for c in itertools.product(
-        ["cholesky", "svd"], ["dense", "sparse"], [True, False], [False, True],
-        ["tall", "wide", "xwide"], TARGETS, ALPHAS,
+    c
+    for c in itertools.product(
+        ["cholesky", "svd"],
+        ["dense", "sparse"],
+        [True, False],
+        [False, True],
+        ["tall", "wide", "xwide"],
+        TARGETS,
+        ALPHAS,
     )
     if not (c[0] == "svd" and c[1] == "sparse")
     # p >> n: the kernel form, once with two targets and per-target alphas.
@@ -98,13 +108,16 @@ DIRECT_CASES = [
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(
-    "solver,layout,fit_intercept,use_sw,shape,targets,alpha", DIRECT_CASES)
-def test_direct_matches_sklearn(solver, layout, fit_intercept, use_sw, shape,
-                                targets, alpha, dtype):
+    "solver,layout,fit_intercept,use_sw,shape,targets,alpha", DIRECT_CASES
+)
+def test_direct_matches_sklearn(
+    solver, layout, fit_intercept, use_sw, shape, targets, alpha, dtype
+):
     X, y, sw = _data(shape, targets, layout, use_sw, dtype)
     alpha = _alpha(alpha, targets)
     ours = L2Regressor(alpha=alpha, fit_intercept=fit_intercept, solver=solver).fit(
-        X, y, sample_weight=sw)
+        X, y, sample_weight=sw
+    )
     ref = _reference(X, y, sw, alpha, fit_intercept, solver=solver)
     if dtype == np.float64:
         assert ours.solver_ == solver
@@ -134,8 +147,12 @@ ITER_ALPHAS = [1e-6, 1e-1, 10.0, 1e6]
 ITER_CASES = [
     (solver, layout, fi, sw, shape, targets, alpha)
     for solver, layout, (fi, sw), shape, targets, alpha in itertools.product(
-        ITER_SOLVERS, ["dense", "sparse"], [(True, False), (True, True), (False, True)],
-        ["tall", "wide"], ["1d", "2d_alphas"], ITER_ALPHAS,
+        ITER_SOLVERS,
+        ["dense", "sparse"],
+        [(True, False), (True, True), (False, True)],
+        ["tall", "wide"],
+        ["1d", "2d_alphas"],
+        ITER_ALPHAS,
     )
     # Primal CD on a wide design with alpha -> 0 converges at the rate of
     # the smallest eigenvalue of Z^T Z + alpha I (= alpha): not a test case.
@@ -143,8 +160,9 @@ ITER_CASES = [
 ]
 
 
-def _check_iterative(ours, X, y, sw, alpha, fit_intercept, solver, tol, ref,
-                     extra_rtol, grad_rtol=1e-6):
+def _check_iterative(
+    ours, X, y, sw, alpha, fit_intercept, solver, tol, ref, extra_rtol, grad_rtol=1e-6
+):
     Z, Yc, s = _centred(X, y, sw, fit_intercept)
     W = np.atleast_2d(ours.coef_).astype(np.float64)
     Wref = np.atleast_2d(ref.coef_)
@@ -162,8 +180,9 @@ def _check_iterative(ours, X, y, sw, alpha, fit_intercept, solver, tol, ref,
             Fw = F(W[k])
             bound = np.sqrt(tol * Fw / alphas[k])
             assert Fw - F(Wref[k]) <= tol * Fw + 1e-12 * Fw
-        elif solver in ("gd", "fista") or (solver == "sparse_cg" and tall
-                                           and grad_rtol <= 1e-6):
+        elif solver in ("gd", "fista") or (
+            solver == "sparse_cg" and tall and grad_rtol <= 1e-6
+        ):
             bound = tol * np.linalg.norm(Z.T @ (s * Yc[:, k])) / alphas[k]
         else:
             # No a-priori bound from tol: check the gradient a posteriori
@@ -178,21 +197,30 @@ def _check_iterative(ours, X, y, sw, alpha, fit_intercept, solver, tol, ref,
     if fit_intercept:
         m = np.average(Xd, axis=0, weights=s)
         ib = np.linalg.norm(m) * np.linalg.norm(W - Wref, axis=1)
-        assert np.all(np.abs(np.atleast_1d(ours.intercept_) - ref.intercept_)
-                      <= ib + 1e-6 * (1 + np.abs(ref.intercept_)))
+        assert np.all(
+            np.abs(np.atleast_1d(ours.intercept_) - ref.intercept_)
+            <= ib + 1e-6 * (1 + np.abs(ref.intercept_))
+        )
     else:
         assert ours.intercept_ == 0.0
 
 
 @pytest.mark.parametrize(
-    "solver,layout,fit_intercept,use_sw,shape,targets,alpha", ITER_CASES)
-def test_iterative_matches_sklearn(solver, layout, fit_intercept, use_sw, shape,
-                                   targets, alpha):
+    "solver,layout,fit_intercept,use_sw,shape,targets,alpha", ITER_CASES
+)
+def test_iterative_matches_sklearn(
+    solver, layout, fit_intercept, use_sw, shape, targets, alpha
+):
     X, y, sw = _data(shape, targets, layout, use_sw, np.float64)
     alpha = _alpha(alpha, targets)
     tol = 1e-12 if solver in ("lsqr", "sparse_cg", "lbfgs") else 1e-10
-    ours = L2Regressor(alpha=alpha, fit_intercept=fit_intercept, solver=solver,
-                       tol=tol, max_iter=200_000).fit(X, y, sample_weight=sw)
+    ours = L2Regressor(
+        alpha=alpha,
+        fit_intercept=fit_intercept,
+        solver=solver,
+        tol=tol,
+        max_iter=200_000,
+    ).fit(X, y, sample_weight=sw)
     ref = _reference(X, y, sw, alpha, fit_intercept)
     assert ours.solver_ == solver
     assert ours.coef_.shape == ref.coef_.shape
@@ -208,8 +236,9 @@ def test_lbfgs_unconstrained(layout, fit_intercept, shape, alpha):
     # L-BFGS-B (scikit-learn's positive-only solver), here also without bounds.
     X, y, sw = _data(shape, "2d_alphas", layout, True, np.float64)
     alpha = _alpha(alpha, "2d_alphas")
-    ours = L2Regressor(alpha=alpha, fit_intercept=fit_intercept, solver="lbfgs",
-                       tol=1e-12).fit(X, y, sample_weight=sw)
+    ours = L2Regressor(
+        alpha=alpha, fit_intercept=fit_intercept, solver="lbfgs", tol=1e-12
+    ).fit(X, y, sample_weight=sw)
     ref = _reference(X, y, sw, alpha, fit_intercept)
     assert ours.solver_ == "lbfgs"
     _check_iterative(ours, X, y, sw, alpha, fit_intercept, "lbfgs", 1e-12, ref, 1e-12)
@@ -227,16 +256,28 @@ def test_iterative_float32(solver, layout, shape):
     with warnings.catch_warnings():
         # float32 products: L-BFGS-B's line search may end on rounding noise.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = L2Regressor(alpha=alpha, solver=solver, tol=tol,
-                           max_iter=200_000).fit(X, y, sample_weight=sw)
+        ours = L2Regressor(alpha=alpha, solver=solver, tol=tol, max_iter=200_000).fit(
+            X, y, sample_weight=sw
+        )
     assert ours.coef_.dtype == np.float32
     # Compared with the float64 optimum of the same (float32) data.  The
     # Numba solvers keep float64 iterates: exact up to rounding the result to
     # float32.  The scipy solvers take their products with X in float32 (as
     # scikit-learn does): gradient accurate to ~1e-5 relative.
     ref = _reference(X, y, sw, alpha, True)
-    _check_iterative(ours, X, y, sw, alpha, True, solver, tol, ref, 1e-6,
-                     grad_rtol=1e-4 if scipy_solver else 1e-6)
+    _check_iterative(
+        ours,
+        X,
+        y,
+        sw,
+        alpha,
+        True,
+        solver,
+        tol,
+        ref,
+        1e-6,
+        grad_rtol=1e-4 if scipy_solver else 1e-6,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -249,8 +290,17 @@ def _positive_reference(layout, shape, use_sw, fit_intercept, alpha):
     X, y, sw = _data(shape, "1d", layout, use_sw, np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return _reference(X, y, sw, alpha, fit_intercept, solver="lbfgs",
-                          positive=True, tol=1e-10, max_iter=100_000)
+        return _reference(
+            X,
+            y,
+            sw,
+            alpha,
+            fit_intercept,
+            solver="lbfgs",
+            positive=True,
+            tol=1e-10,
+            max_iter=100_000,
+        )
 
 
 @pytest.mark.parametrize("solver", ["cd", "gd", "fista", "lbfgs"])
@@ -258,14 +308,21 @@ def _positive_reference(layout, shape, use_sw, fit_intercept, alpha):
 @pytest.mark.parametrize("fit_intercept,use_sw", [(True, True), (False, False)])
 @pytest.mark.parametrize("shape", ["tall", "wide"])
 @pytest.mark.parametrize(
-    "alpha", [pytest.param(0.1, marks=pytest.mark.slow), 1.0, 10.0])
-def test_positive_matches_sklearn_lbfgs(solver, layout, fit_intercept, use_sw, shape,
-                                        alpha):
+    "alpha", [pytest.param(0.1, marks=pytest.mark.slow), 1.0, 10.0]
+)
+def test_positive_matches_sklearn_lbfgs(
+    solver, layout, fit_intercept, use_sw, shape, alpha
+):
     X, y, sw = _data(shape, "1d", layout, use_sw, np.float64)
     tol = 1e-10 if solver == "lbfgs" else 1e-12
-    ours = L2Regressor(alpha=alpha, positive=True, solver=solver, tol=tol,
-                       fit_intercept=fit_intercept, max_iter=200_000).fit(
-        X, y, sample_weight=sw)
+    ours = L2Regressor(
+        alpha=alpha,
+        positive=True,
+        solver=solver,
+        tol=tol,
+        fit_intercept=fit_intercept,
+        max_iter=200_000,
+    ).fit(X, y, sample_weight=sw)
     ref = _positive_reference(layout, shape, use_sw, fit_intercept, alpha)
     assert ours.solver_ == solver
     assert np.all(ours.coef_ >= 0)
@@ -320,7 +377,8 @@ def test_singular_falls_back():
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-12)
     # Sparse X is never densified: the singular system goes to lsqr.
     ours = L2Regressor(alpha=0.0, fit_intercept=False, solver="cholesky").fit(
-        sparse.csr_matrix(X), y)
+        sparse.csr_matrix(X), y
+    )
     assert ours.solver_ == "lsqr"
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-10)
 
@@ -333,8 +391,12 @@ def test_column_vector_target_like_sklearn():
         ref = Ridge(solver=solver if solver != "cd" else "svd").fit(X, y)
         assert ours.coef_.shape == ref.coef_.shape == (5,)
         assert np.shape(ours.intercept_) == np.shape(ref.intercept_) == (1,)
-        assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-6,
-                        atol=1e-5 * np.max(np.abs(ref.predict(X))))
+        assert_allclose(
+            ours.predict(X),
+            ref.predict(X),
+            rtol=1e-6,
+            atol=1e-5 * np.max(np.abs(ref.predict(X))),
+        )
 
 
 @pytest.mark.parametrize("weight", [2.5, 1.0])
@@ -372,8 +434,9 @@ def test_matches_elasticnet_with_l1_ratio_zero():
     X, y = make_problem(40, 8)
     n = X.shape[0]
     ours = L2Regressor(alpha=3.0).fit(X, y)
-    enet = ElasticNetRegressor(alpha=3.0 / n, l1_ratio=0.0, tol=1e-14,
-                               max_iter=100_000).fit(X, y)
+    enet = ElasticNetRegressor(
+        alpha=3.0 / n, l1_ratio=0.0, tol=1e-14, max_iter=100_000
+    ).fit(X, y)
     assert_allclose(ours.coef_, enet.coef_, rtol=1e-6, atol=1e-7)
 
 
@@ -386,7 +449,8 @@ def test_matches_elasticnet_with_l1_ratio_zero():
 def test_loss_history_and_verbose(solver, capsys):
     X, y, sw = _data("tall", "1d", "dense", True, np.float64)
     ours = L2Regressor(alpha=1.0, solver=solver, verbose=1, tol=1e-8).fit(
-        X, y, sample_weight=sw)
+        X, y, sample_weight=sw
+    )
     out = capsys.readouterr().out
     hist = ours.loss_history_[0]
     assert len(hist) == ours.n_iter_[0]
@@ -443,8 +507,10 @@ def test_bad_inputs():
 
 @parametrize_with_checks(
     [L2Regressor()]
-    + [L2Regressor(solver=s) for s in
-       ["cholesky", "svd", "lsqr", "sparse_cg", "lbfgs", "cd", "gd", "fista"]]
+    + [
+        L2Regressor(solver=s)
+        for s in ["cholesky", "svd", "lsqr", "sparse_cg", "lbfgs", "cd", "gd", "fista"]
+    ]
     + [L2Regressor(positive=True)]
 )
 def test_sklearn_compatible(estimator, check):

@@ -57,9 +57,7 @@ def test_centred_gram_lower_triangle(layout, use_sw):
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("l2", [0.0, 3.0])
-@pytest.mark.parametrize(
-    "drop, add", [(0, 0), (3, 0), (0, 4), (2, 3), (6, 6)], ids=str
-)
+@pytest.mark.parametrize("drop, add", [(0, 0), (3, 0), (0, 4), (2, 3), (6, 6)], ids=str)
 def test_bordered_solve_matches_direct(layout, use_sw, l2, drop, add):
     design, X, y, s = _design(layout, use_sw)
     rng = np.random.RandomState(drop * 10 + add)
@@ -112,7 +110,14 @@ def test_polish_makes_loose_fits_exact(layout, use_sw, l1_ratio, positive):
     def solve(tol, newton):
         w = np.zeros(200)
         res = enet_cd(
-            design, y, w, l1, l2, tol=tol, max_iter=100_000, newton=newton,
+            design,
+            y,
+            w,
+            l1,
+            l2,
+            tol=tol,
+            max_iter=100_000,
+            newton=newton,
             positive=positive,
         )
         return _objective(design, y, s, X, res.coef, l1, l2)
@@ -173,9 +178,20 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
     assert np.any(flips)
     w0 = w.copy()
     # a candidate that must beat an unbeatable objective is not taken
-    assert _drop_flipped(
-        solver, w, cols, signs, np.flatnonzero(~flips), lam, False, -np.inf, objective
-    ) == 0
+    assert (
+        _drop_flipped(
+            solver,
+            w,
+            cols,
+            signs,
+            np.flatnonzero(~flips),
+            lam,
+            False,
+            -np.inf,
+            objective,
+        )
+        == 0
+    )
     assert np.array_equal(w, w0)
     outcome = _drop_flipped(
         solver, w, cols, signs, np.flatnonzero(~flips), lam, False, primal, objective
@@ -473,7 +489,13 @@ def test_compiled_small_step_matches_the_numpy_route(
         lam = (corr.max() if positive else np.abs(corr).max()) / 10
         l1, l2 = lam * (1 - l2_share), lam * l2_share
         w = enet_cd(
-            design, y, np.zeros(200), l1, l2, tol=0.1, newton=False,
+            design,
+            y,
+            np.zeros(200),
+            l1,
+            l2,
+            tol=0.1,
+            newton=False,
             positive=positive,
         ).coef.copy()
         r = y - _centred(X, s) @ w

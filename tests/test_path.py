@@ -179,7 +179,11 @@ def test_ridge_path_matches_ridge(method, shape, is_sparse, weighted):
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         a, coefs, icpts = ridge_path(
-            Xi, Y, alphas=alphas, sample_weight=sw, method=method,
+            Xi,
+            Y,
+            alphas=alphas,
+            sample_weight=sw,
+            method=method,
             return_intercept=True,
         )
     assert any("svd" in str(w.message) for w in rec) == fallback

@@ -56,11 +56,16 @@ def test_prox_is_the_argmin(pen, step):
     prox = pen.prox(w, step)
     assert prox.shape == w.shape
     for x, px in zip(w, prox, strict=True):
+
         def obj(u, x=x):
             return 0.5 * (u - x) ** 2 + step * _scalar_value(pen, u)
 
-        brute = minimize_scalar(obj, bounds=(-abs(x) - 1, abs(x) + 1),
-                                method="bounded", options={"xatol": 1e-12}).x
+        brute = minimize_scalar(
+            obj,
+            bounds=(-abs(x) - 1, abs(x) + 1),
+            method="bounded",
+            options={"xatol": 1e-12},
+        ).x
         # The prox is the exact minimiser: never worse than the brute force.
         assert obj(px) <= obj(brute) + 1e-12
         assert px == pytest.approx(brute, abs=1e-6)
@@ -84,8 +89,9 @@ def test_gradient_matches_finite_differences(pen):
     w[np.abs(w) < 0.1] = 0.5  # away from the kink of |.|
     g = pen.gradient(w)
     h = 1e-6
-    fd = np.array([(pen.value(w + h * e) - pen.value(w - h * e)) / (2 * h)
-                   for e in np.eye(15)])
+    fd = np.array(
+        [(pen.value(w + h * e) - pen.value(w - h * e)) / (2 * h) for e in np.eye(15)]
+    )
     assert_allclose(g, fd, rtol=1e-7, atol=1e-8)
 
 
@@ -121,15 +127,18 @@ def test_subdiff_distance_brute_force(pen):
 def test_subdiff_distance_is_zero_at_lasso_optimum():
     X, y = make_problem(40, 15, seed=4)
     alpha, rho = 0.05, 0.6
-    est = SkElasticNet(alpha=alpha, l1_ratio=rho, tol=1e-14,
-                       max_iter=100_000).fit(X, y)
+    est = SkElasticNet(alpha=alpha, l1_ratio=rho, tol=1e-14, max_iter=100_000).fit(X, y)
     r = y - X @ est.coef_ - est.intercept_
     grad = -(X - X.mean(0)).T @ r / len(y)  # gradient of 1/(2n) ||r||^2
     dist = ElasticNet(alpha, l1_ratio=rho).subdiff_distance(est.coef_, grad)
     assert np.all(dist <= 1e-8)
     # and large away from the optimum
-    assert ElasticNet(alpha, l1_ratio=rho).subdiff_distance(
-        np.zeros(15), -(X - X.mean(0)).T @ (y - y.mean()) / len(y)).max() > 0.1
+    assert (
+        ElasticNet(alpha, l1_ratio=rho)
+        .subdiff_distance(np.zeros(15), -(X - X.mean(0)).T @ (y - y.mean()) / len(y))
+        .max()
+        > 0.1
+    )
 
 
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
@@ -144,15 +153,25 @@ def test_alpha_max_is_sklearn_threshold(layout, fit_intercept, with_sw, l1_ratio
     pen = L1(1.0) if l1_ratio == 1.0 else ElasticNet(1.0, l1_ratio)
     amax = pen.alpha_max(X, y, fit_intercept=fit_intercept, sample_weight=sw)
     assert amax == pytest.approx(
-        oracle_alpha_max(X, y, l1_ratio, fit_intercept, sw), rel=1e-12)
+        oracle_alpha_max(X, y, l1_ratio, fit_intercept, sw), rel=1e-12
+    )
 
     def fit(alpha):
         Est = Lasso if l1_ratio == 1.0 else SkElasticNet
         kw = {} if l1_ratio == 1.0 else {"l1_ratio": l1_ratio}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return Est(alpha=alpha, fit_intercept=fit_intercept, tol=1e-12,
-                       max_iter=100_000, **kw).fit(X, y, sample_weight=sw).coef_
+            return (
+                Est(
+                    alpha=alpha,
+                    fit_intercept=fit_intercept,
+                    tol=1e-12,
+                    max_iter=100_000,
+                    **kw,
+                )
+                .fit(X, y, sample_weight=sw)
+                .coef_
+            )
 
     assert np.all(fit(amax) == 0)
     assert np.any(fit(amax * (1 - 1e-3)) != 0)
@@ -197,15 +216,21 @@ def test_repr():
         (lambda: L2(np.nan), ValueError, "alpha must be >= 0"),
         (lambda: L1("a"), TypeError, "alpha must be a real number"),
         (lambda: L1(True), TypeError, "alpha must be a real number"),
-        (lambda: ElasticNet(1.0, l1_ratio=1.5), ValueError,
-         r"l1_ratio must be in \[0.0, 1.0\]"),
+        (
+            lambda: ElasticNet(1.0, l1_ratio=1.5),
+            ValueError,
+            r"l1_ratio must be in \[0.0, 1.0\]",
+        ),
         (lambda: ElasticNet(1.0, l1_ratio=-0.1), ValueError, "l1_ratio"),
         (lambda: L1(1.0).prox([1.0], -1.0), ValueError, "step must be >= 0"),
         (lambda: L1(1.0).value([np.inf]), ValueError, "w must contain only finite"),
         (lambda: L1(1.0).prox(["a"], 1.0), TypeError, "w must be a number or"),
         (lambda: L2(1.0).gradient([1j]), TypeError, "w must be real-valued"),
-        (lambda: L1(1.0).subdiff_distance([1.0], ["x"]), TypeError,
-         "grad must be a number or"),
+        (
+            lambda: L1(1.0).subdiff_distance([1.0], ["x"]),
+            TypeError,
+            "grad must be a number or",
+        ),
         (lambda: L1(1.0).prox([1.0], "big"), TypeError, "step must be a real"),
     ],
 )

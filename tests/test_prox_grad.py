@@ -90,8 +90,11 @@ def test_full_gradient_and_gram_matvec(layout, with_sw):
 
     c = residual(design.Z, y, w, rd)
     r = rd + c
-    assert_allclose(r, y - X @ w + xm @ w if layout == "dense"
-                    else y - X.toarray() @ w + xm @ w, rtol=1e-12)
+    assert_allclose(
+        r,
+        y - X @ w + xm @ w if layout == "dense" else y - X.toarray() @ w + xm @ w,
+        rtol=1e-12,
+    )
     S = weighted_residual_sum(rd, c, design.sw, design.has_sw, design.sw_sum)
     assert_allclose(S, np.dot(s, r), rtol=1e-10, atol=1e-10)
     g = np.empty(8)
@@ -122,18 +125,17 @@ def test_lipschitz_constant_bounds_largest_eigenvalue(layout, with_sw, dtype):
 
 
 @pytest.mark.parametrize("accelerated", [False, True])
-def test_step_halving_safeguard_with_underestimated_lipschitz(accelerated,
-                                                              monkeypatch):
+def test_step_halving_safeguard_with_underestimated_lipschitz(accelerated, monkeypatch):
     X, y = make_problem(40, 12, seed=14)
     design, _ = _design(X)
     yc = y - y.mean()
     L = lipschitz_constant(design)
     # A 10x underestimate: step 10/L, far beyond the 2/L stability limit.
-    monkeypatch.setattr("skreg.solvers.prox_grad.lipschitz_constant",
-                        lambda d: L / 10)
+    monkeypatch.setattr("skreg.solvers.prox_grad.lipschitz_constant", lambda d: L / 10)
     w = np.zeros(12)
-    res = enet_prox_grad(design, yc, w, 5.0, 1.0, max_iter=10_000, tol=1e-12,
-                         accelerated=accelerated)
+    res = enet_prox_grad(
+        design, yc, w, 5.0, 1.0, max_iter=10_000, tol=1e-12, accelerated=accelerated
+    )
     assert res.converged and np.all(np.isfinite(w))
     if not accelerated:
         assert np.all(np.diff(res.history) <= 1e-14 * res.history[0])
@@ -181,8 +183,9 @@ def test_kernels_py_func_tiny_case():
         assert it >= 1 and lam == pytest.approx(lam_j, rel=1e-10)
         assert projected_grad_norm.py_func(XtA, w, True) <= np.linalg.norm(XtA)
         prox_out = np.empty(3)
-        enet_prox_vec.py_func(np.array([2.0, -0.1, -3.0]), 1.0, 0.5, 1.0, True,
-                              prox_out)
+        enet_prox_vec.py_func(
+            np.array([2.0, -0.1, -3.0]), 1.0, 0.5, 1.0, True, prox_out
+        )
         assert_allclose(prox_out, [0.75, 0.0, 0.0])
         results = []
         for fn in (prox_grad_epochs.py_func, prox_grad_epochs):
@@ -192,10 +195,32 @@ def test_kernels_py_func_tiny_case():
             rhist = np.empty((3, 6))
             hist_loss = np.empty(4)
             hist_gap = np.empty(4)
-            ran, conv = fn(Z, yc, w0, w0.copy(), w0.copy(), grad, grad.copy(),
-                           grad.copy(), rd, XtA, state, 1.0, 0.5, False, True,
-                           4, 0, 0.0, rhist, np.empty(6), np.empty(3), 2,
-                           hist_loss, hist_gap)
+            ran, conv = fn(
+                Z,
+                yc,
+                w0,
+                w0.copy(),
+                w0.copy(),
+                grad,
+                grad.copy(),
+                grad.copy(),
+                rd,
+                XtA,
+                state,
+                1.0,
+                0.5,
+                False,
+                True,
+                4,
+                0,
+                0.0,
+                rhist,
+                np.empty(6),
+                np.empty(3),
+                2,
+                hist_loss,
+                hist_gap,
+            )
             assert ran == 4 and not conv
             results.append((w0.copy(), hist_loss.copy()))
         assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-14)
@@ -206,10 +231,16 @@ def test_kernels_py_func_tiny_case():
 # Estimators: same solution as scikit-learn and as CD
 # ---------------------------------------------------------------------------
 
-CASES = list(itertools.product(
-    ["dense", "sparse"], [True, False], [False, True], [False, True],
-    [1.0, 0.5], ["tall", "wide"],
-))
+CASES = list(
+    itertools.product(
+        ["dense", "sparse"],
+        [True, False],
+        [False, True],
+        [False, True],
+        [1.0, 0.5],
+        ["tall", "wide"],
+    )
+)
 SHAPES = {"tall": (40, 12), "wide": (25, 40)}
 
 
@@ -229,8 +260,9 @@ def _fit_all(solver, l1_ratio, alpha, X, y, sw, **kw):
 @pytest.mark.parametrize(
     "layout, fit_intercept, with_sw, positive, l1_ratio, shape", CASES
 )
-def test_matches_sklearn(solver, layout, fit_intercept, with_sw, positive,
-                         l1_ratio, shape):
+def test_matches_sklearn(
+    solver, layout, fit_intercept, with_sw, positive, l1_ratio, shape
+):
     n, p = SHAPES[shape]
     X, y = make_problem(n, p, seed=4)
     sw = _weights(n) if with_sw else None
@@ -239,8 +271,9 @@ def test_matches_sklearn(solver, layout, fit_intercept, with_sw, positive,
         X = sparsify(X)
         alpha = 0.1 * alpha_max(X, y, l1_ratio, fit_intercept, sw)
     kw = dict(fit_intercept=fit_intercept, positive=positive)
-    ours, ref = _fit_all(solver, l1_ratio, alpha, X, y, sw, tol=1e-14,
-                         max_iter=50_000, **kw)
+    ours, ref = _fit_all(
+        solver, l1_ratio, alpha, X, y, sw, tol=1e-14, max_iter=50_000, **kw
+    )
     obj = enet_objective(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio, sw)
     obj_ref = enet_objective(X, y, ref.coef_, ref.intercept_, alpha, l1_ratio, sw)
     assert obj - obj_ref <= ours.dual_gap_ + 1e-13 * abs(obj_ref)
@@ -249,9 +282,14 @@ def test_matches_sklearn(solver, layout, fit_intercept, with_sw, positive,
     assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-5, atol=1e-5 * scale)
     cd = type(ours)(**dict(ours.get_params(), solver="cd")).fit(X, y, sample_weight=sw)
     assert_allclose(ours.coef_, cd.coef_, rtol=1e-5, atol=1e-5 * scale)
-    assert ours.dual_gap_ <= 1e-14 * np.average(
-        (y - (np.average(y, weights=sw) if fit_intercept else 0)) ** 2,
-        weights=sw) * 1.0000001
+    assert (
+        ours.dual_gap_
+        <= 1e-14
+        * np.average(
+            (y - (np.average(y, weights=sw) if fit_intercept else 0)) ** 2, weights=sw
+        )
+        * 1.0000001
+    )
 
 
 @pytest.mark.parametrize("solver", ["fista", "gd"])
@@ -261,8 +299,7 @@ def test_float32_and_multitarget(solver, layout):
     if layout == "sparse":
         X = sparsify(X)
     alpha = 0.05 * alpha_max(X, Y, 1.0, True)
-    ours = L1Regressor(alpha=alpha, solver=solver, tol=1e-12,
-                       max_iter=50_000).fit(X, Y)
+    ours = L1Regressor(alpha=alpha, solver=solver, tol=1e-12, max_iter=50_000).fit(X, Y)
     assert ours.coef_.dtype == np.float32 and ours.coef_.shape == (2, 10)
     assert len(ours.loss_history_) == 2 and len(ours.n_iter_) == 2
     # The float32 data solved exactly (in float64) is the oracle, as in
@@ -281,8 +318,9 @@ def test_warm_start_and_alpha_above_alpha_max():
     est = L1Regressor(alpha=amax * 1.01, solver="fista").fit(X, y)
     assert_allclose(est.coef_, 0.0)
     assert est.n_iter_ == 0  # w = 0 is optimal: the gap is 0 at the start
-    est = L1Regressor(alpha=0.1 * amax, solver="fista", tol=1e-12,
-                      warm_start=True).fit(X, y)
+    est = L1Regressor(alpha=0.1 * amax, solver="fista", tol=1e-12, warm_start=True).fit(
+        X, y
+    )
     n_cold = est.n_iter_
     est.fit(X, y)
     assert est.n_iter_ <= 1 < n_cold
@@ -301,16 +339,18 @@ def test_gd_loss_history_monotone_and_reaches_optimum(layout, l1_ratio):
         X = sparsify(X)
     sw = _weights(40)
     alpha = 0.05 * alpha_max(X, y, max(l1_ratio, 0.1), True, sw)
-    est = ElasticNetRegressor(alpha=alpha, l1_ratio=l1_ratio, solver="gd",
-                              tol=1e-12, max_iter=50_000).fit(X, y, sample_weight=sw)
+    est = ElasticNetRegressor(
+        alpha=alpha, l1_ratio=l1_ratio, solver="gd", tol=1e-12, max_iter=50_000
+    ).fit(X, y, sample_weight=sw)
     hist = est.loss_history_[0]
     assert hist.shape == (est.n_iter_,) and est.n_iter_ > 5
     assert np.all(np.diff(hist) <= 1e-14 * hist[0])
     obj = enet_objective(X, y, est.coef_, est.intercept_, alpha, l1_ratio, sw)
     # The history is the objective in scikit-learn's scale.
     assert hist[-1] == pytest.approx(obj, rel=1e-10)
-    cd = ElasticNetRegressor(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14,
-                             max_iter=100_000).fit(X, y, sample_weight=sw)
+    cd = ElasticNetRegressor(
+        alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=100_000
+    ).fit(X, y, sample_weight=sw)
     obj_cd = enet_objective(X, y, cd.coef_, cd.intercept_, alpha, l1_ratio, sw)
     assert 0 <= hist[-1] - obj_cd + 1e-12 * obj_cd <= est.dual_gap_ + 1e-12 * obj_cd
     assert hist[0] > hist[-1]
@@ -339,19 +379,20 @@ def test_fista_needs_fewer_epochs_than_gd_on_ill_conditioned_problem():
 @pytest.mark.parametrize("solver", ["fista", "gd"])
 def test_verbose_prints_one_line_per_epoch(solver, capsys):
     X, y = make_problem(30, 10, seed=9)
-    est = L1Regressor(alpha=0.1, solver=solver, verbose=1, tol=1e-8,
-                      max_iter=5000).fit(X, y)
+    est = L1Regressor(alpha=0.1, solver=solver, verbose=1, tol=1e-8, max_iter=5000).fit(
+        X, y
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == est.n_iter_ > 1
     for k, line in enumerate(lines, start=1):
         m = VERBOSE_LINE.match(line)
         assert m, line
         assert int(m.group(1)) == k and int(m.group(2)) == 5000
-        assert float(m.group(3)) == pytest.approx(est.loss_history_[0][k - 1],
-                                                  rel=1e-6)
+        assert float(m.group(3)) == pytest.approx(est.loss_history_[0][k - 1], rel=1e-6)
         assert float(m.group(4)) >= 0
     assert float(VERBOSE_LINE.match(lines[-1]).group(4)) == pytest.approx(
-        est.dual_gap_, rel=0.06, abs=1e-12)
+        est.dual_gap_, rel=0.06, abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("accelerated", [False, True])
@@ -364,11 +405,21 @@ def test_every_printed_gap_bounds_suboptimality(accelerated, l1_ratio, capsys):
     design, _ = _design(X)
     yc = y - y.mean()
     l1, l2 = alpha * l1_ratio * n, alpha * (1 - l1_ratio) * n
-    enet_prox_grad(design, yc, np.zeros(60), l1, l2, max_iter=20_000, tol=1e-10,
-                   accelerated=accelerated, verbose=1)
+    enet_prox_grad(
+        design,
+        yc,
+        np.zeros(60),
+        l1,
+        l2,
+        max_iter=20_000,
+        tol=1e-10,
+        accelerated=accelerated,
+        verbose=1,
+    )
     lines = capsys.readouterr().out.strip().splitlines()
-    ref = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-16,
-                     max_iter=200_000).fit(X, y)
+    ref = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-16, max_iter=200_000).fit(
+        X, y
+    )
     p_star = enet_objective(X, y, ref.coef_, ref.intercept_, alpha, l1_ratio)
     for line in lines:
         _, _, loss, gap = VERBOSE_LINE.match(line).groups()
@@ -389,9 +440,20 @@ def test_dual_extrapolation_stops_earlier():
     for k in (0, 5):
         w = np.zeros(60)
         _, n_iter, gap, conv, _ = _run(
-            design, yc, w, alpha * n, 0.0, max_iter=50_000, positive=False,
-            accelerated=False, verbose=0, mode=0, tol_abs=tol_abs,
-            loss_scale=1.0, extrapolation=k)
+            design,
+            yc,
+            w,
+            alpha * n,
+            0.0,
+            max_iter=50_000,
+            positive=False,
+            accelerated=False,
+            verbose=0,
+            mode=0,
+            tol_abs=tol_abs,
+            loss_scale=1.0,
+            extrapolation=k,
+        )
         assert conv and gap <= tol_abs
         epochs[k] = n_iter
     # Measured: 4846 epochs without, 2471 with dual extrapolation.
@@ -417,14 +479,27 @@ def test_solver_result_fields():
     design, _ = _design(X)
     yc = y - y.mean()
     w = np.zeros(10, dtype=np.float32)  # updated in place, dtype kept
-    res = enet_prox_grad(design, yc, w, 3.0, 1.0, max_iter=10_000, tol=1e-10,
-                         positive=False, accelerated=True, verbose=0)
+    res = enet_prox_grad(
+        design,
+        yc,
+        w,
+        3.0,
+        1.0,
+        max_iter=10_000,
+        tol=1e-10,
+        positive=False,
+        accelerated=True,
+        verbose=0,
+    )
     assert res.coef is w and res.converged and res.gap <= res.tol
     assert res.tol == pytest.approx(1e-10 * np.dot(yc, yc))
     assert len(res.history) == res.n_iter
     Z = X - X.mean(0)
-    primal = (0.5 * np.sum((yc - Z @ w) ** 2) + 3.0 * np.abs(w).sum()
-              + 0.5 * np.sum(w.astype(np.float64) ** 2))
+    primal = (
+        0.5 * np.sum((yc - Z @ w) ** 2)
+        + 3.0 * np.abs(w).sum()
+        + 0.5 * np.sum(w.astype(np.float64) ** 2)
+    )
     assert res.history[-1] == pytest.approx(primal / 30, rel=1e-5)
 
 
@@ -437,8 +512,9 @@ def test_solver_result_fields():
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
 @pytest.mark.parametrize("with_sw", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_ridge_prox_grad_matches_sklearn_ridge(accelerated, layout, with_sw,
-                                               fit_intercept):
+def test_ridge_prox_grad_matches_sklearn_ridge(
+    accelerated, layout, with_sw, fit_intercept
+):
     X, y = make_problem(40, 12, seed=12)
     if layout == "sparse":
         X = sparsify(X)
@@ -449,12 +525,24 @@ def test_ridge_prox_grad_matches_sklearn_ridge(accelerated, layout, with_sw,
     alpha = 3.0
     w = np.zeros(12)
     tol = 1e-10
-    res = ridge_prox_grad(design, yc, w, alpha, max_iter=100_000, tol=tol,
-                          positive=False, accelerated=accelerated, verbose=0)
+    res = ridge_prox_grad(
+        design,
+        yc,
+        w,
+        alpha,
+        max_iter=100_000,
+        tol=tol,
+        positive=False,
+        accelerated=accelerated,
+        verbose=0,
+    )
     assert res.converged
-    ref = Ridge(alpha=alpha, fit_intercept=fit_intercept, solver="svd"
-                if layout == "dense" else "auto", tol=1e-12).fit(
-        X, y, sample_weight=sw)
+    ref = Ridge(
+        alpha=alpha,
+        fit_intercept=fit_intercept,
+        solver="svd" if layout == "dense" else "auto",
+        tol=1e-12,
+    ).fit(X, y, sample_weight=sw)
     assert_allclose(w, ref.coef_, rtol=1e-7, atol=1e-8)
     # The documented criterion, recomputed with numpy.
     Z = _dense_centred(X, xm)
@@ -474,8 +562,17 @@ def test_ridge_prox_grad_positive_matches_bounded_least_squares(accelerated, cap
     yc = y - y.mean()
     alpha = 2.0
     w = np.zeros(12)
-    res = ridge_prox_grad(design, yc, w, alpha, max_iter=100_000, tol=1e-10,
-                          positive=True, accelerated=accelerated, verbose=1)
+    res = ridge_prox_grad(
+        design,
+        yc,
+        w,
+        alpha,
+        max_iter=100_000,
+        tol=1e-10,
+        positive=True,
+        accelerated=accelerated,
+        verbose=1,
+    )
     assert res.converged and np.all(w >= 0) and np.any(w == 0)
     Z = X - xm
     A = np.vstack([Z, np.sqrt(alpha) * np.eye(12)])
@@ -502,7 +599,8 @@ def test_l2_regressor_gradient_solvers_match_sklearn_ridge(solver, layout, capsy
     sw = np.random.RandomState(0).uniform(0.5, 2, 40)
     ref = SkRidge(alpha=2.0, tol=1e-12).fit(X, y, sample_weight=sw)
     est = L2Regressor(alpha=2.0, solver=solver, tol=1e-10, verbose=1).fit(
-        X, y, sample_weight=sw)
+        X, y, sample_weight=sw
+    )
     assert_allclose(est.coef_, ref.coef_, rtol=1e-7, atol=1e-8)
     assert_allclose(est.intercept_, ref.intercept_, rtol=1e-7, atol=1e-8)
     lines = capsys.readouterr().out.strip().splitlines()
@@ -510,5 +608,6 @@ def test_l2_regressor_gradient_solvers_match_sklearn_ridge(solver, layout, capsy
     assert all(VERBOSE_LINE.match(line) for line in lines)
     Xd = X.toarray() if sparse.issparse(X) else X
     obj = np.sum(sw * (y - Xd @ est.coef_ - est.intercept_) ** 2) + 2.0 * np.sum(
-        est.coef_**2)
+        est.coef_**2
+    )
     assert est.loss_history_[0][-1] == pytest.approx(obj, rel=1e-9)

@@ -107,7 +107,10 @@ def test_positive_cd_solver_matches_nnls(layout, use_sw, fit_intercept, alpha, r
         warnings.simplefilter("error", ConvergenceWarning)
         # (Ridge's alpha is the CD-scale one: both objectives double)
         est = L2Regressor(
-            alpha=alpha, positive=True, fit_intercept=fit_intercept, tol=1e-12,
+            alpha=alpha,
+            positive=True,
+            fit_intercept=fit_intercept,
+            tol=1e-12,
             max_iter=100_000,
         ).fit(X, y + fit_intercept, sample_weight=s if use_sw else None)
     ref = _nnls_ridge(Z, y, s, alpha)

@@ -150,8 +150,24 @@ def test_epochs_read_ahead_give_the_same_iterates(helper_allowed):
 
     def args(w, rd, state):
         return (
-            d.Z, d.norm2, yc, rd, state, w, lam, 0.5, False, 9, 0.0, 0, 5,
-            False, np.ones(1, dtype=np.uint64), np.zeros(40), np.zeros(N), 3,
+            d.Z,
+            d.norm2,
+            yc,
+            rd,
+            state,
+            w,
+            lam,
+            0.5,
+            False,
+            9,
+            0.0,
+            0,
+            5,
+            False,
+            np.ones(1, dtype=np.uint64),
+            np.zeros(40),
+            np.zeros(N),
+            3,
         )
 
     def start():
@@ -190,9 +206,11 @@ def test_helper_returns_when_it_keeps_falling_behind():
     zeros = np.zeros(N), np.zeros(N), np.zeros(23), np.zeros(23)
 
     def run():
-        done.append(H.helper_loop(
-            Design(X, center=True).Z, *zeros, ws, ws, sweep, progress, gap, lead
-        ))
+        done.append(
+            H.helper_loop(
+                Design(X, center=True).Z, *zeros, ws, ws, sweep, progress, gap, lead
+            )
+        )
 
     t = threading.Thread(target=run, daemon=True)
     progress[H.TASK] = H.READ_AHEAD

@@ -233,4 +233,3 @@ def centring(j, xm, colsum, c, S):
     residual ``r = rd + c`` with ``S = sum_i sw_i r_i`` (``xm`` and
     ``colsum`` are the design tuple's offsets and weighted column sums)."""
     return c * colsum[j] - xm[j] * S
-

@@ -142,9 +142,7 @@ def col_products2(Z, u, v, feats, out_u, out_v):
     for k in range(first, feats.shape[0]):
         j = feats[k]
         if is_sparse:
-            out_u[j], out_v[j] = sparse_dot2(
-                j, data, indices, indptr, sw, has_sw, u, v
-            )
+            out_u[j], out_v[j] = sparse_dot2(j, data, indices, indptr, sw, has_sw, u, v)
         else:
             out_u[j], out_v[j] = dense_dot2(j, X, sw, has_sw, u, v)
 

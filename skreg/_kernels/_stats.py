@@ -316,8 +316,18 @@ def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, cente
     XtY = np.zeros((p, YT.shape[0]))
     if is_sparse:
         largest = _sparse_stats(
-            data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, colsum,
-            norm2, XtY,
+            data,
+            indices,
+            indptr,
+            sw,
+            has_sw,
+            xm,
+            sw_sum,
+            center,
+            YT,
+            colsum,
+            norm2,
+            XtY,
         )
         return colsum, norm2, largest, XtY
     largest = _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY)

@@ -287,9 +287,7 @@ def cd_epochs(
     # call of 4 epochs over 250 columns of 20000 rows (7.9-8.7 -> 7.2-7.8
     # ms), the tall benchmark's calls (its gap checks are the outer passes).
     use_aa = anderson_k > 0 and n_ws > 1 and max_epochs > anderson_k
-    use_dx = (
-        anderson_k > 0 and l1 > 0.0 and check_every > 0 and max_epochs > anderson_k
-    )
+    use_dx = anderson_k > 0 and l1 > 0.0 and check_every > 0 and max_epochs > anderson_k
     K = anderson_k if anderson_k > 0 else 1
     hist = np.empty((K + 1, n_ws))
     w_acc = np.empty(n_ws)
@@ -396,8 +394,20 @@ def cd_epochs(
             n_hist += 1
             if n_hist == K + 1:
                 c, accepted = _anderson_step(
-                    Z, y, rd, c, w, ws, l1, l2, positive, hist, rdhist, chist,
-                    w_acc, rd_tmp,
+                    Z,
+                    y,
+                    rd,
+                    c,
+                    w,
+                    ws,
+                    l1,
+                    l2,
+                    positive,
+                    hist,
+                    rdhist,
+                    chist,
+                    w_acc,
+                    rd_tmp,
                 )
                 n_hist = 0
                 if accepted:
@@ -419,7 +429,19 @@ def cd_epochs(
                 and anderson_combine(rhist, n_rhist % (K + 1), sw, has_sw, r_acc)
             )
             primal, dual, _, dual_acc, _ = enet_primal_dual2(
-                Z, y, rd, c, r_acc, with_acc, S, w, l1, l2, positive, ws, XtA,
+                Z,
+                y,
+                rd,
+                c,
+                r_acc,
+                with_acc,
+                S,
+                w,
+                l1,
+                l2,
+                positive,
+                ws,
+                XtA,
                 XtA_acc,
             )
             best_dual = max(best_dual, dual)

@@ -65,10 +65,32 @@ def evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad):
 
 
 @njit(**JIT_OPTIONS)
-def prox_grad_epochs(Z, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
-                     state, l1, l2, positive, accelerated, n_epochs,
-                     mode, tol_abs, rhist, r_acc, XtA_acc, extrapolate_every,
-                     hist_loss, hist_crit):
+def prox_grad_epochs(
+    Z,
+    y,
+    w,
+    w_prev,
+    v,
+    grad,
+    grad_prev,
+    grad_v,
+    rd,
+    XtA,
+    state,
+    l1,
+    l2,
+    positive,
+    accelerated,
+    n_epochs,
+    mode,
+    tol_abs,
+    rhist,
+    r_acc,
+    XtA_acc,
+    extrapolate_every,
+    hist_loss,
+    hist_crit,
+):
     """Run up to ``n_epochs`` proximal-gradient epochs in place.
 
     On entry ``w`` is the current iterate with its gradient ``grad``
@@ -120,14 +142,14 @@ def prox_grad_epochs(Z, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
             w_prev[j] = w[j]
             grad_prev[j] = grad[j]
             w[j] = enet_prox(v[j] + step * grad_v[j], step, l1, l2, positive)
-        gap, primal, c, S = evaluate(Z, y, w, rd, l1, l2, positive, feats,
-                                     XtA, grad)
+        gap, primal, c, S = evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad)
         if t == 1.0 and not primal <= primal_old + 1e-10 * abs(primal_old):
             step *= 0.5
             for j in range(p):
                 w[j] = w_prev[j]
-            gap, primal, c, S = evaluate(Z, y, w, rd, l1, l2, positive, feats,
-                                         XtA, grad)
+            gap, primal, c, S = evaluate(
+                Z, y, w, rd, l1, l2, positive, feats, XtA, grad
+            )
             n_rhist = 0  # the residual sequence jumped back
         if not np.isfinite(primal):
             hist_loss[k] = primal
@@ -145,8 +167,8 @@ def prox_grad_epochs(Z, y, w, w_prev, v, grad, grad_prev, grad_v, rd, XtA,
                 if n_rhist >= K1 and n_rhist % extrapolate_every == 0:
                     if anderson_combine(rhist, n_rhist % K1, sw, has_sw, r_acc):
                         _, dual_acc, _ = enet_primal_dual(
-                            Z, y, r_acc, 0.0, S, w, l1, l2, positive, feats,
-                            XtA_acc)
+                            Z, y, r_acc, 0.0, S, w, l1, l2, positive, feats, XtA_acc
+                        )
                         best_dual = max(best_dual, dual_acc)
             gap = primal - best_dual
         hist_loss[k] = primal

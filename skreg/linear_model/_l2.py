@@ -213,8 +213,19 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "solver": [
-            StrOptions({"auto", "svd", "cholesky", "lsqr", "sparse_cg", "lbfgs",
-                        "cd", "gd", "fista"})
+            StrOptions(
+                {
+                    "auto",
+                    "svd",
+                    "cholesky",
+                    "lsqr",
+                    "sparse_cg",
+                    "lbfgs",
+                    "cd",
+                    "gd",
+                    "fista",
+                }
+            )
         ],
         "positive": ["boolean"],
         "random_state": ["random_state"],
@@ -280,8 +291,9 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
                 f"sample_weight must be a positive finite number or an array; "
                 f"got {sample_weight!r}."
             )
-        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype,
-                                  ensure_non_negative=True)
+        sw = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
         if not sw.sum() > 0:
             raise ValueError("sample_weight must have a positive sum; got all zeros.")
         return sw
@@ -316,23 +328,38 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         n_targets = Y.shape[1]
         alphas = self._alphas(n_targets)
-        solver = choose_solver(self.solver, positive=self.positive,
-                               is_sparse=sparse.issparse(X))
+        solver = choose_solver(
+            self.solver, positive=self.positive, is_sparse=sparse.issparse(X)
+        )
         X_offset, y_offset = weighted_offsets(X, y, sw, self.fit_intercept)
         Yc = Y - y_offset
         n_iter = None
         histories = None
         if solver in DIRECT_SOLVERS:
             W, solver = fit_ridge_direct(
-                X, Yc, alphas, solver=solver, X_offset=X_offset, sample_weight=sw,
-                fit_intercept=self.fit_intercept, copy_X=self.copy_X,
+                X,
+                Yc,
+                alphas,
+                solver=solver,
+                X_offset=X_offset,
+                sample_weight=sw,
+                fit_intercept=self.fit_intercept,
+                copy_X=self.copy_X,
             )
         elif solver in NUMBA_SOLVERS:
             W, n_iter, histories = self._fit_numba(X, Yc, alphas, solver, sw, X_offset)
         else:
-            W, n_iter = fit_ridge_scipy(X, Yc, alphas, solver=solver, X_offset=X_offset,
-                                        sample_weight=sw, max_iter=self.max_iter,
-                                        tol=self.tol, positive=self.positive)
+            W, n_iter = fit_ridge_scipy(
+                X,
+                Yc,
+                alphas,
+                solver=solver,
+                X_offset=X_offset,
+                sample_weight=sw,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                positive=self.positive,
+            )
         if n_iter is None:
             # scikit-learn reports None here; one factorisation counts as one
             # iteration so that n_iter_ >= 1 holds for every solver.
@@ -364,15 +391,22 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
             max_iter = _DEFAULT_MAX_ITER[solver]
         W = np.zeros((Yc.shape[1], X.shape[1]), dtype=np.float64)
         results = fit_ridge_iterative(
-            design, np.asfortranarray(Yc), W, alphas, solver=solver,
-            max_iter=max_iter, tol=self.tol, positive=self.positive,
+            design,
+            np.asfortranarray(Yc),
+            W,
+            alphas,
+            solver=solver,
+            max_iter=max_iter,
+            tol=self.tol,
+            positive=self.positive,
             verbose=self.verbose,
         )
         for res in results:
             if not res.converged:
                 warnings.warn(
-                    _CONVERGENCE_MSG.format(solver=solver, n_iter=res.n_iter,
-                                            crit=res.gap, tol=res.tol),
+                    _CONVERGENCE_MSG.format(
+                        solver=solver, n_iter=res.n_iter, crit=res.gap, tol=res.tol
+                    ),
                     ConvergenceWarning,
                     stacklevel=3,
                 )

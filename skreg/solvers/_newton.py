@@ -220,7 +220,14 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
             few = max(SHORTCUT_FLIPS, act.size // SHORTCUT_SHARE)
             if np.count_nonzero(flips) <= few:
                 outcome = _drop_flipped(
-                    solver, w, cols, signs, act[~flips], l1, positive, primal,
+                    solver,
+                    w,
+                    cols,
+                    signs,
+                    act[~flips],
+                    l1,
+                    positive,
+                    primal,
                     objective,
                 )
                 if outcome:

@@ -176,9 +176,7 @@ class FitHelper:
         progress = self.progress
         progress[H.TASK] = H.READ_AHEAD
         try:
-            return kernel(
-                *args[:9], self._ws[:k], *args[9:], self._sweep[:k], progress
-            )
+            return kernel(*args[:9], self._ws[:k], *args[9:], self._sweep[:k], progress)
         finally:
             progress[H.TASK] = H.IDLE
 

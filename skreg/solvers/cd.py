@@ -243,8 +243,24 @@ def enet_cd(
         state[2] = 0.0
         state[3] = 0.0
         args = (
-            Z, norm2, y, rd, state, w, l1, l2, positive, n_max, tol_in, check,
-            anderson, random, rng_state, XtA, r_dual, int(full_every),
+            Z,
+            norm2,
+            y,
+            rd,
+            state,
+            w,
+            l1,
+            l2,
+            positive,
+            n_max,
+            tol_in,
+            check,
+            anderson,
+            random,
+            rng_state,
+            XtA,
+            r_dual,
+            int(full_every),
         )
         if helper is not None:
             ep, _ = helper.epochs(cd_epochs, args, ws)
@@ -331,7 +347,19 @@ def enet_cd(
                 else:
                     design.raw_products(rd, r_dual, with_acc, feats, XtA, XtA_acc)
                 primal, dual, dual_norm, dual_acc, norm_acc = primal_dual_from_products(
-                    Z, y, rd, c, r_dual, with_acc, S, w, l1, l2, positive, feats, XtA,
+                    Z,
+                    y,
+                    rd,
+                    c,
+                    r_dual,
+                    with_acc,
+                    S,
+                    w,
+                    l1,
+                    l2,
+                    positive,
+                    feats,
+                    XtA,
                     XtA_acc,
                 )
             XtA_theta = XtA
@@ -346,14 +374,27 @@ def enet_cd(
             converged = gap <= tol_abs
             if not converged:
                 polish.consider_early(
-                    w, l2, gap, tol_abs, last_gap, n_epochs - last_epochs,
-                    epoch_work, total_work,
+                    w,
+                    l2,
+                    gap,
+                    tol_abs,
+                    last_gap,
+                    n_epochs - last_epochs,
+                    epoch_work,
+                    total_work,
                 )
             last_gap, last_epochs = gap, n_epochs
             if converged or polish.early:
                 action = polish.round(
-                    converged, partial(newton_step, primal), w, XtA, feats,
-                    l1, positive, n_epochs, total_work,
+                    converged,
+                    partial(newton_step, primal),
+                    w,
+                    XtA,
+                    feats,
+                    l1,
+                    positive,
+                    n_epochs,
+                    total_work,
                 )
                 if action == AGAIN:
                     continue

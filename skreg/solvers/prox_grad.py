@@ -82,8 +82,22 @@ def lipschitz_constant(design, *, max_iter=100, rtol=1e-2):
     return L
 
 
-def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
-         mode, tol_abs, loss_scale, extrapolation=5):
+def _run(
+    design,
+    y,
+    w,
+    l1,
+    l2,
+    *,
+    max_iter,
+    positive,
+    accelerated,
+    verbose,
+    mode,
+    tol_abs,
+    loss_scale,
+    extrapolation=5,
+):
     """Shared driver; returns ``(w, n_iter, crit, converged, history)``.
 
     ``crit`` is the final duality gap (``mode=0``) or projected gradient
@@ -131,15 +145,37 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
     while n_iter < max_iter and not converged:
         todo = min(block, max_iter - n_iter)
         ran, converged = prox_grad_epochs(
-            Z, y, w, w_prev, v, grad,
-            grad_prev, grad_v, rd, XtA, state, l1, l2, positive, accelerated,
-            todo, mode, tol_abs, rhist, r_acc, XtA_acc, extrapolation,
-            hist_loss[n_iter:], hist_gap[n_iter:],
+            Z,
+            y,
+            w,
+            w_prev,
+            v,
+            grad,
+            grad_prev,
+            grad_v,
+            rd,
+            XtA,
+            state,
+            l1,
+            l2,
+            positive,
+            accelerated,
+            todo,
+            mode,
+            tol_abs,
+            rhist,
+            r_acc,
+            XtA_acc,
+            extrapolation,
+            hist_loss[n_iter:],
+            hist_gap[n_iter:],
         )
         for k in range(n_iter, n_iter + ran):
             if verbose:
-                print(f"epoch {k + 1}/{max_iter}  loss {hist_loss[k] * loss_scale:.6e}"
-                      f"  gap {hist_gap[k] * loss_scale:.1e}")
+                print(
+                    f"epoch {k + 1}/{max_iter}  loss {hist_loss[k] * loss_scale:.6e}"
+                    f"  gap {hist_gap[k] * loss_scale:.1e}"
+                )
         n_iter += ran
         if ran < todo and not converged:  # non-finite objective
             break
@@ -148,8 +184,19 @@ def _run(design, y, w, l1, l2, *, max_iter, positive, accelerated, verbose,
     return w, n_iter, float(crit), bool(converged), history
 
 
-def enet_prox_grad(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4,
-                   positive=False, accelerated=True, verbose=0):
+def enet_prox_grad(
+    design,
+    y,
+    w,
+    l1,
+    l2,
+    *,
+    max_iter=1000,
+    tol=1e-4,
+    positive=False,
+    accelerated=True,
+    verbose=0,
+):
     """Minimise ``1/2 sum s (y - Z w)^2 + l1 |w|_1 + l2/2 |w|^2`` in place.
 
     Proximal gradient descent (``accelerated=False``) or FISTA with adaptive
@@ -194,17 +241,42 @@ def enet_prox_grad(design, y, w, l1, l2, *, max_iter=1000, tol=1e-4,
     y = np.ascontiguousarray(y, dtype=np.float64)
     tol_abs = tol * design.weighted_norm2(y)
     w, n_iter, gap, converged, history = _run(
-        design, y, w, float(l1), float(l2), max_iter=max_iter, positive=positive,
-        accelerated=accelerated, verbose=verbose, mode=0, tol_abs=tol_abs,
+        design,
+        y,
+        w,
+        float(l1),
+        float(l2),
+        max_iter=max_iter,
+        positive=positive,
+        accelerated=accelerated,
+        verbose=verbose,
+        mode=0,
+        tol_abs=tol_abs,
         loss_scale=1.0 / design.n_samples,
     )
     w_out[:] = w
-    return CDResult(coef=w_out, n_iter=n_iter, gap=gap, tol=float(tol_abs),
-                    converged=converged, history=history)
+    return CDResult(
+        coef=w_out,
+        n_iter=n_iter,
+        gap=gap,
+        tol=float(tol_abs),
+        converged=converged,
+        history=history,
+    )
 
 
-def ridge_prox_grad(design, y, w, alpha, *, max_iter=1000, tol=1e-4,
-                    positive=False, accelerated=True, verbose=0):
+def ridge_prox_grad(
+    design,
+    y,
+    w,
+    alpha,
+    *,
+    max_iter=1000,
+    tol=1e-4,
+    positive=False,
+    accelerated=True,
+    verbose=0,
+):
     """Minimise scikit-learn Ridge's ``sum s (y - Z w)^2 + alpha |w|^2`` in place.
 
     The objective is twice the ElasticNet one of :func:`enet_prox_grad` with
@@ -261,10 +333,25 @@ def ridge_prox_grad(design, y, w, alpha, *, max_iter=1000, tol=1e-4,
     full_gradient(design.Z, rd, 0.0, S, g0)
     tol_abs = tol * float(np.linalg.norm(g0))
     w, n_iter, gnorm, converged, history = _run(
-        design, y, w, 0.0, float(alpha), max_iter=max_iter, positive=positive,
-        accelerated=accelerated, verbose=verbose, mode=1, tol_abs=tol_abs,
+        design,
+        y,
+        w,
+        0.0,
+        float(alpha),
+        max_iter=max_iter,
+        positive=positive,
+        accelerated=accelerated,
+        verbose=verbose,
+        mode=1,
+        tol_abs=tol_abs,
         loss_scale=2.0,
     )
     w_out[:] = w
-    return CDResult(coef=w_out, n_iter=n_iter, gap=gnorm, tol=float(tol_abs),
-                    converged=converged, history=history)
+    return CDResult(
+        coef=w_out,
+        n_iter=n_iter,
+        gap=gnorm,
+        tol=float(tol_abs),
+        converged=converged,
+        history=history,
+    )

@@ -173,8 +173,9 @@ def _cholesky_sparse(X, Yt, alphas, X_offset, sw_sqrt):
 
 
 def _svd_dense(Z, Yt, alphas):
-    U, s, Vt = linalg.svd(Z, full_matrices=False, check_finite=False,
-                          lapack_driver="gesdd")
+    U, s, Vt = linalg.svd(
+        Z, full_matrices=False, check_finite=False, lapack_driver="gesdd"
+    )
     # Same cut as scipy.linalg.pinv and scikit-learn: drop null directions.
     keep = s > 1e-15
     s = s[keep].astype(np.float64)[:, None]
@@ -183,8 +184,9 @@ def _svd_dense(Z, Yt, alphas):
     return (Vt[keep].T.astype(np.float64) @ (D * UtY)).T
 
 
-def fit_ridge_direct(X, Yc, alphas, *, solver, X_offset, sample_weight,
-                     fit_intercept, copy_X=True):
+def fit_ridge_direct(
+    X, Yc, alphas, *, solver, X_offset, sample_weight, fit_intercept, copy_X=True
+):
     """Closed-form Ridge for every column of the centred targets ``Yc``.
 
     Returns ``(coef of shape (n_targets, n_features), solver_used)``;
@@ -202,13 +204,21 @@ def fit_ridge_direct(X, Yc, alphas, *, solver, X_offset, sample_weight,
             )
         sw_c = None if sw_sqrt is None else sw_sqrt.astype(np.float64)
         try:
-            return _cholesky_sparse(X, Yt, alphas, np.asarray(X_offset, np.float64),
-                                    sw_c), solver
+            return _cholesky_sparse(
+                X, Yt, alphas, np.asarray(X_offset, np.float64), sw_c
+            ), solver
         except linalg.LinAlgError:
             # Singular sparse system: solve it iteratively rather than densify.
-            W, _ = fit_ridge_scipy(X, Yc, alphas, solver="lsqr",
-                                   X_offset=X_offset, sample_weight=sample_weight,
-                                   max_iter=None, tol=1e-12)
+            W, _ = fit_ridge_scipy(
+                X,
+                Yc,
+                alphas,
+                solver="lsqr",
+                X_offset=X_offset,
+                sample_weight=sample_weight,
+                max_iter=None,
+                tol=1e-12,
+            )
             return W, "lsqr"
     sw_z = None if sw_sqrt is None else sw_sqrt.astype(X.dtype)
     Z = _weighted_centred_dense(X, X_offset, sw_z, fit_intercept, copy_X)
@@ -262,19 +272,37 @@ def _lbfgs(op, y, alpha, positive, max_iter, tol):
 
     bounds = [(0, np.inf)] * p if positive else None
     maxiter = 15000 if max_iter is None else max_iter
-    res = optimize.minimize(fun, np.zeros(p), method="L-BFGS-B", jac=True,
-                            bounds=bounds, tol=tol, options={"maxiter": maxiter})
+    res = optimize.minimize(
+        fun,
+        np.zeros(p),
+        method="L-BFGS-B",
+        jac=True,
+        bounds=bounds,
+        tol=tol,
+        options={"maxiter": maxiter},
+    )
     if not res.success:
         warnings.warn(
             f"The lbfgs solver did not converge. Try increasing max_iter or "
             f"tol. Currently: max_iter={max_iter} and tol={tol}",
-            ConvergenceWarning, stacklevel=4,
+            ConvergenceWarning,
+            stacklevel=4,
         )
     return res.x, int(res.nit)
 
 
-def fit_ridge_scipy(X, Yc, alphas, *, solver, X_offset, sample_weight,
-                    max_iter=None, tol=1e-4, positive=False):
+def fit_ridge_scipy(
+    X,
+    Yc,
+    alphas,
+    *,
+    solver,
+    X_offset,
+    sample_weight,
+    max_iter=None,
+    tol=1e-4,
+    positive=False,
+):
     """``'lsqr'``, ``'sparse_cg'`` or ``'lbfgs'`` on dense or sparse ``X``.
 
     ``tol`` and ``max_iter`` mean what they mean in scikit-learn's Ridge:
@@ -283,8 +311,11 @@ def fit_ridge_scipy(X, Yc, alphas, *, solver, X_offset, sample_weight,
     """
     Yc = _as_2d_targets(Yc)
     n, p = X.shape
-    sw_sqrt = None if sample_weight is None else np.sqrt(
-        np.asarray(sample_weight, dtype=np.float64))
+    sw_sqrt = (
+        None
+        if sample_weight is None
+        else np.sqrt(np.asarray(sample_weight, dtype=np.float64))
+    )
     op = CentredOperator(X, X_offset, sw_sqrt)
     W = np.empty((Yc.shape[1], p))
     n_iter = np.zeros(Yc.shape[1], dtype=np.int32)
@@ -294,8 +325,9 @@ def fit_ridge_scipy(X, Yc, alphas, *, solver, X_offset, sample_weight,
             y = sw_sqrt * y
         a = float(alphas[k])
         if solver == "lsqr":
-            out = sp_linalg.lsqr(op, y, damp=np.sqrt(a), atol=tol, btol=tol,
-                                 iter_lim=max_iter)
+            out = sp_linalg.lsqr(
+                op, y, damp=np.sqrt(a), atol=tol, btol=tol, iter_lim=max_iter
+            )
             W[k], n_iter[k] = out[0], out[2]
         elif solver == "lbfgs":
             W[k], n_iter[k] = _lbfgs(op, y, a, positive, max_iter, tol)
@@ -314,16 +346,21 @@ def _cg(op, y, alpha, max_iter, tol):
     if p > n:
         # Kernel form: w = Z~^T (Z~ Z~^T + alpha I)^{-1} y~, an n x n system.
         C = sp_linalg.LinearOperator(
-            (n, n), matvec=lambda v: op.matvec(op.rmatvec(v)) + alpha * v,
-            dtype=np.float64)
+            (n, n),
+            matvec=lambda v: op.matvec(op.rmatvec(v)) + alpha * v,
+            dtype=np.float64,
+        )
         dual, info = sp_linalg.cg(C, y, rtol=tol, maxiter=max_iter, callback=callback)
         w = op.rmatvec(dual)
     else:
         C = sp_linalg.LinearOperator(
-            (p, p), matvec=lambda v: op.rmatvec(op.matvec(v)) + alpha * v,
-            dtype=np.float64)
-        w, info = sp_linalg.cg(C, op.rmatvec(y), rtol=tol, maxiter=max_iter,
-                               callback=callback)
+            (p, p),
+            matvec=lambda v: op.rmatvec(op.matvec(v)) + alpha * v,
+            dtype=np.float64,
+        )
+        w, info = sp_linalg.cg(
+            C, op.rmatvec(y), rtol=tol, maxiter=max_iter, callback=callback
+        )
     if info < 0:
         raise ValueError(f"sparse_cg failed with error code {info}")
     return w, count[0]
@@ -386,27 +423,42 @@ def ridge_cd(design, y, w, alpha, *, max_iter, tol, positive=False):
         if newton:
             # unconstrained, one Newton step is the exact solution
             cap = min(cap, _CD_BEFORE_NEWTON if positive else 0)
-        res = enet_cd(design, y, w, 0.0, alpha, max_iter=max(cap, 0),
-                      tol=tol_cd, positive=positive)
+        res = enet_cd(
+            design,
+            y,
+            w,
+            0.0,
+            alpha,
+            max_iter=max(cap, 0),
+            tol=tol_cd,
+            positive=positive,
+        )
         n_iter += res.n_iter
         target = tol * ridge_objective(design, y, w, alpha) / 2.0  # CD scale
         done = res.gap <= target
         if newton and not (done or res.converged) and n_iter < max_iter:
             # CD is slow here: Newton from its iterate, then CD checks
-            n_iter += ridge_dual_newton(design, y, w, alpha, positive,
-                                        max_steps=max_iter - n_iter)
+            n_iter += ridge_dual_newton(
+                design, y, w, alpha, positive, max_steps=max_iter - n_iter
+            )
             newton = False
             continue
         if done or not res.converged or n_iter >= max_iter or tol_cd == 0.0:
             break
         # 0.9: a margin so that one restart usually suffices as P(w) drops.
         tol_cd = 0.9 * target / y2
-    return CDResult(coef=w, n_iter=n_iter, gap=float(res.gap), tol=float(target),
-                    converged=bool(done))
+    return CDResult(
+        coef=w,
+        n_iter=n_iter,
+        gap=float(res.gap),
+        tol=float(target),
+        converged=bool(done),
+    )
 
 
-def fit_ridge_iterative(design, Yc, W, alphas, *, solver, max_iter, tol,
-                        positive=False, verbose=0):
+def fit_ridge_iterative(
+    design, Yc, W, alphas, *, solver, max_iter, tol, positive=False, verbose=0
+):
     """``'cd'``, ``'gd'`` or ``'fista'`` for every target; ``W`` updated in place.
 
     ``cd`` stops when the Ridge duality gap is below ``tol`` times the Ridge
@@ -420,14 +472,23 @@ def fit_ridge_iterative(design, Yc, W, alphas, *, solver, max_iter, tol,
         w = np.ascontiguousarray(W[k], dtype=np.float64)
         a = float(alphas[k])
         if solver == "cd":
-            res = ridge_cd(design, y, w, a, max_iter=max_iter, tol=tol,
-                           positive=positive)
+            res = ridge_cd(
+                design, y, w, a, max_iter=max_iter, tol=tol, positive=positive
+            )
         else:
             from skreg.solvers.prox_grad import ridge_prox_grad
 
-            res = ridge_prox_grad(design, y, w, a, max_iter=max_iter, tol=tol,
-                                  positive=positive, accelerated=solver == "fista",
-                                  verbose=verbose)
+            res = ridge_prox_grad(
+                design,
+                y,
+                w,
+                a,
+                max_iter=max_iter,
+                tol=tol,
+                positive=positive,
+                accelerated=solver == "fista",
+                verbose=verbose,
+            )
         W[k] = res.coef
         results.append(res)
     return results

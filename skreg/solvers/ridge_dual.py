@@ -81,8 +81,11 @@ class _Kernel:
             return _sparse_gram(XB, d.xm[cols], self.sw_sqrt, kernel=True)
         # the fancy-indexed float64 block is a fresh array: centred in place
         ZB = _weighted_centred_dense(
-            np.asarray(d.X[:, cols], dtype=np.float64), d.xm[cols], self.sw_sqrt,
-            True, copy=False,
+            np.asarray(d.X[:, cols], dtype=np.float64),
+            d.xm[cols],
+            self.sw_sqrt,
+            True,
+            copy=False,
         )
         return ZB @ ZB.T
 
@@ -176,9 +179,7 @@ def ridge_dual_newton(design, y, w, alpha, positive, max_steps=_MAX_STEPS):
             solved = True
             # a full step that kept its pattern solved the linear system of
             # the solution's pattern
-            exact = t == 1.0 and (
-                not positive or np.array_equal(g_new > 0, A)
-            )
+            exact = t == 1.0 and (not positive or np.array_equal(g_new > 0, A))
             D, F, g, wu = D_new, F_new, g_new, w_new
             if exact:
                 break
