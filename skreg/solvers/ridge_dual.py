@@ -208,6 +208,13 @@ def _line_minimum(u, d, y_t, g, gd, alpha):
     tb = -g[idx] / gd[idx]
     keep = tb > 0
     idx, tb = idx[keep], tb[keep]
+    if np.array_equal(on, g > 0) and not np.any(tb <= 1.0):
+        # The step solved the Newton system of the pattern it keeps up to
+        # t = 1, where D'(t) = (1 - t) F.d vanishes: t = 1 exactly.  The
+        # root computed from c0 and c1 is that only to rounding, which is
+        # relative to the step: a rounding-sized step from the solution gave
+        # t = 1 + 8e-6 (with OpenBLAS's Haswell kernels) and another step.
+        return 1.0
     order = np.argsort(tb)
     idx, tb = idx[order], tb[order]
     # crossing a breakpoint adds an entering feature's terms, removes a
