@@ -11,7 +11,9 @@ import skreg.solvers._threads as T
 from skreg._kernels import helper_thread as H
 from skreg._kernels._columns import LONG_COLUMN_ROWS
 from skreg._kernels._design import col_products, col_products2
+from skreg._kernels._sync import FSIZE
 from skreg._kernels.cd import cd_epochs
+from skreg._kernels.cd_split import cd_split
 from skreg.solvers.design import Design
 from tests._oracle import sparsify
 
@@ -184,7 +186,7 @@ def test_epochs_read_ahead_give_the_same_iterates(helper_allowed):
         assert helper.active
         ep2, _ = helper.epochs(cd_epochs, args(w2, rd2, state2), ws)
         # the sweeps announced themselves to the helper
-        assert helper.progress[H._SWEEP_NO] == 9
+        assert helper.progress[H.SWEEP_NO] == 9
         assert helper.active
     finally:
         helper.close()
@@ -205,17 +207,30 @@ def test_helper_returns_when_it_keeps_falling_behind():
     done = []
     zeros = np.zeros(N), np.zeros(N), np.zeros(23), np.zeros(23)
 
+    d = Design(X, center=True)
+    fparams = np.zeros(FSIZE)
+
     def run():
         done.append(
             H.helper_loop(
-                Design(X, center=True).Z, *zeros, ws, ws, sweep, progress, gap, lead
+                d.Z,
+                d.norm2,
+                np.zeros(23),
+                *zeros,
+                ws,
+                ws,
+                sweep,
+                progress,
+                fparams,
+                gap,
+                lead,
             )
         )
 
     t = threading.Thread(target=run, daemon=True)
     progress[H.TASK] = H.READ_AHEAD
-    progress[H._NSWEEP] = 23
-    progress[H._SWEEP_NO] = 1
+    progress[H.NSWEEP] = 23
+    progress[H.SWEEP_NO] = 1
     t.start()
     try:
         pos = 0
@@ -224,9 +239,9 @@ def test_helper_returns_when_it_keeps_falling_behind():
                 break
             time.sleep(0.002)
             pos = (pos + 5) % 23
-            progress[H._POS] = pos
+            progress[H.POS] = pos
             if pos < 5:
-                progress[H._SWEEP_NO] += 1
+                progress[H.SWEEP_NO] += 1
         t.join(timeout=5)
         assert not t.is_alive()
     finally:
@@ -294,3 +309,184 @@ def test_refused_helper_passes_in_the_kernel_and_tries_a_few_times(monkeypatch):
     finally:
         helper.close()
     assert len(looks) == T._MAX_TRIES
+
+
+# --- CD epochs with the rows split between the two threads ----------------------
+
+
+def _plain_args(d, yc, w, rd, state, lam, l2, positive, n_epochs, full_every):
+    # cd_epochs' arguments for epochs without Anderson steps or gap checks
+    # (check_every 0, no more epochs than Anderson's 5): what split epochs do
+    p = d.n_features
+    return (
+        d.Z,
+        d.norm2,
+        yc,
+        rd,
+        state,
+        w,
+        lam,
+        l2,
+        positive,
+        n_epochs,
+        0.0,
+        0,
+        5,
+        False,
+        np.ones(1, dtype=np.uint64),
+        np.zeros(p),
+        np.zeros(N),
+        full_every,
+    )
+
+
+def _split_problem(use_sw, p=40, seed=6):
+    X, y, sw = _long_problem(p=p, use_sw=use_sw, seed=seed)
+    d = Design(X, sw, center=True)
+    s = np.ones(N) if sw is None else sw
+    yc = y - np.average(y, weights=s)
+    lam = 0.005 * np.abs((X - d.xm).T @ (s * yc)).max()
+    ws = np.arange(p)[::-1].copy()
+
+    def start():
+        state = np.zeros(4)
+        state[1] = float(s @ yc)
+        return np.zeros(p), yc.copy(), state
+
+    return d, yc, lam, ws, start
+
+
+def _plain_epochs(d, yc, lam, ws, start, l2, positive, n_epochs, full_every, calls=1):
+    w, rd, state = start()
+    a = _plain_args(d, yc, w, rd, state, lam, l2, positive, n_epochs, full_every)
+    sweep = np.empty(ws.size, dtype=np.int64)
+    for _ in range(calls):
+        ep, _ = cd_epochs(*a[:9], ws, *a[9:], sweep, T.NO_HELPER)
+    return ep, w, rd, state[0]
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("l2,positive", [(0.0, False), (50.0, False), (0.0, True)])
+@pytest.mark.parametrize("full_every", [1, 3])
+def test_split_epochs_are_the_plain_epochs(
+    helper_allowed, use_sw, l2, positive, full_every
+):
+    # the same steps as one thread's, to the rounding of the two partial sums
+    d, yc, lam, ws, start = _split_problem(use_sw)
+    w2, rd2, state2 = start()
+    helper = T.FitHelper(d, rd2, np.zeros(N), np.zeros(40), np.zeros(40), w2)
+    try:
+        assert helper.active
+        a = _plain_args(d, yc, w2, rd2, state2, lam, l2, positive, 4, full_every)
+        for _ in range(2):
+            # a second call goes on from the first, with new step numbers
+            ep2, _ = helper.epochs(cd_epochs, a, ws)
+        # split epochs, not the read-ahead: the helper on its rows or, when
+        # its core was busy (a parallel test run), the main thread on all of
+        # them after it took over (and no split epochs after that)
+        claim, tasks = helper.progress[H.CLAIM], helper.progress[H.TASK_NO]
+        sweeps = helper.progress[H.SWEEP_NO]
+        if helper.split:
+            assert (claim, tasks, sweeps) == (1, 2, 0)
+        else:
+            # taken over (from a helper that claimed its rows, or before it
+            # did): the second call split too, or read ahead after the first
+            assert claim in (1, 2)
+            assert (tasks, sweeps) in ((2, 0), (1, 4))
+    finally:
+        helper.close()
+    ep, w, rd, c = _plain_epochs(
+        d, yc, lam, ws, start, l2, positive, 4, full_every, calls=2
+    )
+    assert ep2 == ep == 4
+    assert np.count_nonzero(w) > 3
+    assert_allclose(w2, w, rtol=1e-11, atol=1e-14)
+    assert_allclose(rd2, rd, rtol=1e-11, atol=1e-11)
+    assert_allclose(state2[0], c, rtol=1e-11, atol=1e-14)
+
+
+def test_epochs_with_anderson_steps_read_ahead_instead(helper_allowed):
+    d, yc, lam, ws, start = _split_problem(False)
+    w, rd, state = start()
+    helper = T.FitHelper(d, rd, np.zeros(N), np.zeros(40), np.zeros(40), w)
+    try:
+        a = list(_plain_args(d, yc, w, rd, state, lam, 0.0, False, 9, 3))
+        helper.epochs(cd_epochs, tuple(a), ws)
+        assert helper.progress[H.TASK_NO] == 0
+        assert helper.progress[H.SWEEP_NO] > 0
+    finally:
+        helper.close()
+
+
+def _split_alone(d, lam, ws, start, claim, late_helper=None):
+    # cd_split's main thread on a task no helper took (claim 0) or one a
+    # helper claimed and runs only from late_helper seconds on
+    w, rd, state = start()
+    progress = H.new_progress()
+    fparams = np.zeros(FSIZE)
+    opts = (lam, 0.0, False, 4, 3, float(state[0]), float(state[1]))
+    H.give_split_cd(progress, fparams, ws.size, *opts)
+    progress[H.CLAIM] = claim
+    helper = None
+    if late_helper is not None:
+
+        def run():
+            time.sleep(late_helper)
+            cd_split(d.Z, d.norm2, rd, w, ws, *opts, 1, progress, fparams)
+            progress[H.DONE] = progress[H.TASK_NO]
+
+        helper = threading.Thread(target=run)
+        helper.start()
+    ep, c, alone = cd_split(d.Z, d.norm2, rd, w, ws, *opts, 0, progress, fparams)
+    if helper is not None:
+        helper.join()
+    return ep, w, rd, c, alone, progress
+
+
+def test_main_thread_runs_alone_when_no_helper_takes_the_rows():
+    d, yc, lam, ws, start = _split_problem(True)
+    ep, w, rd, c = _plain_epochs(d, yc, lam, ws, start, 0.0, False, 4, 3)
+    ep2, w2, rd2, c2, alone, progress = _split_alone(d, lam, ws, start, claim=0)
+    assert alone and ep2 == ep == 4
+    # the main thread took the helper's rows (a helper coming later passes)
+    assert progress[H.CLAIM] == 2
+    assert_allclose(w2, w, rtol=1e-11, atol=1e-14)
+    assert_allclose(rd2, rd, rtol=1e-11, atol=1e-11)
+    assert_allclose(c2, c, rtol=1e-11, atol=1e-14)
+
+
+def test_main_thread_takes_over_from_a_helper_that_falls_behind():
+    # the helper claimed its rows but does not run (its core is busy): the
+    # main thread asks it to leave, waits for it once and goes on alone
+    d, yc, lam, ws, start = _split_problem(False)
+    ep, w, rd, c = _plain_epochs(d, yc, lam, ws, start, 0.0, False, 4, 3)
+    ep2, w2, rd2, c2, alone, progress = _split_alone(
+        d, lam, ws, start, claim=1, late_helper=0.05
+    )
+    assert alone and ep2 == 4
+    assert progress[H.ABANDON] == 1
+    assert_allclose(w2, w, rtol=1e-11, atol=1e-14)
+    assert_allclose(rd2, rd, rtol=1e-11, atol=1e-11)
+    assert_allclose(c2, c, rtol=1e-11, atol=1e-14)
+
+
+def test_fits_on_long_columns_split_their_epochs(monkeypatch, helper_allowed):
+    from skreg import L1Regressor
+
+    X, y, _ = _long_problem(p=30, seed=7)
+    splits = []
+    epochs = T.FitHelper.epochs
+
+    def spy(self, *args):
+        given = self.progress[H.TASK_NO]
+        out = epochs(self, *args)
+        splits.append(self.progress[H.TASK_NO] != given)
+        return out
+
+    monkeypatch.setattr(T.FitHelper, "epochs", spy)
+    two = L1Regressor(alpha=0.01, tol=1e-10).fit(X, y)
+    monkeypatch.setattr("skreg.solvers.cd.two_threads", lambda *a: False)
+    one = L1Regressor(alpha=0.01, tol=1e-10).fit(X, y)
+    # the first inner solve's epochs (check answered by the pass) were split
+    assert splits[0]
+    assert_allclose(two.coef_, one.coef_, rtol=1e-9, atol=1e-12)

@@ -14,30 +14,62 @@ position and reads columns ``gap`` to ``lead`` positions ahead of it.
 
 Between CD calls the same thread computes half of a full pass's
 correlations (:func:`~skreg._kernels.gap.raw_products` on a range of
-``feats``), for which the caller waits.
+``feats``), for which the caller waits, and CD epochs without Anderson
+steps or gap checks run on half of the rows in it, in step with the
+caller's thread (:mod:`skreg._kernels.cd_split`).
 
-``progress`` holds int64 words, each on its own cache line (``_*``
-offsets below); a one-element array means no helper.  The task words are
-set by the caller while the helper is between tasks.
+``progress`` holds int64 words, each on its own cache line (their offsets
+are in :mod:`skreg._kernels._sync`); a one-element array means no helper.
+The task words are set by the caller while the helper is between tasks.
 """
 
-import platform
-
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
 from skreg._config import JIT_OPTIONS
+from skreg._kernels._sync import (
+    ABANDON,
+    BASE,
+    CLAIM,
+    COUNTER,
+    DONE,
+    EPOCHS,
+    EXITED,
+    FULL_EVERY,
+    HI,
+    KIND,
+    L1,
+    L2,
+    LO,
+    NSWEEP,
+    NWS,
+    OFFSET,
+    POS,
+    POSITIVE,
+    RSUM,
+    SIZE,
+    STOP,
+    SWEEP_NO,
+    TASK,
+    TASK_NO,
+    WITH_ACC,
+    compare_exchange,
+    load_acquire,
+    spin_pause,
+    store_release,
+)
+from skreg._kernels.cd_split import cd_split
 from skreg._kernels.gap import raw_products
 
 __all__ = [
     "IDLE",
     "PRODUCTS",
     "READ_AHEAD",
+    "SPLIT_CD",
     "fetch_distances",
     "give_products",
+    "give_split_cd",
+    "helper_gone",
     "helper_loop",
     "products_done",
     "new_progress",
@@ -45,16 +77,7 @@ __all__ = [
     "start_sweep",
 ]
 
-_POS = 0  # position in ``sweep`` of the step under way
-_NSWEEP = 8  # positions the current sweep runs
-_SWEEP_NO = 16  # sweeps started so far (1, 2, ...)
-STOP = 24  # nonzero: the helper returns
-TASK = 32  # IDLE, READ_AHEAD or PRODUCTS
-TASK_NO = 40  # PRODUCTS tasks given so far
-DONE = 48  # PRODUCTS tasks finished
-LO, HI, WITH_ACC = 56, 64, 72  # the task: raw_products on feats[LO:HI]
-_SIZE = 80
-IDLE, READ_AHEAD, PRODUCTS = 0, 1, 2
+IDLE, READ_AHEAD, PRODUCTS, SPLIT_CD = 0, 1, 2, 3
 # the helper returns after falling behind the sweep this many times
 _MAX_BEHIND = 4
 # the helper reads the columns from about _GAP_BYTES to _LEAD_BYTES of
@@ -62,60 +85,10 @@ _MAX_BEHIND = 4
 _LEAD_BYTES = 2 * 2**20
 _GAP_BYTES = 2**19
 
-_X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
-
-
-def _element_pointer(context, builder, signature, args):
-    ary = context.make_array(signature.args[0])(context, builder, args[0])
-    return cgutils.get_item_pointer(
-        context, builder, signature.args[0], ary, [args[1]], wraparound=False
-    )
-
-
-@intrinsic
-def _load_acquire(typingctx, arr, idx):
-    """``arr[idx]`` read atomically (acquire), never hoisted out of a loop."""
-    sig = types.int64(arr, idx)
-
-    def codegen(context, builder, signature, args):
-        ptr = _element_pointer(context, builder, signature, args)
-        return builder.load_atomic(ptr, ordering="acquire", align=8)
-
-    return sig, codegen
-
-
-@intrinsic
-def _store_release(typingctx, arr, idx, val):
-    """``arr[idx] = val`` atomically (release): a thread that reads ``val``
-    with :func:`_load_acquire` also sees the stores made before it."""
-    sig = types.void(arr, idx, val)
-
-    def codegen(context, builder, signature, args):
-        ptr = _element_pointer(context, builder, signature, args)
-        builder.store_atomic(args[2], ptr, ordering="release", align=8)
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def _spin_pause(typingctx):
-    """The x86 ``pause`` hint in a spin loop (nothing elsewhere)."""
-    sig = types.void()
-
-    def codegen(context, builder, signature, args):
-        if _X86:
-            fnty = ir.FunctionType(ir.VoidType(), [])
-            fn = builder.module.declare_intrinsic("llvm.x86.sse2.pause", fnty=fnty)
-            builder.call(fn, [])
-        return context.get_dummy_value()
-
-    return sig, codegen
-
 
 def new_progress():
     """Zeroed words for a sweep and its helper."""
-    return np.zeros(_SIZE, dtype=np.int64)
+    return np.zeros(SIZE, dtype=np.int64)
 
 
 def fetch_distances(n_rows, itemsize):
@@ -131,34 +104,71 @@ def fetch_distances(n_rows, itemsize):
 @njit(inline="always", **JIT_OPTIONS)
 def start_sweep(progress, n_sweep):
     """Announce a new sweep of ``n_sweep`` positions."""
-    progress[_POS] = 0
-    progress[_NSWEEP] = n_sweep
-    _store_release(progress, _SWEEP_NO, progress[_SWEEP_NO] + 1)
+    progress[POS] = 0
+    progress[NSWEEP] = n_sweep
+    store_release(progress, SWEEP_NO, progress[SWEEP_NO] + 1)
 
 
 @njit(**JIT_OPTIONS)
 def give_products(progress, lo, hi, with_acc):
-    """Set the PRODUCTS task on ``feats[lo:hi]``; returns its number."""
+    """Set the PRODUCTS task on ``feats[lo:hi]``; returns its number.
+
+    A numbered task is given only once the helper is done with the last
+    one (``DONE``), so that it never reads a task's words half rewritten.
+    """
     progress[LO] = lo
     progress[HI] = hi
     progress[WITH_ACC] = 1 if with_acc else 0
+    return _give(progress, PRODUCTS)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _give(progress, kind):
+    progress[KIND] = kind
     task_no = progress[TASK_NO] + 1
-    progress[TASK] = PRODUCTS
-    _store_release(progress, TASK_NO, task_no)
+    store_release(progress, TASK_NO, task_no)
     return task_no
+
+
+@njit(**JIT_OPTIONS)
+def give_split_cd(progress, fparams, n_ws, l1, l2, positive, epochs, full_every, c, S):
+    """Set the SPLIT_CD task (:func:`~skreg._kernels.cd_split.cd_split` on
+    the helper's rows of ``ws[:n_ws]``); returns its number.  The main
+    thread then runs its own rows with the same arguments."""
+    progress[NWS] = n_ws
+    progress[EPOCHS] = epochs
+    progress[FULL_EVERY] = full_every
+    progress[POSITIVE] = 1 if positive else 0
+    progress[CLAIM] = 0
+    progress[ABANDON] = 0
+    # step numbers above both counters' (which differ after a take-over)
+    progress[BASE] = max(progress[COUNTER], progress[COUNTER + 8]) + 2
+    fparams[L1] = l1
+    fparams[L2] = l2
+    fparams[OFFSET] = c
+    fparams[RSUM] = S
+    return _give(progress, SPLIT_CD)
+
+
+@njit(**JIT_OPTIONS)
+def helper_gone(progress, task_no):
+    """Whether the helper is done with numbered task ``task_no`` (finished
+    or passed over it) or has returned."""
+    done = load_acquire(progress, DONE) == task_no
+    return done or load_acquire(progress, EXITED) != 0
 
 
 @njit(**JIT_OPTIONS)
 def products_done(progress, task_no):
     """Whether the helper finished PRODUCTS task ``task_no`` (its results
     are then visible to the caller)."""
-    return _load_acquire(progress, DONE) == task_no
+    return load_acquire(progress, DONE) == task_no
 
 
 @njit(inline="always", **JIT_OPTIONS)
 def publish_position(progress, f):
     """The sweep is at position ``f``."""
-    _store_release(progress, _POS, f)
+    store_release(progress, POS, f)
 
 
 @njit(**JIT_OPTIONS)
@@ -170,7 +180,9 @@ def _read_column(X, j):
 
 
 @njit(**JIT_OPTIONS)
-def helper_loop(Z, rd, r_acc, XtA, XtA_acc, feats, ws, sweep, progress, gap, lead):
+def helper_loop(
+    Z, norm2, w, rd, r_acc, XtA, XtA_acc, feats, ws, sweep, progress, fparams, gap, lead
+):
     """The helper thread: serve the tasks set in ``progress`` until
     ``progress[STOP]``.
 
@@ -179,8 +191,11 @@ def helper_loop(Z, rd, r_acc, XtA, XtA_acc, feats, ws, sweep, progress, gap, lea
     ``_MAX_BEHIND`` times (this thread was kept from running: its core is
     busy) it returns, and the caller goes on alone.
 
-    PRODUCTS: ``raw_products(Z, rd, r_acc, WITH_ACC, feats[LO:HI], XtA,
-    XtA_acc)``, then ``DONE = TASK_NO``.
+    Numbered tasks (``TASK_NO`` above ``DONE``), then ``DONE = TASK_NO``:
+    PRODUCTS, ``raw_products(Z, rd, r_acc, WITH_ACC, feats[LO:HI], XtA,
+    XtA_acc)``; SPLIT_CD, :func:`~skreg._kernels.cd_split.cd_split` on the
+    helper's rows (unless the main thread claimed them first).  Sets
+    ``EXITED`` when it returns.
 
     Returns the number of columns read ahead.
     """
@@ -192,21 +207,41 @@ def helper_loop(Z, rd, r_acc, XtA, XtA_acc, feats, ws, sweep, progress, gap, lea
     number = 0
     nxt = 0
     done = 0
-    while _load_acquire(progress, STOP) == 0:
-        task = _load_acquire(progress, TASK)
-        if task == PRODUCTS:
-            task_no = _load_acquire(progress, TASK_NO)
-            if task_no != done:
+    while load_acquire(progress, STOP) == 0:
+        task_no = load_acquire(progress, TASK_NO)
+        if task_no != done:
+            kind = progress[KIND]
+            if kind == PRODUCTS:
                 lo, hi = progress[LO], progress[HI]
                 with_acc = progress[WITH_ACC] != 0
                 raw_products(Z, rd, r_acc, with_acc, feats[lo:hi], XtA, XtA_acc)
-                done = task_no
-                _store_release(progress, DONE, done)
-                continue
-        elif task == READ_AHEAD:
-            current = _load_acquire(progress, _SWEEP_NO)
-            f = _load_acquire(progress, _POS)
-            n_sweep = min(progress[_NSWEEP], sweep.shape[0])
+            elif kind == SPLIT_CD and compare_exchange(progress, CLAIM, 0, 1):
+                # (the main thread may have taken the task over before)
+                cd_split(
+                    Z,
+                    norm2,
+                    rd,
+                    w,
+                    ws[: progress[NWS]],
+                    fparams[L1],
+                    fparams[L2],
+                    progress[POSITIVE] != 0,
+                    progress[EPOCHS],
+                    progress[FULL_EVERY],
+                    fparams[OFFSET],
+                    fparams[RSUM],
+                    1,
+                    progress,
+                    fparams,
+                )
+            done = task_no
+            store_release(progress, DONE, done)
+            continue
+        task = load_acquire(progress, TASK)
+        if task == READ_AHEAD:
+            current = load_acquire(progress, SWEEP_NO)
+            f = load_acquire(progress, POS)
+            n_sweep = min(progress[NSWEEP], sweep.shape[0])
             if current != number:
                 number = current
                 nxt = f + gap
@@ -227,6 +262,7 @@ def helper_loop(Z, rd, r_acc, XtA, XtA_acc, feats, ws, sweep, progress, gap, lea
                     n_read += 1
                 nxt += 1
                 continue
-        _spin_pause()
+        spin_pause()
+    store_release(progress, EXITED, 1)
     # the sum keeps the reads from being optimised away
     return n_read if total == total else n_read + 1

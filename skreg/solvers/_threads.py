@@ -6,7 +6,10 @@ passes stream the design from memory, and one core reads memory at about
 half the rate two do.  Such a fit runs a second thread from start to end
 (:mod:`skreg._kernels.helper_thread`), which
 
-- during CD epochs reads the sweep's next columns ahead of it;
+- during CD epochs reads the sweep's next columns ahead of it, or, in
+  epochs without Anderson steps or gap checks, runs the same steps on half
+  of the rows in step with the fit's thread
+  (:mod:`skreg._kernels.cd_split`);
 - computes half of each full pass's correlations, instead of a BLAS call.
   OpenBLAS keeps its threads spinning for a while after each call (about
   0.1 s), and a spinning BLAS thread next to the two left the fit's own
@@ -41,6 +44,8 @@ import numba
 import numpy as np
 
 from skreg._kernels import helper_thread as H
+from skreg._kernels._sync import FSIZE
+from skreg._kernels.cd_split import cd_split
 from skreg._kernels.gap import raw_products
 
 __all__ = ["NO_HELPER", "FitHelper", "single_thread_blas", "two_threads"]
@@ -117,9 +122,12 @@ class FitHelper:
     rd, r_acc, XtA, XtA_acc : ndarray
         The fit's residual, extrapolated residual and correlation arrays
         (the pass's operands, fixed for the fit).
+    w : ndarray of shape (n_features,) or None
+        The fit's coefficients (float64), which split CD epochs update;
+        ``None``: no split epochs.
     """
 
-    def __init__(self, design, rd, r_acc, XtA, XtA_acc):
+    def __init__(self, design, rd, r_acc, XtA, XtA_acc, w=None):
         self.design = design
         self.thread = None
         p = design.n_features
@@ -127,7 +135,13 @@ class FitHelper:
         self._sweep = np.zeros(p, dtype=np.int64)
         self._feats = np.zeros(p, dtype=np.int64)
         self._args = (rd, r_acc, XtA, XtA_acc)
+        self._w = np.zeros(p) if w is None else w
+        # split CD epochs until the main thread once had to take one over
+        self.split = w is not None
+        self.fparams = np.zeros(FSIZE)
         self.progress = H.new_progress()
+        # the last numbered task given (see _settle)
+        self._task_no = 0
         self._tries = 0
         self._try_start()
 
@@ -147,10 +161,10 @@ class FitHelper:
             return
         design = self.design
         gap, lead = H.fetch_distances(design.n_samples, design.X.dtype.itemsize)
-        args = (design.Z, *self._args, self._feats, self._ws, self._sweep)
+        args = (design.Z, design.norm2, self._w, *self._args, self._feats)
         thread = threading.Thread(
             target=H.helper_loop,
-            args=(*args, self.progress, gap, lead),
+            args=(*args, self._ws, self._sweep, self.progress, self.fparams, gap, lead),
             daemon=True,
         )
         try:
@@ -164,16 +178,45 @@ class FitHelper:
     def active(self):
         return self.thread is not None and self.thread.is_alive()
 
+    def _settle(self):
+        # A numbered task is given once the helper is done with the last
+        # one: a split task the main thread ran alone from its start may
+        # still be ahead of the helper, which then passes over it.
+        progress = self.progress
+        while not H.helper_gone(progress, self._task_no):
+            if not self.thread.is_alive():
+                break
+
     def epochs(self, kernel, args, ws):
         """``kernel(*args[:9], ws, *args[9:], sweep, progress)``
         (:func:`~skreg._kernels.cd.cd_epochs`) with the helper reading the
-        sweeps' columns ahead."""
+        sweeps' columns ahead, or the same epochs with the rows split
+        between the two threads (:func:`~skreg._kernels.cd_split.cd_split`)
+        when they take no Anderson step and no gap check."""
         if not self.active:
             sweep = np.empty(ws.size, dtype=np.int64)
             return kernel(*args[:9], ws, *args[9:], sweep, NO_HELPER)
         k = ws.size
         self._ws[:k] = ws
         progress = self.progress
+        Z, norm2, _, rd, state, w, l1, l2, positive, n_max = args[:10]
+        check, anderson, full_every = args[11], args[12], args[17]
+        # cd_epochs would take no Anderson step and check no gap
+        plain = check <= 0 and (anderson <= 0 or n_max <= anderson)
+        if self.split and plain and k > 1 and w is self._w:
+            self._settle()
+            c, S = float(state[0]), float(state[1])
+            opts = (l1, l2, positive, n_max, full_every, c, S)
+            self._task_no = H.give_split_cd(progress, self.fparams, k, *opts)
+            ws_k = self._ws[:k]
+            n_ep, c, alone = cd_split(
+                Z, norm2, rd, w, ws_k, *opts, 0, progress, self.fparams
+            )
+            state[0] = c
+            # the helper's core is taken: read ahead from now on, which
+            # never waits for it
+            self.split = not alone
+            return n_ep, np.inf
         progress[H.TASK] = H.READ_AHEAD
         try:
             return kernel(*args[:9], self._ws[:k], *args[9:], self._sweep[:k], progress)
@@ -194,9 +237,10 @@ class FitHelper:
             return
         m = feats.size
         half = m // 2
+        self._settle()
         self._feats[:m] = feats
         progress = self.progress
-        task_no = H.give_products(progress, half, m, with_acc)
+        task_no = self._task_no = H.give_products(progress, half, m, with_acc)
         raw_products(Z, rd, r_acc, with_acc, self._feats[:half], XtA, XtA_acc)
         while not H.products_done(progress, task_no):
             if not self.thread.is_alive():

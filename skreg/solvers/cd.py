@@ -323,7 +323,7 @@ def enet_cd(
     if two_threads(design, random):
         # a second thread reads columns ahead and halves the passes (see
         # skreg.solvers._threads)
-        helper = FitHelper(design, rd, r_dual, XtA, XtA_acc)
+        helper = FitHelper(design, rd, r_dual, XtA, XtA_acc, w)
     try:
         while True:
             feats = np.flatnonzero(keep)
