@@ -344,7 +344,7 @@ def test_early_polish_gap_floor_only_within_the_design_rank():
 
     from skreg.solvers._polish import Polish
 
-    design = SimpleNamespace(n_samples=4, nnz=400)
+    design = SimpleNamespace(n_samples=4, nnz=400, n_features=100, is_sparse=False)
     y_norm2, tol_abs = 1e4, 1e-4
     # the gap fell 10x in 10 epochs of 1e7 entries: 1e8 entries per decade
     # of the 9 left, far above the step's cost
@@ -414,7 +414,7 @@ def test_polish_tries_a_sign_pattern_once_and_within_budget():
 
     from skreg.solvers._polish import CD, STOP, Polish
 
-    design = SimpleNamespace(n_samples=10, nnz=100)
+    design = SimpleNamespace(n_samples=10, nnz=100, n_features=10, is_sparse=False)
     calls = []
 
     def step(outcome):
@@ -451,6 +451,64 @@ def test_polish_tries_a_sign_pattern_once_and_within_budget():
     assert off.round(True, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == STOP
     assert off.round(False, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == CD
     assert len(calls) == 2
+
+
+def test_polish_prices_sparse_steps_by_stored_entries():
+    # a sparse support's Gram products visit the stored entries of its
+    # columns, not n_samples rows: priced so, the polish at convergence
+    # affords the step that makes a loose sparse fit exact
+    from types import SimpleNamespace
+
+    from skreg.solvers._polish import Polish
+
+    dense = SimpleNamespace(n_samples=1000, nnz=10_000, n_features=10, is_sparse=False)
+    sparse_ = SimpleNamespace(n_samples=1000, nnz=5000, n_features=100, is_sparse=True)
+    assert Polish(True, dense, 100).rows == 1000
+    assert Polish(True, sparse_, 100).rows == 50.0
+    w = np.zeros(100)
+    w[:5] = 1.0
+    XtA = np.zeros(100)
+    feats = np.arange(100)
+    calls = []
+    for design, taken in ((sparse_, True), (dense, False)):
+        polish = Polish(True, design, 100)
+        n = design.n_features
+        # 5 features: 50 * 25 + 125 / 3 flops (sparse) or 1000 * 25 + 125 / 3
+        # (dense) against twice the design's entries, 10000 and 20000
+        polish.round(
+            True,
+            lambda add, n=n: calls.append(n) or 0,
+            w[:n],
+            XtA[:n],
+            feats[:n],
+            1.0,
+            False,
+            5,
+            0.0,
+        )
+        assert (n in calls) == taken
+
+
+def test_loose_sparse_elastic_net_reaches_the_optimum():
+    from scipy import sparse
+
+    from skreg import ElasticNetRegressor
+
+    rng = np.random.default_rng(3)
+    X = sparse.random(2000, 4000, density=0.003, format="csc", random_state=3)
+    coef = np.zeros(4000)
+    coef[rng.choice(4000, 40, replace=False)] = rng.standard_normal(40)
+    y = X @ coef + 0.01 * rng.standard_normal(2000)
+    Xc = X.toarray() - np.asarray(X.mean(axis=0))
+    a_max = np.abs(Xc.T @ (y - y.mean())).max() / (2000 * 0.5)
+    kw = dict(alpha=a_max / 10, l1_ratio=0.5)
+    loose = ElasticNetRegressor(tol=1e-2, **kw).fit(X, y)
+    tight = ElasticNetRegressor(tol=1e-12, **kw).fit(X, y)
+    assert np.count_nonzero(tight.coef_) > 10
+    # at tol 1e-2 the gap is within 1e-2 sum(y^2); the polish lands on the
+    # optimum itself
+    assert loose.dual_gap_ <= 1e-10 * np.sum((y - y.mean()) ** 2)
+    assert_allclose(loose.coef_, tight.coef_, rtol=1e-8, atol=1e-12)
 
 
 def _step_cases():
