@@ -151,26 +151,8 @@ def test_epochs_read_ahead_give_the_same_iterates(helper_allowed):
     ws = np.arange(40)[::-1].copy()
 
     def args(w, rd, state):
-        return (
-            d.Z,
-            d.norm2,
-            yc,
-            rd,
-            state,
-            w,
-            lam,
-            0.5,
-            False,
-            9,
-            0.0,
-            0,
-            5,
-            False,
-            np.ones(1, dtype=np.uint64),
-            np.zeros(40),
-            np.zeros(N),
-            3,
-        )
+        # 9 epochs: more than Anderson's 5, so no split epochs
+        return _plain_args(d, yc, w, rd, state, lam, 0.5, False, 9, 3)
 
     def start():
         state = np.zeros(4)
@@ -315,8 +297,8 @@ def test_refused_helper_passes_in_the_kernel_and_tries_a_few_times(monkeypatch):
 
 
 def _plain_args(d, yc, w, rd, state, lam, l2, positive, n_epochs, full_every):
-    # cd_epochs' arguments for epochs without Anderson steps or gap checks
-    # (check_every 0, no more epochs than Anderson's 5): what split epochs do
+    # cd_epochs' arguments without gap checks (check_every 0) and with
+    # Anderson's 5 (no steps in calls of at most 5 epochs: split epochs)
     p = d.n_features
     return (
         d.Z,
