@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._columns import LONG_COLUMN_ROWS
+from skreg._kernels._columns import LONG_COLUMN_ROWS, sparse_dot
 
 # Column statistics: one function per layout, each doing a column's whole
 # work (its loops find the column in cache after the first); the has_sw
@@ -215,14 +215,6 @@ def _sparse_sums0_w(j, data, indices, indptr, sw):
     return s, q, qw
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def _sparse_dot_row(j, data, indices, indptr, v):
-    a = 0.0
-    for k in range(indptr[j], indptr[j + 1]):
-        a += data[k] * v[indices[k]]
-    return a
-
-
 # The column loops of _dense_stats, each in a function of its own (see
 # there), with nothing but the columns' sums inside: a branch in them (the
 # running maximum, the cancellation test) measured as slow as a second read
@@ -328,7 +320,7 @@ def _sparse_stats(
         # the weighted target (sw_i y_i): one product per entry
         yw = YT[t] * sw if has_sw else YT[t]
         for j in range(p):
-            XtY[j, t] = _sparse_dot_row(j, data, indices, indptr, yw)
+            XtY[j, t] = sparse_dot(j, data, indices, indptr, yw)
     return largest
 
 

@@ -103,6 +103,13 @@ def _rows_axpy(X, rd, lo, hi, k, a):
         r[i] += a * xk[i]
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _wait_done(progress):
+    # until the helper is done with (or passed over) the task under way
+    while load_acquire(progress, DONE) != progress[TASK_NO]:
+        spin_pause()
+
+
 @njit(**JIT_OPTIONS)
 def _wait_other(X, sw, has_sw, rd, progress, me, step, j, part, slot):
     """Wait for the other thread's partial sum of ``step``.  Returns 0 when
@@ -127,8 +134,7 @@ def _wait_other(X, sw, has_sw, rd, progress, me, step, j, part, slot):
             # before this step and its partial sum of this one (it leaves
             # at the next step's exchange, or at its end).
             store_release(progress, ABANDON, 1)
-            while load_acquire(progress, DONE) != progress[TASK_NO]:
-                spin_pause()
+            _wait_done(progress)
             return 2
         spins += 1
         spin_pause()
@@ -179,8 +185,7 @@ def cd_split(
     for t in range(n_ws):
         wl[t] = w[ws[t]]
     sweep = np.empty(n_ws, dtype=np.int64)
-    base = progress[BASE]
-    step = base
+    step = progress[BASE]
     pend = -1
     pend_d = 0.0
     alone = False
@@ -250,8 +255,7 @@ def cd_split(
     if me == 0:
         if not compare_exchange(progress, CLAIM, 0, 2) and progress[CLAIM] == 1:
             # the helper runs its rows: wait until it is done with them
-            while load_acquire(progress, DONE) != progress[TASK_NO]:
-                spin_pause()
+            _wait_done(progress)
         for t in range(n_ws):
             w[ws[t]] = wl[t]
     return n_epochs, c, alone or left

@@ -247,7 +247,6 @@ class FitHelper:
                 # it returned (fell behind) before taking the task
                 raw_products(Z, rd, r_acc, with_acc, feats[half:], XtA, XtA_acc)
                 break
-        progress[H.TASK] = H.IDLE
 
     def close(self):
         """Stop and join the thread."""
