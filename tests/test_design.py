@@ -435,3 +435,82 @@ def test_top_threshold_is_the_partition_value(kind):
         ref = np.partition(a, n - m)[n - m]
         got = top_threshold(a, m)
         assert got == ref or (np.isnan(got) and np.isnan(ref))
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+@pytest.mark.parametrize("positive", [False, True])
+def test_screening_and_scores_follow_their_formulas(l2, positive):
+    # the sphere test and the working-set scores, from the precomputed
+    # inverse norms, against the formulas written with roots and divisions
+    from skreg._kernels.gap import gap_safe_screen, inverse_norms, ws_scores
+
+    rng = np.random.default_rng(11)
+    p, l1 = 300, 1.0
+    norm2 = rng.uniform(0.2, 3.0, p)
+    norm2[7] = 0.0  # a constant column
+    XtA = rng.uniform(-1.2, 1.2, p)
+    XtA[7] = 0.0
+    w = np.where(rng.random(p) < 0.2, rng.standard_normal(p), 0.0)
+    w[7] = 0.0
+    feats = np.flatnonzero(rng.random(p) < 0.8)
+    feats = np.union1d(feats, [7])
+    inv_norm = inverse_norms(norm2, l2)
+    assert np.isinf(inv_norm[7]) == (l2 == 0)
+
+    dual_norm = np.abs(XtA[feats]).max()
+    for gap in (1e-6, 1e-3, 0.05):
+        keep = np.ones(p, dtype=bool)
+        n_keep = gap_safe_screen(XtA, inv_norm, feats, l1, dual_norm, gap, keep)
+        with np.errstate(divide="ignore"):
+            d = (1 - np.abs(XtA) / max(l1, dual_norm)) / np.sqrt(norm2 + l2)
+        dropped = np.zeros(p, dtype=bool)
+        dropped[feats] = d[feats] > np.sqrt(2 * gap) / l1
+        if l2 == 0:
+            dropped[7] = True
+        assert_array_equal(keep, ~dropped)
+        assert n_keep == feats.size - np.count_nonzero(dropped)
+    assert 0 < n_keep < feats.size
+
+    scores = np.empty(feats.size)
+    ws_scores(XtA, w, feats, l1, inv_norm, positive, scores)
+    v = XtA if positive else np.abs(XtA)
+    with np.errstate(divide="ignore"):
+        ref = np.where(w != 0, np.inf, (v - l1) / np.sqrt(norm2 + l2))[feats]
+    assert_allclose(scores, ref, rtol=1e-14)
+
+
+def test_screened_features_are_zero_at_the_optimum():
+    # what the sphere test drops from a loose point's gap is zero in a tight
+    # fit, and the fit with screening is the fit without
+    from skreg._kernels.gap import gap_safe_screen, inverse_norms
+
+    X, y = make_problem(60, 200, seed=5)
+    d = Design(np.asfortranarray(X), None, center=True)
+    yc = y - y.mean()
+    Z = X - d.xm
+    l1 = 0.2 * np.abs(Z.T @ yc).max()
+    loose = np.zeros(200)
+    enet_cd(d, yc, loose, l1, 0.0, tol=1e-3, screening=False)
+    r = yc - Z @ loose
+    XtA = Z.T @ r
+    dual_norm = np.abs(XtA).max()
+    theta = r / max(l1, dual_norm)
+    primal = 0.5 * r @ r + l1 * np.abs(loose).sum()
+    dual = 0.5 * yc @ yc - 0.5 * l1**2 * np.sum((yc / l1 - theta) ** 2)
+    keep = np.ones(200, dtype=bool)
+    n_keep = gap_safe_screen(
+        XtA,
+        inverse_norms(d.norm2, 0.0),
+        np.arange(200),
+        l1,
+        dual_norm,
+        primal - dual,
+        keep,
+    )
+    assert n_keep < 200
+    tight = np.zeros(200)
+    enet_cd(d, yc, tight, l1, 0.0, tol=1e-12, screening=False)
+    assert np.all(tight[~keep] == 0)
+    screened = np.zeros(200)
+    enet_cd(d, yc, screened, l1, 0.0, tol=1e-12)
+    assert_allclose(screened, tight, rtol=1e-8, atol=1e-10)

@@ -153,28 +153,62 @@ def enet_gap(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA):
     return primal - dual, dual_norm, primal
 
 
+def inverse_norms(norm2, l2):
+    """``1 / sqrt(norm2 + l2)`` per feature (``inf`` for a zero column when
+    ``l2 = 0``): the scale of each feature's distance to the dual
+    constraint, in :func:`gap_safe_screen` and :func:`ws_scores`.
+
+    Computed once per solve: every pass then multiplies instead of taking a
+    root and dividing, and the loops vectorise (Numba's division checks for
+    zero, a branch in every iteration).  50000 features: screening 0.25 ->
+    0.06 ms a pass.
+    """
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.sqrt(norm2 + l2)
+
+
 @njit(**JIT_OPTIONS)
-def gap_safe_screen(XtA, norm2, feats, w, l1, l2, dual_norm, gap, keep):
+def gap_safe_screen(XtA, inv_norm, feats, l1, dual_norm, gap, keep):
     """Gap-safe sphere test (Ndiaye et al., 2017, eq. 11).
 
     Sets ``keep[j] = False`` for the features of ``feats`` that are provably
     zero at the optimum and returns how many features are still kept.  The
-    caller zeroes their coefficients.
+    caller zeroes their coefficients.  ``inv_norm`` is
+    :func:`inverse_norms` of the column norms and the solve's ``l2``; a
+    zero column (``inv_norm = inf``, its correlation 0) is always dropped.
     """
     radius = np.sqrt(2.0 * gap) / l1
-    denom = max(l1, dual_norm)
+    inv_denom = 1.0 / max(l1, dual_norm)
     n_keep = 0
     for k in range(feats.shape[0]):
         j = feats[k]
-        if norm2[j] == 0.0:
-            keep[j] = False
-            continue
-        d = (1.0 - abs(XtA[j]) / denom) / np.sqrt(norm2[j] + l2)
-        if d > radius:
-            keep[j] = False
-        else:
-            n_keep += 1
+        # distance of x_j^T theta to the boundary of the dual constraint,
+        # in units of the sphere's radius
+        d = (1.0 - abs(XtA[j]) * inv_denom) * inv_norm[j]
+        kept = d <= radius
+        keep[j] = kept
+        n_keep += kept
     return n_keep
+
+
+@njit(**JIT_OPTIONS)
+def zero_violators(XtA, w, feats, l1, positive, idx, g):
+    """The zero features of ``feats`` whose ``|XtA_j|`` (``XtA_j`` when
+    ``positive``) exceeds ``l1 (1 + 1e-10)``: their positions in ``feats``
+    go to ``idx`` and those values to ``g``, in order; returns how many.
+    ``idx`` and ``g`` hold ``feats.size`` entries.  One loop instead of
+    NumPy's five passes with temporaries (50000 features: 0.19 -> 0.03
+    ms)."""
+    bound = l1 * (1.0 + 1e-10)
+    m = 0
+    for k in range(feats.shape[0]):
+        j = feats[k]
+        v = XtA[j] if positive else abs(XtA[j])
+        if w[j] == 0.0 and v > bound:
+            idx[m] = k
+            g[m] = v
+            m += 1
+    return m
 
 
 @njit(**JIT_OPTIONS)
@@ -199,24 +233,23 @@ def subdiff_distance(XtA, w, feats, l1, positive, out):
 
 
 @njit(**JIT_OPTIONS)
-def ws_scores(XtA, w, feats, l1, norm2, l2, positive, out):
+def ws_scores(XtA, w, feats, l1, inv_norm, positive, out):
     """Priority of each feature of ``feats`` for the next working set.
 
     Nonzero coefficients get ``inf`` (they always stay).  A zero coefficient
     gets ``(|XtA_j| - l1) / sqrt(norm2_j + l2)`` (``XtA_j - l1`` when
-    ``positive``): positive for features violating their optimality
-    condition, and for the others minus their distance to the dual
-    constraint's boundary, as in celer's ranking (Massias et al., 2018).
-    A bare violation distance would score every non-violating feature 0 and
-    fill the rest of the set with arbitrary ones.
+    ``positive``; ``inv_norm`` is :func:`inverse_norms`): positive for
+    features violating their optimality condition, and for the others minus
+    their distance to the dual constraint's boundary, as in celer's ranking
+    (Massias et al., 2018).  A bare violation distance would score every
+    non-violating feature 0 and fill the rest of the set with arbitrary
+    ones.
     """
     for k in range(feats.shape[0]):
         j = feats[k]
-        if w[j] != 0.0:
-            out[k] = np.inf
-            continue
         v = XtA[j] if positive else abs(XtA[j])
-        out[k] = (v - l1) / np.sqrt(norm2[j] + l2)
+        s = (v - l1) * inv_norm[j]
+        out[k] = np.inf if w[j] != 0.0 else s
 
 
 # buckets of the working-set threshold's histogram pass

@@ -29,6 +29,7 @@ supports run the same walk as one compiled call instead
 
 import numpy as np
 
+from skreg._kernels.gap import zero_violators
 from skreg._kernels.newton import (
     SHORTCUT_FLIPS,
     SHORTCUT_SHARE,
@@ -78,12 +79,14 @@ def kkt_violators(XtA, w, feats, l1, positive, max_add):
     add : ndarray of int
         The violating features, largest violation first.
     """
-    g = XtA[feats] if positive else np.abs(XtA[feats])
-    viol = (w[feats] == 0) & (g > l1 * (1 + 1e-10))
-    idx = np.flatnonzero(viol)
-    if idx.size > max_add:
-        idx = idx[np.argpartition(-g[idx], max_add - 1)[:max_add]]
-    return feats[idx[np.argsort(-g[idx])]]
+    idx = np.empty(feats.size, dtype=np.int64)
+    g = np.empty(feats.size)
+    m = zero_violators(XtA, w, feats, float(l1), bool(positive), idx, g)
+    idx, g = idx[:m], g[:m]
+    if m > max_add:
+        top = np.argpartition(-g, max_add - 1)[:max_add]
+        idx, g = idx[top], g[top]
+    return feats[idx[np.argsort(-g, kind="stable")]]
 
 
 def newton_cost(n_samples, k):

@@ -18,6 +18,7 @@ from skreg._kernels._design import residual
 from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
     gap_safe_screen,
+    inverse_norms,
     l1_dual,
     primal_dual_from_products,
     residual_stats,
@@ -195,6 +196,7 @@ def enet_cd(
     use_ws = working_set and l1 > 0
     use_screen = screening and l1 > 0
     keep = norm2 > 0
+    inv_norm = inverse_norms(norm2, l2)
     w[~keep] = 0
     if xty is not None and (np.any(w) or l1 <= 0):
         xty = None
@@ -424,20 +426,21 @@ def enet_cd(
             ):
                 continue
             if use_screen:
-                gap_safe_screen(
-                    XtA_theta, norm2, feats, w, l1, l2, dual_norm, primal - dual, keep
+                n_kept = gap_safe_screen(
+                    XtA_theta, inv_norm, feats, l1, dual_norm, primal - dual, keep
                 )
-                dropped = feats[~keep[feats]]
-                if dropped.size:
+                if n_kept < feats.size:
+                    dropped = feats[~keep[feats]]
                     if np.any(w[dropped] != 0):
                         w[dropped] = 0
                         c, _ = kernel_state(True)
                     feats = np.flatnonzero(keep)
             ws = feats
             if use_ws:
-                nnz = int(np.count_nonzero(w[feats]))
+                # (w is zero outside feats)
+                nnz = int(np.count_nonzero(w))
                 scores = np.empty(feats.size)
-                ws_scores(XtA_theta, w, feats, l1, norm2, l2, positive, scores)
+                ws_scores(XtA_theta, w, feats, l1, inv_norm, positive, scores)
                 ws_size = max(p0, int(ws_growth * nnz))
                 if first_ws:
                     # From a cold start the support is unknown: take every feature
