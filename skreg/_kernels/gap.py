@@ -183,7 +183,7 @@ def gap_safe_screen(XtA, inv_norm, feats, l1, dual_norm, gap, keep):
     for k in range(feats.shape[0]):
         j = feats[k]
         # distance of x_j^T theta to the boundary of the dual constraint,
-        # in units of the sphere's radius
+        # scaled like the sphere's radius
         d = (1.0 - abs(XtA[j]) * inv_denom) * inv_norm[j]
         kept = d <= radius
         keep[j] = kept
