@@ -568,3 +568,40 @@ def test_settled_working_set_aims_lower_and_saves_passes(monkeypatch):
     scale = yc @ yc
     for w in (w_settled, w_plain):
         assert -1e-12 * scale <= objective(w) - objective(w_opt) <= 1e-6 * scale
+
+
+def test_polish_check_reads_only_the_screened_survivors(monkeypatch):
+    # at convergence the features provably zero are screened before the
+    # Newton polish, so the pass that checks the step reads the survivors;
+    # the fit is the unscreened one
+    from scipy import sparse
+
+    import skreg.solvers.design as design_mod
+
+    rng = np.random.default_rng(3)
+    n, p = 1000, 5000
+    X = sparse.random(n, p, density=0.005, format="csc", random_state=3)
+    coef = np.zeros(p)
+    coef[rng.choice(p, 15, replace=False)] = rng.standard_normal(15)
+    y = X @ coef + 0.05 * rng.standard_normal(n)
+    d = Design(X, None, center=True)
+    yc = y - y.mean()
+    Xd = X.toarray() - d.xm
+    l1 = np.abs(Xd.T @ yc).max() / 5
+    read = []
+    raw_products = design_mod.Design.raw_products
+
+    def spy(self, rd, r_acc, with_acc, feats, XtA, XtA_acc):
+        read.append(feats.size)
+        return raw_products(self, rd, r_acc, with_acc, feats, XtA, XtA_acc)
+
+    monkeypatch.setattr(design_mod.Design, "raw_products", spy)
+    w = np.zeros(p)
+    res = enet_cd(d, yc, w, l1, 0.0, tol=1e-4)
+    assert res.converged
+    # the last pass (the polish's check) against the first (every feature
+    # with a nonzero column)
+    assert read[-1] < read[0] // 10
+    plain = np.zeros(p)
+    enet_cd(d, yc, plain, l1, 0.0, tol=1e-12, screening=False)
+    assert_allclose(w, plain, rtol=1e-7, atol=1e-9)
