@@ -326,6 +326,18 @@ def enet_cd(
         w_stale = w_stale or outcome > 0
         return outcome
 
+    def screened(feats, XtA_theta, dual_norm, pass_gap):
+        # The features of feats that survive the gap-safe test (keep
+        # updated), and the dropped ones whose coefficient is nonzero, which
+        # the caller zeroes or keeps
+        if (
+            gap_safe_screen(XtA_theta, inv_norm, feats, l1, dual_norm, pass_gap, keep)
+            == feats.size
+        ):
+            return feats, feats[:0]
+        dropped = feats[~keep[feats]]
+        return np.flatnonzero(keep), dropped[w[dropped] != 0]
+
     def kernel_state(fresh):
         # The residual offset and weighted residual sum the kernel goes on
         # from; with fresh, the residual of w recomputed first (else the
@@ -414,12 +426,9 @@ def enet_cd(
                 # alpha_max / 10: that pass read all 50000 columns).  Nonzero
                 # coefficients stay: w must remain the point whose gap this
                 # pass computed, which the polish may accept as final.
-                n_kept = gap_safe_screen(
-                    XtA_theta, inv_norm, feats, l1, dual_norm, primal - dual, keep
-                )
-                if n_kept < feats.size:
-                    dropped = feats[~keep[feats]]
-                    keep[dropped[w[dropped] != 0]] = True
+                feats, nonzero = screened(feats, XtA_theta, dual_norm, primal - dual)
+                if nonzero.size:
+                    keep[nonzero] = True
                     feats = np.flatnonzero(keep)
             if converged or polish.early:
                 action = polish.round(
@@ -461,15 +470,10 @@ def enet_cd(
             ):
                 continue
             if use_screen:
-                n_kept = gap_safe_screen(
-                    XtA_theta, inv_norm, feats, l1, dual_norm, primal - dual, keep
-                )
-                if n_kept < feats.size:
-                    dropped = feats[~keep[feats]]
-                    if np.any(w[dropped] != 0):
-                        w[dropped] = 0
-                        c, _ = kernel_state(True)
-                    feats = np.flatnonzero(keep)
+                feats, nonzero = screened(feats, XtA_theta, dual_norm, primal - dual)
+                if nonzero.size:
+                    w[nonzero] = 0
+                    c, _ = kernel_state(True)
             ws = feats
             if use_ws:
                 # (w is zero outside feats)
