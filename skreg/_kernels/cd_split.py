@@ -119,7 +119,16 @@ def _wait_other(X, sw, has_sw, rd, progress, me, step, j, part, slot):
     spins = 0
     while load_acquire(progress, COUNTER + 8 * other) < step:
         if me == 1:
+            # Leave only at the step after the one the main thread waits
+            # on: it raised ABANDON after publishing that step, so a helper
+            # that sees ABANDON while its step's sum is out (it was held up
+            # between two reads of the counter) goes on through that step,
+            # whose partial sum and update the main thread then needs.
+            # Leaving there lost one update of the helper's rows (1 in about
+            # 140 take-overs of the split tests next to a busy core).
             if load_acquire(progress, ABANDON) != 0:
+                if load_acquire(progress, COUNTER + 8 * other) >= step:
+                    return 0
                 return 1
         elif spins == _PATIENCE:
             if compare_exchange(progress, CLAIM, 0, 2):
