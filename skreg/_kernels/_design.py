@@ -199,3 +199,20 @@ def residual(Z, y, w, rd):
             coefs[k] = -w[j]
             k += 1
     return -add_columns(Z, coefs, support, rd)
+
+
+@njit(**JIT_OPTIONS)
+def gather_columns(X, cols, out, prev, prev_pos):
+    """``out[:, k] = X[:, cols[k]]`` for a dense Fortran-ordered ``X``; the
+    columns an earlier gather left in ``prev`` (column ``prev_pos[j]`` of it
+    holds feature ``j``, -1 for none) are copied from there, side by side
+    in the caches, instead of from their scattered places in ``X``."""
+    for k in range(cols.shape[0]):
+        j = cols[k]
+        src = prev_pos[j]
+        if src >= 0:
+            for i in range(X.shape[0]):
+                out[i, k] = prev[i, src]
+        else:
+            for i in range(X.shape[0]):
+                out[i, k] = X[i, j]

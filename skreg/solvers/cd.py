@@ -41,6 +41,26 @@ __all__ = ["CDResult", "enet_cd"]
 # iterates).
 _CHECK_BY_PASS = 3.0
 
+# An inner solve on a dense design copies its working set's columns side by
+# side first (see Design.compact) when they hold at least _COMPACT_BYTES
+# (more than a core's L2 cache), make at most _COMPACT_SHARE of the columns
+# (a larger share lies nearly side by side already) and the last inner
+# solve ran at least _COMPACT_EPOCHS epochs (the copy costs about two
+# epochs of the set).  Measured on the reference 500 x 5000 problem at
+# alpha_max / 100, tol 1e-6, same epochs and objectives: Lasso 51.6 -> 45.7
+# ms, ElasticNet 47.3 -> 42.2 ms, about a third of it from the float32
+# copies below.  With a 600 kB bound, sets that fit in L2 (300 x 3000)
+# were copied too and those fits took 5-12% longer.
+_COMPACT_BYTES = 2_000_000
+_COMPACT_EPOCHS = 8
+_COMPACT_SHARE = 0.25
+# A float64 design's copy is made in float32 (half the bytes to stream per
+# epoch) while the inner solve aims at a gap of at least this fraction of
+# sum_i s_i y_i^2: it then solves the problem of the rounded columns, whose
+# optimum differs from the true one by about 1e-7 of that sum, and the outer
+# pass measures the true gap from a recomputed residual.
+_LOW_PRECISION_TOL = 1e-5
+
 
 @dataclass
 class CDResult:
@@ -257,22 +277,40 @@ def enet_cd(
     chunk = None
     long_columns = design.long_columns
     helper = None
+    # epochs of the last inner solve (see _COMPACT_EPOCHS)
+    last_ep = 0
+    can_compact = not (design.is_sparse or long_columns) and design.n_samples > 1
+    itemsize = np.dtype(design.dtype).itemsize
+    low_tol = _LOW_PRECISION_TOL * y_norm2
 
     def inner(ws, n_max, tol_in, check, goes_on=False):
         # CD epochs on ws (goes_on: more of the last inner solve); returns
         # the number run
-        nonlocal w_moved, last_inner_work, total_work, epoch_work
+        nonlocal w_moved, last_inner_work, total_work, epoch_work, last_ep
         # only an extrapolated residual of this inner solve is worth a pass
         # over every feature at the next outer iteration
         state[2] = 0.0
         state[3] = 0.0
+        compact = (
+            can_compact
+            and helper is None
+            and last_ep >= _COMPACT_EPOCHS
+            and 1 < ws.size <= _COMPACT_SHARE * p
+            and ws.size * design.n_samples * itemsize >= _COMPACT_BYTES
+        )
+        low = compact and design.dtype == np.float64 and tol_in >= low_tol
+        if compact:
+            Z_in, norm2_in = design.compact(ws, np.float32 if low else None)
+            w_in, ws_in, XtA_in = w[ws], np.arange(ws.size), np.empty(ws.size)
+        else:
+            Z_in, norm2_in, w_in, ws_in, XtA_in = Z, norm2, w, ws, XtA
         args = (
-            Z,
-            norm2,
+            Z_in,
+            norm2_in,
             y,
             rd,
             state,
-            w,
+            w_in,
             l1,
             l2,
             positive,
@@ -282,7 +320,7 @@ def enet_cd(
             anderson,
             random,
             rng_state,
-            XtA,
+            XtA_in,
             r_dual,
             int(full_every),
         )
@@ -290,12 +328,16 @@ def enet_cd(
             ep, _ = helper.epochs(cd_epochs, args, ws)
         else:
             sweep = np.empty(ws.size, dtype=np.int64)
-            ep, _ = cd_epochs(*args[:9], ws, *args[9:], sweep, NO_HELPER)
+            ep, _ = cd_epochs(*args[:9], ws_in, *args[9:], sweep, NO_HELPER)
+        if compact:
+            w[ws] = w_in
+        last_ep = ep
         # An accepted Anderson step combined stored residuals, whose rounding
         # grows with the combination's weights (and broke 1e-10 relative
         # objectives): recompute after one.  Plain CD updates keep the
         # residual as exact as scikit-learn's, which never recomputes it.
-        w_moved = state[3] == 1.0
+        # (the residual of rounded columns drifts from the true one)
+        w_moved = state[3] == 1.0 or low
         epoch_work = ws.size * col_cost
         work = ep * epoch_work
         last_inner_work = last_inner_work + work if goes_on else work
