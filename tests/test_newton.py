@@ -605,3 +605,77 @@ def test_small_supports_take_the_compiled_step(monkeypatch):
         monkeypatch.setattr(newton, "_SMALL_COST", limit)
         newton.support_newton(design, y, w, lam, 0.0, False, objective(w), objective)
         assert used[-1] == route
+
+
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 2.0])
+def test_compiled_step_on_csc_columns_is_the_numpy_one(use_sw, l2):
+    # a tall, truly sparse design (about 20 entries per column): the
+    # compiled step's Gram matrix from stored entries, centring expanded,
+    # gives the NumPy route's step
+    from scipy import sparse
+
+    import skreg.solvers._newton as newton
+    from skreg._kernels.newton import support_newton_small
+
+    rng = np.random.default_rng(4)
+    n, p = 2000, 300
+    X = sparse.random(n, p, density=0.01, format="csc", random_state=4)
+    X.data += 1.0
+    s = rng.uniform(0.2, 3.0, n) if use_sw else np.ones(n)
+    s *= n / s.sum()
+    design = Design(X, s if use_sw else None, center=True)
+    coef = np.zeros(p)
+    coef[:12] = rng.standard_normal(12)
+    y = X @ coef + 0.01 * rng.standard_normal(n)
+    y -= s @ y / s.sum()
+    Z = X.toarray() - design.xm
+    lam = np.abs(Z.T @ (s * y)).max() / 20
+    w = enet_cd(design, y, np.zeros(p), lam, l2, tol=1e-2, newton=False).coef
+    cols = np.flatnonzero(w)
+    signs = np.sign(w[cols])
+    assert cols.size >= 5
+
+    def objective(v):
+        r = y - Z @ v
+        return 0.5 * (s * r) @ r + lam * np.abs(v).sum() + 0.5 * l2 * v @ v
+
+    w_numpy, w_small = w.copy(), w.copy()
+    expected, _ = newton._newton_step(
+        design, y, w_numpy, cols, signs, lam, l2, False, objective(w), objective, None
+    )
+    outcome = support_newton_small(design.Z, y, w_small, cols, signs, lam, l2, False)
+    assert outcome == expected > 0
+    assert_allclose(w_small, w_numpy, rtol=1e-9, atol=1e-12)
+    if outcome == 3:
+        assert_allclose(
+            w_small[cols], _direct(X, y, s, cols, signs, lam, l2), rtol=1e-9
+        )
+
+
+def test_csc_supports_are_costed_by_their_stored_entries(monkeypatch):
+    # n k^2 would send this step (20000 rows) to the NumPy route; its
+    # columns' 30 entries each make it a small one
+    from scipy import sparse
+
+    import skreg.solvers._newton as newton
+
+    n, p = 20000, 40
+    X = sparse.random(n, p, density=0.0015, format="csc", random_state=0)
+    design = Design(X, None, center=True)
+    cols = np.arange(30)
+    stored = int(np.diff(X.indptr)[cols].sum())
+    assert newton.newton_cost(n, 30) > newton._SMALL_COST
+    assert newton._small_step_cost(design, cols) == 30 * stored + 30**3 / 3
+    used = []
+    monkeypatch.setattr(
+        newton, "support_newton_small", lambda *a: used.append("small") or 0
+    )
+    monkeypatch.setattr(
+        newton, "_newton_step", lambda *a: used.append("numpy") or (0, None)
+    )
+    w = np.zeros(p)
+    w[cols] = 1.0
+    y = np.zeros(n)
+    newton.support_newton(design, y, w, 1.0, 0.0, False, 1.0, lambda v: 0.0)
+    assert used == ["small"]

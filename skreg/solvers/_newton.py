@@ -51,6 +51,9 @@ __all__ = ["kkt_violators", "newton_cost", "support_newton"]
 # walk's Gram matrix at every solve (k^3 / 3 flops) where the NumPy route
 # borders one factor, and rebuilds the Gram matrix at every call: larger
 # supports keep the NumPy route, whose products run on one BLAS thread.
+# On a CSC design the compiled step multiplies stored entries (see
+# _small_step_cost): the sparse benchmark's step at alpha_max / 10, 82
+# features of 10000 rows, 1.7 -> 0.1 ms.
 _SMALL_COST = 4e6
 
 
@@ -93,6 +96,16 @@ def newton_cost(n_samples, k):
     """Flops of a Newton step on ``k`` features: the Gram matrix and its
     Cholesky factor."""
     return n_samples * k * k + k * k * k / 3
+
+
+def _small_step_cost(design, cols):
+    """:func:`newton_cost` as the compiled step pays it: on a CSC design its
+    Gram matrix costs about ``k`` times the support's stored entries."""
+    k = cols.size
+    if not design.is_sparse:
+        return newton_cost(design.n_samples, k)
+    stored = int((design.indptr[cols + 1] - design.indptr[cols]).sum())
+    return k * stored + k * k * k / 3
 
 
 def support_newton(
@@ -147,7 +160,7 @@ def support_newton(
         # without l2 the Gram matrix of more features than samples is
         # singular; with it, an ElasticNet support may exceed n_samples
         return 0, solver
-    if newton_cost(design.n_samples, k) <= _SMALL_COST:
+    if _small_step_cost(design, cols) <= _SMALL_COST:
         # (no BLAS: small fits also skip the one-off library scan of the
         # thread-pool controller, ~0.1 s)
         outcome = support_newton_small(design.Z, y, w, cols, signs, l1, l2, positive)

@@ -4,8 +4,8 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels._columns import LONG_COLUMN_ROWS
-from skreg._kernels._stats import col_stats
 from skreg._kernels._design import gather_columns
+from skreg._kernels._stats import col_stats
 from skreg._kernels.gap import raw_products
 
 # entries below which a dense pass stays in the kernel (about 10 us of work)
