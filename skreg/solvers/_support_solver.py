@@ -10,7 +10,9 @@ added) by bordering that factor: the cost of such a solve is
 
 import numpy as np
 from scipy.linalg.blas import dsyr2
-from scipy.linalg.lapack import dgesv, dpotrf, dpotrs
+from scipy.linalg.lapack import dpotrf, dpotrs
+
+from skreg._kernels.bordered import bordered_solve
 
 __all__ = ["SupportSolver"]
 
@@ -111,37 +113,36 @@ class SupportSolver:
         self.H = np.empty((0, 0))
         self.b_extra = np.empty(0)
         # G0^-1 q for the bordering columns q met so far: e_j for a held
-        # reference feature j (key j), C[:, e] for extra feature e (key -1-e);
-        # the columns of one Fortran array (grown by doubling), so that a
-        # solve gathers its columns in one indexing operation (a feature-sign
-        # walk solves once per leaving feature: 30 times on the wide
-        # benchmark's first early step)
-        self._inv_pos = {}
+        # reference feature j (key j), C[:, e] for extra feature e (key
+        # k0 + e); the columns of one Fortran array (grown by doubling),
+        # found by their key in _inv_at (-1: not computed yet)
+        self._inv_at = np.full(self.cols0.size, -1, dtype=np.int64)
         self._inv_mat = np.empty((self.cols0.size, 8), order="F")
+        self._n_inv = 0
         self._s_ref = self._v = self._v_l1 = None
 
-    def _inv(self, keys):
-        missing = [key for key in keys if key not in self._inv_pos]
-        if missing:
-            Q = np.zeros((self.cols0.size, len(missing)), order="F")
-            for i, key in enumerate(missing):
-                if key >= 0:
-                    Q[key, i] = 1.0
-                else:
-                    Q[:, i] = self.C[:, -1 - key]
-            U = _cho_solve(self.factor, Q)
-            start = len(self._inv_pos)
-            end = start + len(missing)
-            if end > self._inv_mat.shape[1]:
-                grown = np.empty(
-                    (self.cols0.size, max(end, 2 * self._inv_mat.shape[1])), order="F"
-                )
-                grown[:, :start] = self._inv_mat[:, :start]
-                self._inv_mat = grown
-            self._inv_mat[:, start:end] = U
-            for i, key in enumerate(missing):
-                self._inv_pos[key] = start + i
-        return self._inv_mat[:, [self._inv_pos[key] for key in keys]]
+    def _ensure_inv(self, keys):
+        """Compute the missing columns of ``keys`` (see ``_inv_at``) in one
+        batched solve."""
+        keys = np.asarray(keys, dtype=np.int64)
+        missing = np.unique(keys[self._inv_at[keys] < 0])
+        if not missing.size:
+            return
+        k0 = self.cols0.size
+        Q = np.zeros((k0, missing.size), order="F")
+        ref = missing < k0
+        Q[missing[ref], np.flatnonzero(ref)] = 1.0
+        Q[:, ~ref] = self.C[:, missing[~ref] - k0]
+        U = _cho_solve(self.factor, Q)
+        start = self._n_inv
+        end = start + missing.size
+        if end > self._inv_mat.shape[1]:
+            grown = np.empty((k0, max(end, 2 * self._inv_mat.shape[1])), order="F")
+            grown[:, :start] = self._inv_mat[:, :start]
+            self._inv_mat = grown
+        self._inv_mat[:, start:end] = U
+        self._inv_at[missing] = np.arange(start, end)
+        self._n_inv = end
 
     def prefetch(self, feats):
         """Compute the bordering columns of ``feats`` held at zero in one
@@ -149,11 +150,10 @@ class SupportSolver:
         ``dpotrs`` per column cost 0.1-0.2 ms on a factor of 480 features,
         73 columns at once 1.2 ms."""
         pos = self.pos0[feats]
-        keys = [int(j) for j in pos[pos >= 0]]
         ext = self.pos_extra[feats[pos < 0]]
-        keys += [-1 - int(e) for e in ext[ext >= 0]]
-        if keys:
-            self._inv(keys)
+        keys = np.concatenate([pos[pos >= 0], self.cols0.size + ext[ext >= 0]])
+        if keys.size:
+            self._ensure_inv(keys)
 
     def _base_solution(self, pos, signs, l1):
         # G0^-1 (b0 - l1 s) with s = signs at the positions pos.  The
@@ -196,12 +196,16 @@ class SupportSolver:
         H[k:, :k] = cross.T
         H[k:, k:] = H_new
         self.H = H
-        self.C = np.hstack([self.C, C_new])
+        # (C-ordered: the compiled solve's one signature)
+        self.C = np.ascontiguousarray(np.hstack([self.C, C_new]))
         self.b_extra = np.concatenate(
             [self.b_extra, _centred_rhs(design, XNw, new, self.y)]
         )
         self.pos_extra[new] = np.arange(k, k + new.size)
         self.extra = np.concatenate([old, new])
+        self._inv_at = np.concatenate(
+            [self._inv_at, np.full(new.size, -1, dtype=np.int64)]
+        )
 
     def solve(self, cols, signs, l1):
         """Solution of the Newton system on ``cols`` with ``signs``, or None."""
@@ -222,22 +226,28 @@ class SupportSolver:
             x[:] = v[p0]
             return x if np.all(np.isfinite(x)) else None
         # block elimination of the reference features: (Hpad - Q^T G0^-1 Q) z
-        # = [r_B; 0] - Q^T v, with Q = [C_B, E_D] and z = [x_B; multipliers];
-        # E_D^T picks rows, so only C_B's products are computed
-        C_B = self.C[:, eb]
-        U = self._inv([-1 - e for e in eb] + list(D))
-        K = -np.vstack([C_B.T @ U, U[D]])
-        K[: B.size, : B.size] += self.H[np.ix_(eb, eb)]
-        K[np.arange(B.size), np.arange(B.size)] += self.l2
-        rhs = -np.concatenate([C_B.T @ v, v[D]])
-        rhs[: B.size] += self.b_extra[eb] - l1 * signs[~inside]
-        # LAPACK's dgesv directly: np.linalg.solve's wrapper cost 30 us a
-        # call, about a walk step's whole arithmetic
-        _, _, z, info = dgesv(K, rhs)
-        if info != 0:
-            # exactly singular
+        # = [r_B; 0] - Q^T v, with Q = [C_B, E_D] and z = [x_B; multipliers],
+        # compiled (skreg._kernels.bordered)
+        self._ensure_inv(np.concatenate([k0 + eb, D]))
+        rhs_extra = self.b_extra[eb] - l1 * signs[~inside]
+        x0 = np.empty(k0)
+        z = np.empty(B.size + D.size)
+        status = bordered_solve(
+            self._inv_mat,
+            self._inv_at,
+            v,
+            self.C,
+            self.H,
+            rhs_extra,
+            eb,
+            D,
+            float(self.l2),
+            x0,
+            z,
+        )
+        if status != 0:
+            # exactly singular, or not finite
             return None
-        x0 = v - U @ z
         x[inside] = x0[p0[inside]]
         x[~inside] = z[: B.size]
         return x if np.all(np.isfinite(x)) else None
