@@ -155,10 +155,10 @@ def settle(timeout=1.0):
     warm-up times every solver on an otherwise idle process.  Linux only
     (elsewhere it returns at once).
     """
-    from skreg.solvers._threads import _others_running
+    from skreg._split import others_running
 
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < timeout and _others_running():
+    while time.perf_counter() - t0 < timeout and others_running():
         time.sleep(0.005)
     return time.perf_counter() - t0
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks.bench_solvers import settle
-from skreg.solvers._threads import _others_running
+from skreg._split import others_running
 
 pytestmark = pytest.mark.skipif(
     not os.path.isdir("/proc/self/task"), reason="reads thread states from /proc"
@@ -20,7 +20,7 @@ def test_settle_waits_until_no_other_thread_runs():
     A @ A
     waited = settle(timeout=5.0)
     assert waited < 5.0
-    assert not _others_running()
+    assert not others_running()
 
 
 def test_settle_returns_at_once_on_an_idle_process():

@@ -34,8 +34,8 @@ def _long_problem(p=23, use_sw=False, seed=0):
 def helper_allowed(monkeypatch):
     # the conditions of the machine (two CPUs, nothing else running) are
     # not the test's subject: a helper may start wherever threads can
-    monkeypatch.setattr(T, "_n_cpus", lambda: 2)
-    monkeypatch.setattr(T, "_others_running", lambda: False)
+    monkeypatch.setattr(T, "n_cpus", lambda: 2)
+    monkeypatch.setattr(T, "others_running", lambda: False)
 
 
 @pytest.mark.parametrize("use_sw", [False, True])
@@ -73,9 +73,9 @@ def test_when_a_fit_may_use_a_second_thread(monkeypatch, helper_allowed):
     t.start()
     t.join()
     assert out == [False]
-    monkeypatch.setattr(T, "_n_cpus", lambda: 1)
+    monkeypatch.setattr(T, "n_cpus", lambda: 1)
     assert not T.two_threads(dense)
-    monkeypatch.setattr(T, "_n_cpus", lambda: 2)
+    monkeypatch.setattr(T, "n_cpus", lambda: 2)
     monkeypatch.setattr(T.numba.config, "NUMBA_NUM_THREADS", 1)
     assert not T.two_threads(dense)
 
@@ -97,7 +97,7 @@ def test_no_helper_next_to_a_running_thread():
     try:
         seen = False
         for _ in range(200):
-            if T._others_running():
+            if T.others_running():
                 seen = True
                 break
             time.sleep(0.001)
@@ -271,8 +271,8 @@ def test_refused_helper_passes_in_the_kernel_and_tries_a_few_times(monkeypatch):
     X, _, _ = _long_problem()
     d = Design(X, center=True)
     looks = []
-    monkeypatch.setattr(T, "_n_cpus", lambda: 2)
-    monkeypatch.setattr(T, "_others_running", lambda: looks.append(1) or True)
+    monkeypatch.setattr(T, "n_cpus", lambda: 2)
+    monkeypatch.setattr(T, "others_running", lambda: looks.append(1) or True)
 
     def no_blas(*args):
         raise AssertionError("a BLAS pass")

@@ -47,6 +47,7 @@ from skreg._kernels import helper_thread as H
 from skreg._kernels._sync import FSIZE
 from skreg._kernels.cd_split import cd_split
 from skreg._kernels.gap import raw_products
+from skreg._split import n_cpus, others_running
 
 __all__ = ["NO_HELPER", "FitHelper", "single_thread_blas", "two_threads"]
 
@@ -57,31 +58,6 @@ _BUSY = threading.Lock()
 _MAX_TRIES = 4
 # threadpoolctl's controller, built at the first limit (see single_thread_blas)
 _CONTROLLER = None
-
-
-def _n_cpus():
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _others_running():
-    # whether a thread of this process other than the caller is running (or
-    # spinning); True where /proc cannot tell
-    me = str(threading.get_native_id())
-    try:
-        for tid in os.listdir("/proc/self/task"):
-            if tid == me:
-                continue
-            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
-                stat = f.read()
-            # the state follows the parenthesised command name
-            end = stat.rfind(b")")
-            if stat[end + 2 : end + 3] == b"R":
-                return True
-    except OSError:
-        return True
-    return False
 
 
 def single_thread_blas():
@@ -108,7 +84,7 @@ def two_threads(design, random=False):
         and not random
         and threading.current_thread() is threading.main_thread()
         and numba.config.NUMBA_NUM_THREADS >= 2
-        and _n_cpus() >= 2
+        and n_cpus() >= 2
         and os.path.isdir("/proc/self/task")
     )
 
@@ -156,7 +132,7 @@ class FitHelper:
         self._tries += 1
         if not _BUSY.acquire(blocking=False):
             return
-        if _others_running():
+        if others_running():
             _BUSY.release()
             return
         design = self.design
