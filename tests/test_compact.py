@@ -160,16 +160,20 @@ def test_float32_copies_only_for_loose_inner_solves(monkeypatch, l1_ratio):
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
 @pytest.mark.parametrize("ratio", [3, 30, 300])
+@pytest.mark.parametrize("option", ["", "positive", "random"])
 def test_compact_fits_match_scikit_learn(
-    monkeypatch, fit_intercept, use_sw, l1_ratio, ratio
+    monkeypatch, fit_intercept, use_sw, l1_ratio, ratio, option
 ):
     # estimator level, every inner solve on a compact copy (float32 ones
     # included): scikit-learn's answer at tol 1e-10
     _always_compact(monkeypatch, True)
     X, y = _ar1(80, 400, seed=4)
     sw = np.random.default_rng(5).uniform(0.1, 2.0, 80) if use_sw else None
+    kw = dict(fit_intercept=fit_intercept, tol=1e-10, positive=option == "positive")
+    if option == "random":
+        kw.update(selection="random", random_state=0)
     alpha = alpha_max(X, y, l1_ratio, fit_intercept, sw) / ratio
-    kw = dict(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=1e-10)
+    kw.update(alpha=alpha, l1_ratio=l1_ratio)
     ours = skreg.ElasticNetRegressor(max_iter=100_000, **kw).fit(X, y, sw)
     ref = ElasticNet(max_iter=1_000_000, **kw).fit(X, y, sw)
     p_ours = enet_objective(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio, sw)
