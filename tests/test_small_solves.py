@@ -51,3 +51,30 @@ def test_bordered_solve_asks_for_missing_columns():
     assert_allclose(x0[:2], 0.0, atol=1e-12)
     M = G0[2:, 2:]
     assert_allclose(x0[2:], np.linalg.solve(M, (G0 @ v)[2:]), rtol=1e-10)
+
+
+def test_support_solver_adds_what_the_compiled_solve_lacks():
+    # one solver, solves that need (in turn) a base solution for other
+    # signs, the Gram columns of new features and new bordering columns:
+    # each answer is the Newton system's solution
+    from skreg.solvers._support_solver import SupportSolver
+    from skreg.solvers.design import Design
+
+    rng = np.random.default_rng(3)
+    n, p = 60, 30
+    X = np.asfortranarray(rng.standard_normal((n, p)) + rng.uniform(0, 2, p))
+    y = rng.standard_normal(n)
+    y -= y.mean()
+    d = Design(X, None, center=True)
+    Z = X - d.xm
+    l1, l2 = 0.8, 0.5
+    solver = SupportSolver(d, y, np.arange(10), l2)
+
+    def direct(cols, signs):
+        G = Z[:, cols].T @ Z[:, cols] + l2 * np.eye(cols.size)
+        return np.linalg.solve(G, Z[:, cols].T @ y - l1 * signs)
+
+    supports = [np.arange(10), np.arange(10), np.r_[0:8, 12, 15], np.r_[1:6, 12, 20]]
+    for cols in supports:
+        signs = rng.choice([-1.0, 1.0], cols.size)
+        assert_allclose(solver.solve(cols, signs, l1), direct(cols, signs), rtol=1e-9)

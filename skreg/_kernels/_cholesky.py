@@ -50,7 +50,7 @@ def cholesky_solve(L, m, z):
         z[i] = s / L[i, i]
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def lu_solve_in_place(A, m, z):
     """Solve ``A[:m, :m] x = z[:m]`` in place on ``z`` by Gaussian
     elimination with partial pivoting (``A`` is overwritten).  Returns False

@@ -18,10 +18,13 @@ from numba import njit
 from skreg._config import JIT_OPTIONS
 from skreg._kernels._cholesky import lu_solve_in_place
 
-__all__ = ["bordered_solve"]
+__all__ = ["bordered_solve", "support_solve"]
 
 
-@njit(**JIT_OPTIONS)
+# (inlined at Numba IR level into support_solve: a compiled caller of a
+# separately compiled callee caches other machine code than the process
+# that compiled both runs, see skreg._kernels._stats.col_stats)
+@njit(inline="always", **JIT_OPTIONS)
 def bordered_solve(inv_mat, inv_at, v, C, H, rhs_extra, eb, D, l2, x0, z):
     """Solve the bordered Newton system (see the module docstring).
 
@@ -102,4 +105,80 @@ def bordered_solve(inv_mat, inv_at, v, C, H, rhs_extra, eb, D, l2, x0, z):
         u = cols[c]
         for i in range(k0):
             x0[i] -= inv_mat[i, u] * zc
+    return 0
+
+
+@njit(**JIT_OPTIONS)
+def support_solve(
+    cols, signs, pos0, pos_extra, s_ref, inv_mat, inv_at, v, C, H, b_extra, l1, l2, x
+):
+    """The Newton system on the support ``cols`` with ``signs``, into ``x``.
+
+    The state of a :class:`~skreg.solvers._support_solver.SupportSolver`
+    (reference positions ``pos0``, extra indices ``pos_extra``, the signs
+    ``s_ref`` its base solution ``v`` was computed for, the bordering
+    columns) is read only: what the solve would need and the state lacks
+    is reported, for the caller to add and call again.
+
+    Returns
+    -------
+    status : int
+        0 solved, 1 singular or not finite, 2 a bordering column missing
+        from ``inv_mat``, 3 a feature of ``cols`` neither in the reference
+        nor among the extras, 4 ``v`` computed for other signs of a
+        feature of the reference in ``cols``.
+    """
+    k0 = v.shape[0]
+    k = cols.shape[0]
+    held = np.ones(k0, dtype=np.bool_)
+    nb = 0
+    for a in range(k):
+        j = cols[a]
+        p = pos0[j]
+        if p >= 0:
+            if s_ref[p] != signs[a]:
+                return 4
+            held[p] = False
+        elif pos_extra[j] < 0:
+            return 3
+        else:
+            nb += 1
+    nd = 0
+    for i in range(k0):
+        nd += held[i]
+    eb = np.empty(nb, dtype=np.int64)
+    rhs_extra = np.empty(nb)
+    b = 0
+    for a in range(k):
+        j = cols[a]
+        if pos0[j] < 0:
+            e = pos_extra[j]
+            eb[b] = e
+            rhs_extra[b] = b_extra[e] - l1 * signs[a]
+            b += 1
+    D = np.empty(nd, dtype=np.int64)
+    d = 0
+    for i in range(k0):
+        if held[i]:
+            D[d] = i
+            d += 1
+    x0 = np.empty(k0)
+    z = np.empty(nb + nd)
+    if nb + nd == 0:
+        for i in range(k0):
+            x0[i] = v[i]
+    else:
+        status = bordered_solve(inv_mat, inv_at, v, C, H, rhs_extra, eb, D, l2, x0, z)
+        if status != 0:
+            return status
+    b = 0
+    for a in range(k):
+        p = pos0[cols[a]]
+        if p >= 0:
+            x[a] = x0[p]
+        else:
+            x[a] = z[b]
+            b += 1
+        if not np.isfinite(x[a]):
+            return 1
     return 0

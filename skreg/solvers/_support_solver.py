@@ -12,7 +12,7 @@ import numpy as np
 from scipy.linalg.blas import dsyr2
 from scipy.linalg.lapack import dpotrf, dpotrs
 
-from skreg._kernels.bordered import bordered_solve
+from skreg._kernels.bordered import support_solve
 
 __all__ = ["SupportSolver"]
 
@@ -208,49 +208,58 @@ class SupportSolver:
         )
 
     def solve(self, cols, signs, l1):
-        """Solution of the Newton system on ``cols`` with ``signs``, or None."""
+        """Solution of the Newton system on ``cols`` with ``signs``, or None.
+
+        One compiled call (:func:`~skreg._kernels.bordered.support_solve`)
+        on the solver's state; what it lacks (the Gram columns of features
+        new to the solver, a base solution for other signs, bordering
+        columns) is added here and the call repeated.
+        """
+        signs = np.asarray(signs, dtype=np.float64)
+        if self._v is None or l1 != self._v_l1:
+            self._refresh_base(cols, signs, l1)
+        x = np.empty(cols.size)
+        # each kind of missing state is added at most once
+        for _ in range(4):
+            status = support_solve(
+                cols,
+                signs,
+                self.pos0,
+                self.pos_extra,
+                self._s_ref,
+                self._inv_mat,
+                self._inv_at,
+                self._v,
+                self.C,
+                self.H,
+                self.b_extra,
+                float(l1),
+                float(self.l2),
+                x,
+            )
+            if status == 0:
+                return x
+            if status == 1:
+                return None
+            p0 = self.pos0[cols]
+            if status == 3:
+                B = cols[p0 < 0]
+                self._grow(B[self.pos_extra[B] < 0])
+            elif status == 4:
+                self._refresh_base(cols, signs, l1)
+            else:
+                held = np.ones(self.cols0.size, dtype=bool)
+                held[p0[p0 >= 0]] = False
+                eb = self.pos_extra[cols[p0 < 0]]
+                self._ensure_inv(
+                    np.concatenate([self.cols0.size + eb, np.flatnonzero(held)])
+                )
+        return None
+
+    def _refresh_base(self, cols, signs, l1):
         p0 = self.pos0[cols]
         inside = p0 >= 0
-        B = cols[~inside]
-        new = B[self.pos_extra[B] < 0]
-        if new.size:
-            self._grow(new)
-        eb = self.pos_extra[B]
-        k0 = self.cols0.size
-        held = np.ones(k0, dtype=bool)
-        held[p0[inside]] = False
-        D = np.flatnonzero(held)
-        v = self._base_solution(p0[inside], signs[inside], l1)
-        x = np.empty(cols.size)
-        if B.size == 0 and D.size == 0:
-            x[:] = v[p0]
-            return x if np.all(np.isfinite(x)) else None
-        # block elimination of the reference features: (Hpad - Q^T G0^-1 Q) z
-        # = [r_B; 0] - Q^T v, with Q = [C_B, E_D] and z = [x_B; multipliers],
-        # compiled (skreg._kernels.bordered)
-        self._ensure_inv(np.concatenate([k0 + eb, D]))
-        rhs_extra = self.b_extra[eb] - l1 * signs[~inside]
-        x0 = np.empty(k0)
-        z = np.empty(B.size + D.size)
-        status = bordered_solve(
-            self._inv_mat,
-            self._inv_at,
-            v,
-            self.C,
-            self.H,
-            rhs_extra,
-            eb,
-            D,
-            float(self.l2),
-            x0,
-            z,
-        )
-        if status != 0:
-            # exactly singular, or not finite
-            return None
-        x[inside] = x0[p0[inside]]
-        x[~inside] = z[: B.size]
-        return x if np.all(np.isfinite(x)) else None
+        self._base_solution(p0[inside], signs[inside], l1)
 
 
 def _cholesky(G):
