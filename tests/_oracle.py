@@ -56,3 +56,17 @@ def enet_objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None):
     loss = 0.5 * (sw[:, None] * R**2).sum() / len(y)
     pen = alpha * (l1_ratio * np.abs(W).sum() + 0.5 * (1 - l1_ratio) * (W**2).sum())
     return loss + pen
+
+
+def record_calls(monkeypatch, owner, name):
+    """Replace ``owner.name`` by a wrapper that records each call's
+    arguments (a list, returned) and then calls the original."""
+    calls = []
+    real = getattr(owner, name)
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+    return calls

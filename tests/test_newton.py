@@ -12,7 +12,7 @@ from skreg.solvers._support_solver import (
 )
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
-from tests._oracle import make_problem, sparsify
+from tests._oracle import make_problem, record_calls, sparsify
 
 
 def _design(layout, use_sw, n=40, p=25, seed=0):
@@ -250,14 +250,7 @@ def test_walk_shortcut_only_for_few_flips(monkeypatch, n_bad, shortcut):
     design, X, y, s = _design("dense", False, n=50, p=200, seed=2)
     lam, w, cols, signs, objective = _wrong_signs(design, X, y, s, n_bad, 0)
     primal = objective(w)
-    called = []
-    real = newton._drop_flipped
-
-    def spy(*args):
-        called.append(True)
-        return real(*args)
-
-    monkeypatch.setattr(newton, "_drop_flipped", spy)
+    called = record_calls(monkeypatch, newton, "_drop_flipped")
     solver = SupportSolver(design, y, cols, 0.0)
     outcome = newton._try_step(solver, w, cols, signs, lam, False, primal, objective)
     assert bool(called) == shortcut
