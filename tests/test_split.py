@@ -92,7 +92,7 @@ def _child(queue):
     queue.put(sorted(out))
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="fork start method")
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no fork start method")
 def test_forked_child_starts_its_own_worker():
     # a child forked after the parent's worker started inherits the pool
     # but not its thread: without a fresh pool its hand-over would hang

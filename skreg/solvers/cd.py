@@ -67,6 +67,24 @@ _COMPACT_SHARE = 0.25
 _LOW_PRECISION_TOL = 1e-6
 
 
+def _compact_dtype(design, ws, last_ep, tol_in, y_norm2):
+    """The dtype of the compact copy of ``ws``'s columns an inner solve runs
+    on (see ``_COMPACT_BYTES`` and ``_LOW_PRECISION_TOL``), or None to run
+    on the design itself."""
+    if (
+        design.is_sparse
+        or design.long_columns
+        or design.n_samples < 2
+        or last_ep < _COMPACT_EPOCHS
+        or not 1 < ws.size <= _COMPACT_SHARE * design.n_features
+        or ws.size * design.n_samples * np.dtype(design.dtype).itemsize < _COMPACT_BYTES
+    ):
+        return None
+    if design.dtype == np.float64 and tol_in >= _LOW_PRECISION_TOL * y_norm2:
+        return np.dtype(np.float32)
+    return np.dtype(design.dtype)
+
+
 @dataclass
 class CDResult:
     """Outcome of one ElasticNet solve (coordinate-descent scaling)."""
@@ -284,9 +302,6 @@ def enet_cd(
     helper = None
     # epochs of the last inner solve (see _COMPACT_EPOCHS)
     last_ep = 0
-    can_compact = not (design.is_sparse or long_columns) and design.n_samples > 1
-    itemsize = np.dtype(design.dtype).itemsize
-    low_tol = _LOW_PRECISION_TOL * y_norm2
 
     def inner(ws, n_max, tol_in, check, goes_on=False):
         # CD epochs on ws (goes_on: more of the last inner solve); returns
@@ -296,16 +311,16 @@ def enet_cd(
         # over every feature at the next outer iteration
         state[2] = 0.0
         state[3] = 0.0
-        compact = (
-            can_compact
-            and helper is None
-            and last_ep >= _COMPACT_EPOCHS
-            and 1 < ws.size <= _COMPACT_SHARE * p
-            and ws.size * design.n_samples * itemsize >= _COMPACT_BYTES
+        dtype = (
+            None
+            if helper is not None
+            else _compact_dtype(design, ws, last_ep, tol_in, y_norm2)
         )
-        low = compact and design.dtype == np.float64 and tol_in >= low_tol
+        compact = dtype is not None
+        # rounded columns: float32 copies of a float64 design
+        low = compact and dtype != design.dtype
         if compact:
-            Z_in, norm2_in = design.compact(ws, np.float32 if low else None)
+            Z_in, norm2_in = design.compact(ws, dtype)
             w_in, ws_in, XtA_in = w[ws], np.arange(ws.size), np.empty(ws.size)
         else:
             Z_in, norm2_in, w_in, ws_in, XtA_in = Z, norm2, w, ws, XtA
