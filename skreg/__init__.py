@@ -9,7 +9,7 @@ from skreg._config import ensure_cache_dir
 
 ensure_cache_dir()
 
-from skreg import penalties  # noqa: E402
+from skreg import penalties, stats  # noqa: E402
 from skreg.linear_model import (  # noqa: E402
     ElasticNetRegressor,
     ElasticNetRegressorCV,
@@ -34,4 +34,5 @@ __all__ = [
     "lasso_path",
     "penalties",
     "ridge_path",
+    "stats",
 ]

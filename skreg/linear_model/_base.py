@@ -13,6 +13,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skreg.linear_model._dask import is_dask_input
+
 __all__ = [
     "LinearRegressorBase",
     "check_design_values",
@@ -227,6 +229,10 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin):
             self.intercept_ = 0.0
 
     def _decision_function(self, X):
+        if is_dask_input(X):
+            from skreg.linear_model._dask import dask_predict
+
+            return dask_predict(self, X)
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], reset=False)
         coef = np.asarray(self.coef_)

@@ -30,6 +30,7 @@ from skreg.linear_model._base import (
     check_weights,
 )
 from skreg.linear_model._cv_folds import _fold_mse
+from skreg.linear_model._dask import is_dask_input
 from skreg.linear_model._l1 import ElasticNetRegressor
 from skreg.path import alpha_grid, enet_path, lasso_path
 
@@ -82,6 +83,10 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             Fitted estimator.
         """
         _raise_for_params(params, self, "fit")
+        if is_dask_input(X, y, sample_weight, self.cv):
+            from skreg.linear_model._dask_fit import fit_enet_cv_dask
+
+            return fit_enet_cv_dask(self, X, y, sample_weight)
         X, y = check_fit_data(self, X, y)
         if y.ndim > 1 and y.shape[1] > 1:
             raise ValueError(

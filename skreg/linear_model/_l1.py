@@ -17,6 +17,7 @@ from skreg.linear_model._base import (
     check_weights,
     target_offset,
 )
+from skreg.linear_model._dask import is_dask_input
 from skreg.solvers.design import Design
 from skreg.solvers.enet import fit_enet_targets
 
@@ -190,6 +191,10 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         self : object
             Fitted estimator.
         """
+        if is_dask_input(X, y, sample_weight):
+            from skreg.linear_model._dask_fit import fit_enet_dask
+
+            return fit_enet_dask(self, X, y, sample_weight)
         if self.alpha == 0:
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are "

@@ -16,6 +16,7 @@ from skreg.linear_model._base import (
     check_fit_data,
     weighted_offsets,
 )
+from skreg.linear_model._dask import is_dask_input
 from skreg.solvers.design import Design
 from skreg.solvers.ridge import (
     DIRECT_SOLVERS,
@@ -319,6 +320,10 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         self : object
             Fitted estimator.
         """
+        if is_dask_input(X, y, sample_weight):
+            from skreg.linear_model._dask_fit import fit_ridge_dask
+
+            return fit_ridge_dask(self, X, y, sample_weight)
         # Dense X keeps its memory order (the closed forms and scipy solvers
         # take either); other sparse formats become CSR with int32 indices.
         X, y = check_fit_data(self, X, y, order=None, accept_sparse=["csr", "csc"])

@@ -26,6 +26,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from skreg.linear_model._base import (
     LinearRegressorBase,
 )
+from skreg.linear_model._dask import is_dask_input
 from skreg.solvers.ridge_gcv import RidgeDecomposition
 
 __all__ = ["L2RegressorCV"]
@@ -202,6 +203,10 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                 "(e.g. y.toarray())."
             )
         alphas = self._checked_alphas()
+        if is_dask_input(X, y, sample_weight, self.cv):
+            from skreg.linear_model._dask_fit import fit_ridge_cv_dask
+
+            return fit_ridge_cv_dask(self, X, y, sample_weight, alphas)
         if self.cv is None:
             self._fit_gcv(X, y, sample_weight, alphas, params)
             return self
