@@ -31,7 +31,6 @@ import functools
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
@@ -238,9 +237,7 @@ def _summary(records, list_all):
     if n_run:
         print(f"passed {n_pass} of {n_run} run ({100 * n_pass / n_run:.1f}%)")
     documented = _documented()
-    failing = {
-        k: r for k, r in reached.items() if r["outcome"] in ("failed", "error")
-    }
+    failing = {k: r for k, r in reached.items() if r["outcome"] in ("failed", "error")}
     groups = collections.defaultdict(list)
     for k, r in failing.items():
         groups[_normalise(r["message"])].append(k)

@@ -17,6 +17,7 @@ from skreg.linear_model import (  # noqa: E402
     L1RegressorCV,
     L2Regressor,
     L2RegressorCV,
+    ridge_regression,
 )
 from skreg.path import enet_path, lasso_path, ridge_path  # noqa: E402
 
@@ -34,5 +35,6 @@ __all__ = [
     "lasso_path",
     "penalties",
     "ridge_path",
+    "ridge_regression",
     "stats",
 ]

@@ -486,10 +486,12 @@ def test_bad_inputs():
         L2Regressor(alpha=-1.0).fit(X, y)
     with pytest.raises(ValueError, match="positive"):
         L2Regressor(positive=True, solver="cholesky").fit(X, y)
-    with pytest.raises(TypeError, match="svd"):
+    with pytest.raises(ValueError, match="svd"):
         L2Regressor(solver="svd").fit(sparse.csr_matrix(X), y)
+    with pytest.raises(TypeError, match="svd"):
+        L2Regressor(solver="svd", fit_intercept=False).fit(sparse.csr_matrix(X), y)
     with pytest.raises(ValueError, match="solver"):
-        L2Regressor(solver="sag").fit(X, y)
+        L2Regressor(solver="newton").fit(X, y)
     with pytest.raises(ValueError, match="sample_weight|negative"):
         L2Regressor().fit(X, y, sample_weight=-np.ones(20))
     with pytest.raises(ValueError, match="(?i)sample.weight"):

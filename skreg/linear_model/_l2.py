@@ -22,6 +22,7 @@ from skreg.solvers.ridge import (
     DIRECT_SOLVERS,
     NUMBA_SOLVERS,
     POSITIVE_SOLVERS,
+    SOLVER_ALIASES,
     choose_solver,
     fit_ridge_direct,
     fit_ridge_iterative,
@@ -96,8 +97,8 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         - ``'lsqr'``, ``'sparse_cg'``, ``'lbfgs'``: as in scikit-learn
           (lsqr's ``atol``/``btol``, CG's relative residual, L-BFGS-B's
           ``tol``).
-    solver : {'auto', 'svd', 'cholesky', 'lsqr', 'sparse_cg', 'lbfgs', \
-            'cd', 'gd', 'fista'}, default='auto'
+    solver : {'auto', 'svd', 'cholesky', 'lsqr', 'sparse_cg', 'sag', 'saga', \
+            'lbfgs', 'cd', 'gd', 'fista'}, default='auto'
         Solver to use:
 
         - ``'auto'``: the fastest correct solver for the data, see Notes.
@@ -117,6 +118,12 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         - ``'gd'``, ``'fista'``: Numba (accelerated) projected gradient
           descent with a step from a power-iteration estimate of the
           Lipschitz constant; ``verbose`` prints one line per epoch.
+        - ``'sag'``, ``'saga'``: scikit-learn's stochastic average gradient
+          solvers of the same objective; skreg runs ``'lsqr'`` in their
+          place (``tol`` and ``max_iter`` as for ``'lsqr'``), which like
+          them moves in the span of the rows of ``X`` from ``w = 0``: the
+          same answer to ``tol``, the minimum-norm one at ``alpha=0``.
+          ``solver_`` keeps the name asked for.
     positive : bool, default=False
         Force the coefficients to be positive.  Supported by ``'cd'``,
         ``'gd'``, ``'fista'`` and ``'lbfgs'``.
@@ -225,6 +232,8 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
                     "cd",
                     "gd",
                     "fista",
+                    "sag",
+                    "saga",
                 }
             )
         ],
@@ -260,7 +269,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         alpha = np.asarray(self.alpha, dtype=np.float64)
         if alpha.ndim > 1 or (alpha.ndim == 1 and alpha.shape[0] not in (1, n_targets)):
             raise ValueError(
-                "alpha: number of targets and number of penalties do not "
+                "alpha: Number of targets and number of penalties do not "
                 f"correspond: {alpha.size} != {n_targets}"
             )
         if not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
@@ -275,7 +284,10 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
                 "positive=False."
             )
         if sparse.issparse(X) and self.solver == "svd":
-            raise TypeError(
+            # scikit-learn's exception types: ValueError when an intercept
+            # is asked for, TypeError from its SVD solver otherwise.
+            error = ValueError if self.fit_intercept else TypeError
+            raise error(
                 "solver='svd' does not support sparse X (it would densify it); "
                 "use solver='auto', 'cholesky', 'lsqr', 'sparse_cg' or 'cd'."
             )
@@ -367,12 +379,15 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
             )
         if n_iter is None:
             # scikit-learn reports None here; one factorisation counts as one
-            # iteration so that n_iter_ >= 1 holds for every solver.
+            # iteration so that n_iter_ >= 1 holds for every solver (its
+            # common check_non_transformer_estimators_n_iter).
             n_iter = np.ones(n_targets, dtype=np.int32)
         W = np.asarray(W, dtype=X.dtype)
         self.coef_ = W[0] if n_targets == 1 else W
         self.n_iter_ = n_iter
-        self.solver_ = solver
+        # 'sag' and 'saga' run 'cd' but keep their name, as scikit-learn's
+        # solver_ names the solver asked for unless it resolves 'auto'
+        self.solver_ = self.solver if self.solver in SOLVER_ALIASES else solver
         if histories is None:
             histories = [np.empty(0) for _ in range(n_targets)]
         self.loss_history_ = histories

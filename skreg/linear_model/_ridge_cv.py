@@ -5,6 +5,7 @@ With ``cv=None`` every leave-one-out error is read off one decomposition
 splitter the alphas are searched with :class:`~sklearn.model_selection.GridSearchCV`.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -156,19 +157,21 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
 
     def _checked_alphas(self):
         low = "neither" if self.cv is None else "left"
-        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64)).ravel()
-        if alphas.size == 0:
+        # each entry as given, before any cast: a string is a TypeError and
+        # the messages show the value the user wrote (scikit-learn's checks)
+        entries = np.ravel(np.asarray(self.alphas, dtype=object))
+        if entries.size == 0:
             raise ValueError("alphas must contain at least one value.")
-        name = "alphas" if alphas.size == 1 else "alphas[{}]"
-        for i, a in enumerate(alphas):
+        name = "alphas" if entries.size == 1 else "alphas[{}]"
+        for i, a in enumerate(entries):
             check_scalar(
-                float(a),
+                a.item() if isinstance(a, np.generic) else a,
                 name.format(i),
                 target_type=Real,
                 min_val=0.0,
                 include_boundaries=low,
             )
-        return alphas
+        return entries.astype(np.float64)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **params):
@@ -259,12 +262,24 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         score_params = {}
         if _routing_enabled() and scorer is not None:
             score_params = process_routing(self, "fit", **params).scorer.score
+        mode = "svd" if self.gcv_mode == "svd" else "eigen"
+        if mode == "svd" and sparse.issparse(X):
+            # scikit-learn 1.9's deprecation, word for word
+            warnings.warn(
+                "The 'svd' mode is not supported for sparse X, we fallback to "
+                "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will "
+                "raise an error in 1.11, use the default or pass "
+                "`gcv_mode='eigen'` to suppress this warning.",
+                FutureWarning,
+                stacklevel=3,
+            )
+            mode = "eigen"
         dec = RidgeDecomposition(
             X,
             y,
             sample_weight=sample_weight,
             fit_intercept=self.fit_intercept,
-            mode="svd" if self.gcv_mode == "svd" else "eigen",
+            mode=mode,
         )
         n, n_y = X.shape[0], dec.h.shape[1]
         per_target = self.alpha_per_target and n_y > 1

@@ -46,10 +46,16 @@ DIRECT_SOLVERS = ("cholesky", "svd")
 SCIPY_SOLVERS = ("lsqr", "sparse_cg", "lbfgs")
 NUMBA_SOLVERS = ("cd", "gd", "fista")
 POSITIVE_SOLVERS = ("cd", "gd", "fista", "lbfgs")
+# scikit-learn's stochastic average gradient solvers minimise the same
+# objective by steps in the span of the rows of X.  LSQR, a Krylov method
+# from w = 0, also stays in that span: it reaches their answer to ``tol``,
+# the minimum-norm one at alpha = 0 (which coordinate descent does not), on
+# dense or sparse X with or without intercept, and counts its iterations.
+SOLVER_ALIASES = {"sag": "lsqr", "saga": "lsqr"}
 
 
 def choose_solver(solver, *, positive, is_sparse):
-    """Resolve ``solver='auto'``.
+    """Resolve ``solver='auto'`` and the aliases ``'sag'``, ``'saga'`` (``'lsqr'``).
 
     * ``positive=True``: ``'cd'`` (coordinate descent handles the bound
       exactly and stops on the duality gap);
@@ -63,7 +69,7 @@ def choose_solver(solver, *, positive, is_sparse):
       take milliseconds.
     """
     if solver != "auto":
-        return solver
+        return SOLVER_ALIASES.get(solver, solver)
     if positive:
         return "cd"
     return "sparse_cg" if is_sparse else "cholesky"
@@ -345,12 +351,24 @@ def fit_ridge_scipy(
     return W, n_iter
 
 
+def _finite_iterate(x, last):
+    # With rtol=0 scipy's CG divides 0 by 0 once the residual is exactly
+    # zero and returns NaN (scikit-learn returns them); the last finite
+    # iterate is then the solution.
+    if last is not None and not np.all(np.isfinite(x)):
+        return last
+    return x
+
+
 def _cg(op, y, alpha, max_iter, tol):
     n, p = op.shape
     count = [0]
+    last = [None]
 
-    def callback(_):
+    def callback(xk):
         count[0] += 1
+        if np.all(np.isfinite(xk)):
+            last[0] = xk.copy()
 
     if p > n:
         # Kernel form: w = Z~^T (Z~ Z~^T + alpha I)^{-1} y~, an n x n system.
@@ -359,19 +377,31 @@ def _cg(op, y, alpha, max_iter, tol):
             matvec=lambda v: op.matvec(op.rmatvec(v)) + alpha * v,
             dtype=np.float64,
         )
-        dual, info = sp_linalg.cg(C, y, rtol=tol, maxiter=max_iter, callback=callback)
-        w = op.rmatvec(dual)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dual, info = sp_linalg.cg(
+                C, y, rtol=tol, maxiter=max_iter, callback=callback
+            )
+        w = op.rmatvec(_finite_iterate(dual, last[0]))
     else:
         C = sp_linalg.LinearOperator(
             (p, p),
             matvec=lambda v: op.rmatvec(op.matvec(v)) + alpha * v,
             dtype=np.float64,
         )
-        w, info = sp_linalg.cg(
-            C, op.rmatvec(y), rtol=tol, maxiter=max_iter, callback=callback
-        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w, info = sp_linalg.cg(
+                C, op.rmatvec(y), rtol=tol, maxiter=max_iter, callback=callback
+            )
+        w = _finite_iterate(w, last[0])
     if info < 0:
         raise ValueError(f"sparse_cg failed with error code {info}")
+    if info > 0:
+        # scikit-learn's message, word for word
+        warnings.warn(
+            f"sparse_cg did not converge after {info} iterations.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
     return w, count[0]
 
 
