@@ -17,6 +17,8 @@ from skreg.linear_model import (  # noqa: E402
     L1RegressorCV,
     L2Regressor,
     L2RegressorCV,
+    MultiTaskElasticNetRegressor,
+    MultiTaskL1Regressor,
     ridge_regression,
 )
 from skreg.path import enet_path, lasso_path, ridge_path  # noqa: E402
@@ -30,6 +32,8 @@ __all__ = [
     "L1RegressorCV",
     "L2Regressor",
     "L2RegressorCV",
+    "MultiTaskElasticNetRegressor",
+    "MultiTaskL1Regressor",
     "__version__",
     "enet_path",
     "lasso_path",

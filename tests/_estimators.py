@@ -19,10 +19,14 @@ COUNTERPARTS = {
     "L1RegressorCV": "LassoCV",
     "ElasticNetRegressorCV": "ElasticNetCV",
     "L2RegressorCV": "RidgeCV",
+    "MultiTaskL1Regressor": "MultiTaskLasso",
+    "MultiTaskElasticNetRegressor": "MultiTaskElasticNet",
+    "MultiTaskL1RegressorCV": "MultiTaskLassoCV",
+    "MultiTaskElasticNetRegressorCV": "MultiTaskElasticNetCV",
 }
 
 
-def public_estimators():
+def all_estimators():
     """Every public estimator class of skreg, in ``__all__`` order."""
     classes = []
     for name in skreg.__all__:
@@ -30,6 +34,22 @@ def public_estimators():
         if isinstance(obj, type) and issubclass(obj, BaseEstimator):
             classes.append(obj)
     return classes
+
+
+def is_multitask(cls):
+    """Estimators that need a 2-d ``y`` (scikit-learn's MultiTask* family)."""
+    return not cls().__sklearn_tags__().target_tags.single_output
+
+
+def public_estimators():
+    """The public estimators that fit a 1-d ``y`` (the ecosystem and
+    bad-input tests' subjects; the multi-task ones have their own tests)."""
+    return [cls for cls in all_estimators() if not is_multitask(cls)]
+
+
+def multitask_estimators():
+    """The public estimators that need a 2-d ``y``."""
+    return [cls for cls in all_estimators() if is_multitask(cls)]
 
 
 def is_cv(cls):

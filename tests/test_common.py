@@ -17,7 +17,7 @@ from sklearn.base import clone, is_regressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skreg
-from tests._estimators import public_estimators
+from tests._estimators import all_estimators, public_estimators
 
 
 def _has_gradient_solvers():
@@ -30,6 +30,8 @@ def _variants():
         skreg.L1Regressor(selection="random", random_state=0),
         skreg.ElasticNetRegressor(precompute=True),
     ]
+    if hasattr(skreg, "MultiTaskL1Regressor"):
+        out += [skreg.MultiTaskL1Regressor(selection="random", random_state=0)]
     if _has_gradient_solvers():
         out += [
             skreg.L1Regressor(solver="fista"),
@@ -46,7 +48,7 @@ def _variants():
     return out
 
 
-ESTIMATORS = [cls() for cls in public_estimators()] + _variants()
+ESTIMATORS = [cls() for cls in all_estimators()] + _variants()
 
 
 def test_public_estimators_discovered():

@@ -3,6 +3,10 @@
 from skreg.linear_model._cv import ElasticNetRegressorCV, L1RegressorCV
 from skreg.linear_model._l1 import ElasticNetRegressor, L1Regressor
 from skreg.linear_model._l2 import L2Regressor
+from skreg.linear_model._multitask import (
+    MultiTaskElasticNetRegressor,
+    MultiTaskL1Regressor,
+)
 from skreg.linear_model._ridge_cv import L2RegressorCV
 from skreg.linear_model._ridge_regression import ridge_regression
 
@@ -13,5 +17,7 @@ __all__ = [
     "L1RegressorCV",
     "L2Regressor",
     "L2RegressorCV",
+    "MultiTaskElasticNetRegressor",
+    "MultiTaskL1Regressor",
     "ridge_regression",
 ]

@@ -1,0 +1,286 @@
+"""MultiTaskL1Regressor / MultiTaskElasticNetRegressor against scikit-learn.
+
+At ``tol=1e-10`` both solvers stop within ``1e-10 ||Y||^2`` of the same
+strictly convex objective (``l1_ratio < 1``) or of one with a unique
+solution (generic data), so the coefficients agree to about
+``sqrt(1e-10) ~ 1e-5`` absolutely in the worst case and much closer in
+practice; the matrix asserts 1e-6 relative to the largest coefficient.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import MultiTaskElasticNet, MultiTaskLasso
+
+from skreg import MultiTaskElasticNetRegressor, MultiTaskL1Regressor
+from skreg._kernels import multitask as mtk
+
+
+def _problem(n, p, T=3, seed=0, rho=0.5):
+    rng = np.random.RandomState(seed)
+    # correlated columns (AR(1) with rho) and a sparse row support
+    X = rng.randn(n, p)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * X[:, j]
+    X += rng.rand(p)
+    W = np.zeros((p, T))
+    W[rng.choice(p, 4, replace=False)] = rng.randn(4, T)
+    Y = X @ W + 0.5 * rng.randn(n, T) + 2.0
+    return X, Y
+
+
+def _alpha_max(X, Y, l1_ratio, fit_intercept):
+    Xc = X - X.mean(0) if fit_intercept else X
+    Yc = Y - Y.mean(0) if fit_intercept else Y
+    return np.sqrt(((Xc.T @ Yc) ** 2).sum(1)).max() / (len(X) * l1_ratio)
+
+
+def _pair(l1_ratio, **kw):
+    kw = {"tol": 1e-10, "max_iter": 100_000, **kw}
+    if l1_ratio == 1.0:
+        return MultiTaskL1Regressor(**kw), MultiTaskLasso(**kw)
+    return (
+        MultiTaskElasticNetRegressor(l1_ratio=l1_ratio, **kw),
+        MultiTaskElasticNet(l1_ratio=l1_ratio, **kw),
+    )
+
+
+def _assert_close(ours, ref, rtol=1e-6):
+    scale = max(np.abs(ref.coef_).max(), 1e-12)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=rtol * scale)
+    iscale = max(np.abs(ref.intercept_).max(), 1.0)
+    np.testing.assert_allclose(
+        ours.intercept_, ref.intercept_, rtol=0, atol=rtol * iscale
+    )
+
+
+CASES = [
+    pytest.param(
+        l1_ratio,
+        fit_intercept,
+        shape,
+        level,
+        id=f"{l1_ratio}-{fit_intercept}-{shape}-{level}",
+    )
+    for l1_ratio in (1.0, 0.5, 0.2)
+    for fit_intercept in (True, False)
+    for shape in ((60, 20), (30, 120))
+    for level in (0.3, 0.02)
+]
+
+
+@pytest.mark.parametrize("l1_ratio, fit_intercept, shape, level", CASES)
+def test_matches_sklearn(l1_ratio, fit_intercept, shape, level):
+    X, Y = _problem(*shape, seed=shape[1])
+    alpha = level * _alpha_max(X, Y, l1_ratio, fit_intercept)
+    ours, ref = _pair(l1_ratio, alpha=alpha, fit_intercept=fit_intercept)
+    ours.fit(X, Y)
+    ref.fit(X, Y)
+    _assert_close(ours, ref)
+    assert ours.coef_.shape == ref.coef_.shape == (Y.shape[1], X.shape[1])
+    assert ours.dual_gap_ <= ours.eps_ / len(X)
+    np.testing.assert_allclose(ours.eps_, ref.eps_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_and_sample_weight(l1_ratio, fit_intercept):
+    X, Y = _problem(40, 60, seed=3)
+    X[np.abs(X - X.mean(0)) < 0.8] = 0.0
+    Xs = sparse.csc_matrix(X)
+    sw = np.random.RandomState(1).rand(40) * 3
+    alpha = 0.1 * _alpha_max(X, Y, l1_ratio, fit_intercept)
+    for data, weights in ((Xs, None), (X, sw), (Xs, sw)):
+        ours, ref = _pair(l1_ratio, alpha=alpha, fit_intercept=fit_intercept)
+        ours.fit(data, Y, sample_weight=weights)
+        ref.fit(data, Y, sample_weight=weights)
+        _assert_close(ours, ref)
+        np.testing.assert_allclose(ours.eps_, ref.eps_, rtol=1e-10)
+
+
+def test_float32_kept():
+    X, Y = _problem(50, 30, seed=4)
+    X, Y = X.astype(np.float32), Y.astype(np.float32)
+    alpha = 0.1 * _alpha_max(X, Y, 1.0, True)
+    ours, ref = _pair(1.0, alpha=alpha, tol=1e-6)
+    ours.fit(X, Y)
+    ref.fit(X, Y)
+    assert ours.coef_.dtype == np.float32
+    assert ours.predict(X).dtype == np.float32
+    # scikit-learn iterates in float32 (relative rounding ~1e-7 per step,
+    # accumulated over the residual updates): agreement to 1e-4
+    _assert_close(ours, ref, rtol=1e-4)
+
+
+def test_random_selection_matches():
+    X, Y = _problem(40, 80, seed=5)
+    alpha = 0.05 * _alpha_max(X, Y, 0.5, True)
+    ours, ref = _pair(0.5, alpha=alpha, selection="random", random_state=0)
+    ours.fit(X, Y)
+    ref.fit(X, Y)
+    _assert_close(ours, ref)
+
+
+def test_gap_and_n_iter_semantics():
+    X, Y = _problem(40, 50, seed=6)
+    alpha = 0.05 * _alpha_max(X, Y, 1.0, True)
+    est = MultiTaskL1Regressor(alpha=alpha, tol=1e-8).fit(X, Y)
+    n = len(X)
+    Yc = Y - Y.mean(0)
+    np.testing.assert_allclose(est.eps_, 1e-8 * (Yc**2).sum())
+    assert 0 <= est.dual_gap_ <= est.eps_ / n
+    assert 0 < est.n_iter_ <= est.max_iter
+    # the gap is a bound on suboptimality, in the objective's scale
+    ref = MultiTaskLasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, Y)
+
+    def objective(m):
+        R = Y - X @ m.coef_.T - m.intercept_
+        return 0.5 / n * (R**2).sum() + alpha * np.sqrt((m.coef_**2).sum(0)).sum()
+
+    assert objective(est) - objective(ref) <= est.dual_gap_ + 1e-12
+    # too few epochs: ConvergenceWarning, n_iter_ == max_iter, gap above eps
+    with pytest.warns(ConvergenceWarning, match="Duality gap"):
+        short = MultiTaskL1Regressor(alpha=alpha, tol=1e-12, max_iter=2).fit(X, Y)
+    assert short.n_iter_ == 2
+    assert short.dual_gap_ > short.eps_ / n
+
+
+def test_warm_start():
+    X, Y = _problem(40, 50, seed=7)
+    alpha = 0.05 * _alpha_max(X, Y, 0.5, True)
+    est = MultiTaskElasticNetRegressor(alpha=alpha, tol=1e-8, warm_start=True)
+    est.fit(X, Y)
+    first = est.coef_.copy()
+    # refitting from the optimum: converged before the first epoch
+    est.fit(X, Y)
+    assert est.n_iter_ == 0
+    np.testing.assert_array_equal(est.coef_, first)
+    # a warm start at a nearby alpha takes fewer epochs than a cold one
+    est.set_params(alpha=0.9 * alpha).fit(X, Y)
+    cold = MultiTaskElasticNetRegressor(alpha=0.9 * alpha, tol=1e-8).fit(X, Y)
+    assert est.n_iter_ <= cold.n_iter_
+    _assert_close(est, cold, rtol=1e-3)
+    with pytest.raises(ValueError, match="warm_start"):
+        est.fit(X, Y[:, :2])
+
+
+def test_zero_solution_and_constant_columns():
+    X, Y = _problem(30, 10, seed=8)
+    X[:, 3] = 1.5  # constant: zero centred norm
+    big = 2 * _alpha_max(np.delete(X, 3, 1), Y, 1.0, True)
+    est = MultiTaskL1Regressor(alpha=big).fit(X, Y)
+    assert not np.any(est.coef_)
+    np.testing.assert_allclose(est.intercept_, Y.mean(0))
+    ours, ref = _pair(0.5, alpha=0.01)
+    _assert_close(ours.fit(X, Y), ref.fit(X, Y))
+
+
+@pytest.mark.parametrize("cls", [MultiTaskL1Regressor, MultiTaskElasticNetRegressor])
+def test_bad_input(cls):
+    X, Y = _problem(20, 5, seed=9)
+    with pytest.raises(ValueError, match="y: .*1-d y"):
+        cls().fit(X, Y[:, 0])
+    with pytest.raises(ValueError, match="alpha"):
+        cls(alpha=-1.0).fit(X, Y)
+    with pytest.raises(ValueError, match="selection"):
+        cls(selection="bogus").fit(X, Y)
+    with pytest.raises(ValueError, match="sample_weight"):
+        cls().fit(X, Y, sample_weight=-np.ones(20))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        cls().fit(X, Y[:-1])
+    with pytest.raises(ValueError, match="NaN"):
+        Xn = X.copy()
+        Xn[0, 0] = np.nan
+        cls().fit(Xn, Y)
+    with pytest.raises(TypeError, match="sparse y"):
+        cls().fit(X, sparse.csr_matrix(Y))
+    if cls is MultiTaskElasticNetRegressor:
+        with pytest.raises(ValueError, match="l1_ratio"):
+            cls(l1_ratio=1.5).fit(X, Y)
+
+
+def test_ridge_and_least_squares_gaps():
+    # l1_ratio=0 (formulation B) and alpha=0 (gradient norm), as scikit-learn
+    X, Y = _problem(40, 8, seed=10)
+    for alpha, l1_ratio in ((0.5, 0.0), (0.0, 0.5)):
+        ours, ref = _pair(l1_ratio, alpha=alpha, tol=1e-12)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours.fit(X, Y)
+            ref.fit(X, Y)
+        _assert_close(ours, ref, rtol=1e-6)
+
+
+def test_kernels_as_python():
+    # the kernels' Python bodies (typing-free bugs, coverage)
+    rng = np.random.RandomState(0)
+    n, p, T = 12, 6, 2
+    X = np.asfortranarray(rng.randn(n, p))
+    Y = rng.randn(n, T)
+    W = np.zeros((p, T))
+    W[1] = [0.3, -0.2]
+    xm = X.mean(0)
+    colsum = X.sum(0)
+    dummy = np.zeros(1)
+    idx = np.zeros(1, dtype=np.uint32)
+    Z = (X, dummy, idx, idx, False, np.ones(1), False, xm, colsum, float(n))
+    rd, c, S = np.empty((T, n)), np.zeros(T), np.zeros(T)
+    YT = np.ascontiguousarray(Y.T)
+    mtk.mt_residual.py_func(
+        X,
+        dummy,
+        idx,
+        idx,
+        False,
+        xm,
+        colsum,
+        np.ones(1),
+        False,
+        float(n),
+        YT,
+        W,
+        rd,
+        c,
+        S,
+    )
+    np.testing.assert_allclose(rd.T + c, Y - (X - xm) @ W)
+    G = np.zeros((p, T))
+    feats = np.arange(p)
+    mtk.row_products.py_func(
+        X, dummy, idx, idx, False, np.ones(1), False, xm, colsum, rd, c, S, feats, G
+    )
+    np.testing.assert_allclose(G, (X - xm).T @ (rd.T + c))
+    l1, l2 = np.full(p, 2.0), np.full(p, 0.5)
+    ep, gap = mtk.bcd_solve.py_func(
+        Z,
+        ((X - xm) ** 2).sum(0),
+        YT,
+        W,
+        rd,
+        c,
+        S,
+        feats,
+        l1,
+        l2,
+        200,
+        1e-12,
+        5,
+        3,
+        False,
+        np.ones(1, dtype=np.uint64),
+        G,
+        2,
+    )
+    assert gap <= 1e-12 and ep <= 200
+    # optimality: |G_j - l2 W_j| <= l1 on zero rows, = l1 W_j/|W_j| otherwise
+    R = Y - (X - xm) @ W
+    A = (X - xm).T @ R - l2[:, None] * W
+    for j in range(p):
+        nw = np.linalg.norm(W[j])
+        if nw == 0:
+            assert np.linalg.norm(A[j]) <= l1[j] + 1e-5
+        else:
+            np.testing.assert_allclose(A[j], l1[j] * W[j] / nw, atol=1e-5)
