@@ -18,7 +18,9 @@ from skreg.linear_model import (  # noqa: E402
     L2Regressor,
     L2RegressorCV,
     MultiTaskElasticNetRegressor,
+    MultiTaskElasticNetRegressorCV,
     MultiTaskL1Regressor,
+    MultiTaskL1RegressorCV,
     ridge_regression,
 )
 from skreg.path import enet_path, lasso_path, ridge_path  # noqa: E402
@@ -33,7 +35,9 @@ __all__ = [
     "L2Regressor",
     "L2RegressorCV",
     "MultiTaskElasticNetRegressor",
+    "MultiTaskElasticNetRegressorCV",
     "MultiTaskL1Regressor",
+    "MultiTaskL1RegressorCV",
     "__version__",
     "enet_path",
     "lasso_path",

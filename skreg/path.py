@@ -182,6 +182,11 @@ def enet_path(
         ('cyclic' or 'random'), ``random_state``, ``do_screening`` and, for
         sparse ``X``, ``X_offset`` / ``X_scale`` (implicit centring
         ``X - X_offset / X_scale``) and ``sample_weight`` (as scikit-learn).
+        ``multi_task=True`` computes scikit-learn's multi-task path instead
+        (the L2,1 penalty of :class:`skreg.MultiTaskElasticNetRegressor`):
+        ``y`` of shape (n_samples, n_targets), ``coef_init`` of shape
+        (n_targets, n_features) and ``coefs`` of shape
+        (n_targets, n_features, n_alphas).
 
     Returns
     -------
@@ -218,6 +223,15 @@ def enet_path(
     >>> bool(np.all(coefs[:, 0] == 0))
     True
     """
+    if params.pop("multi_task", False):
+        # the L2,1 (MultiTaskElasticNet) path: skreg._multitask_path
+        from skreg._multitask_path import multitask_enet_path
+
+        return multitask_enet_path(
+            X, y, l1_ratio=l1_ratio, eps=eps, alphas=_resolve_alphas(n_alphas, alphas),
+            Xy=Xy, coef_init=coef_init, verbose=verbose, return_n_iter=return_n_iter,
+            positive=positive, check_input=check_input, **params,
+        )  # fmt: skip
     unknown = set(params) - _PATH_PARAMS
     if unknown:
         raise ValueError("Unexpected parameters in params", sorted(unknown))
@@ -385,7 +399,8 @@ def lasso_path(
     positive : bool, default=False
         Force the coefficients to be positive.
     **params : kwargs
-        Passed to :func:`enet_path` (``tol``, ``max_iter``, ``selection``, ...).
+        Passed to :func:`enet_path` (``tol``, ``max_iter``, ``selection``,
+        ``multi_task``, ...).
 
     Returns
     -------

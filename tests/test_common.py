@@ -89,6 +89,24 @@ def _expected_failures(estimator):
                 "or not by rounding); passes at tol=1e-10"
             ),
         }
+    if type(estimator).__name__ in (
+        "MultiTaskL1RegressorCV",
+        "MultiTaskElasticNetRegressorCV",
+    ):
+        # Both fits pick the same alpha_ (about 3e-4 on the check's 15
+        # distinct rows and 30 features), where the refits converge to the
+        # default tol and their predictions differ by about 2e-4.
+        # scikit-learn's MultiTask*CV pass only because both of their refits
+        # stop at max_iter after the same iterates.
+        reason = (
+            "at the default tol the weighted and repeated refits agree only "
+            "within tol on this rank-deficient design; passes at tol=1e-10 "
+            "(tests/test_multitask_cv.py)"
+        )
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
     return {}
 
 

@@ -284,3 +284,28 @@ def test_kernels_as_python():
             assert np.linalg.norm(A[j]) <= l1[j] + 1e-5
         else:
             np.testing.assert_allclose(A[j], l1[j] * W[j] / nw, atol=1e-5)
+
+
+def test_ecosystem():
+    # pipelines, grid search, pickling and feature names with a 2-d y
+    import pickle
+
+    import pandas as pd
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, Y = _problem(40, 12, seed=11)
+    pipe = make_pipeline(StandardScaler(), MultiTaskL1Regressor())
+    grid = GridSearchCV(pipe, {"multitaskl1regressor__alpha": [0.01, 0.1]}, cv=3)
+    grid.fit(X, Y)
+    assert grid.best_estimator_.predict(X).shape == Y.shape
+    assert cross_val_score(
+        MultiTaskElasticNetRegressor(alpha=0.1), X, Y, cv=3
+    ).shape == (3,)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(12)])
+    est = MultiTaskElasticNetRegressor(alpha=0.1).fit(frame, Y)
+    assert list(est.feature_names_in_) == [f"f{j}" for j in range(12)]
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(frame), est.predict(frame))
+    assert est.sparse_coef_.shape == (3, 12)

@@ -7,6 +7,10 @@ from skreg.linear_model._multitask import (
     MultiTaskElasticNetRegressor,
     MultiTaskL1Regressor,
 )
+from skreg.linear_model._multitask_cv import (
+    MultiTaskElasticNetRegressorCV,
+    MultiTaskL1RegressorCV,
+)
 from skreg.linear_model._ridge_cv import L2RegressorCV
 from skreg.linear_model._ridge_regression import ridge_regression
 
@@ -18,6 +22,8 @@ __all__ = [
     "L2Regressor",
     "L2RegressorCV",
     "MultiTaskElasticNetRegressor",
+    "MultiTaskElasticNetRegressorCV",
     "MultiTaskL1Regressor",
+    "MultiTaskL1RegressorCV",
     "ridge_regression",
 ]

@@ -23,9 +23,14 @@ from skreg.linear_model._base import (
     target_offset,
 )
 from skreg.solvers.design import Design
-from skreg.solvers.multitask import multitask_cd
+from skreg.solvers.multitask import multitask_cd, penalty_weights
 
-__all__ = ["MultiTaskElasticNetRegressor", "MultiTaskL1Regressor", "fit_multitask"]
+__all__ = [
+    "MultiTaskElasticNetRegressor",
+    "MultiTaskL1Regressor",
+    "check_multitask_y",
+    "fit_multitask",
+]
 
 _CONVERGENCE_MSG = (
     "Objective did not converge. You might want to increase the number of "
@@ -34,17 +39,9 @@ _CONVERGENCE_MSG = (
 )
 
 
-def penalty_weights(n_samples, n_features, alpha, l1_ratio):
-    """Per-feature ``(l1, l2)`` in CD scaling for scikit-learn's objective."""
-    l1 = np.full(n_features, n_samples * alpha * l1_ratio, dtype=np.float64)
-    l2 = np.full(n_features, n_samples * alpha * (1.0 - l1_ratio), dtype=np.float64)
-    return l1, l2
-
-
-def check_multitask_y(estimator, y):
+def check_multitask_y(estimator, y, single):
     """Refuse a 1-d ``y`` as scikit-learn does (its message, naming y)."""
     if y.ndim == 1:
-        single = "ElasticNetRegressor" if estimator._l1_ratio() < 1 else "L1Regressor"
         raise ValueError(
             f"y: {type(estimator).__name__} needs y of shape (n_samples, "
             f"n_targets); got a 1-d y. For mono-task outputs, use {single}."
@@ -201,7 +198,8 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             Fitted estimator.
         """
         X, y = check_fit_data(self, X, y, check_X=False)
-        check_multitask_y(self, y)
+        single = "ElasticNetRegressor" if self._l1_ratio() < 1 else "L1Regressor"
+        check_multitask_y(self, y, single)
         sw = check_weights(sample_weight, X)
         n_samples, n_features = X.shape
         n_targets = y.shape[1]

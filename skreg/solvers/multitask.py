@@ -23,7 +23,15 @@ from skreg._kernels.multitask import (
     screen_scores,
 )
 
-__all__ = ["MTResult", "multitask_cd"]
+__all__ = ["MTResult", "multitask_cd", "penalty_weights"]
+
+
+def penalty_weights(n_samples, n_features, alpha, l1_ratio):
+    """Per-feature ``(l1, l2)`` in CD scaling for scikit-learn's objective
+    (all features weighted alike until per-feature penalty factors land)."""
+    l1 = np.full(n_features, n_samples * alpha * l1_ratio, dtype=np.float64)
+    l2 = np.full(n_features, n_samples * alpha * (1.0 - l1_ratio), dtype=np.float64)
+    return l1, l2
 
 
 @dataclass

@@ -1,0 +1,205 @@
+r"""Multi-task (L2,1) ElasticNet and Lasso paths.
+
+``enet_path(X, Y, multi_task=True)`` and ``lasso_path(X, Y, multi_task=True)``
+come here: the solutions of scikit-learn's MultiTaskElasticNet objective
+
+.. math::
+
+    \frac{1}{2 n} \|Y - XW\|_F^2 + \alpha \rho \|W\|_{2,1}
+    + \frac{\alpha (1 - \rho)}{2} \|W\|_F^2
+
+for a decreasing grid of ``alpha``, each warm-started from the previous one
+by :func:`skreg.solvers.multitask.multitask_cd` on one
+:class:`~skreg.solvers.design.Design` built once per path.  The return
+values are those of scikit-learn's ``enet_path`` with a 2-d ``y``.
+"""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, check_random_state
+
+from skreg._alpha_grid import alpha_grid
+from skreg.solvers.design import Design
+from skreg.solvers.multitask import multitask_cd, penalty_weights
+
+__all__ = ["multitask_enet_path", "solve_multitask_path"]
+
+_PARAMS = {
+    "X_offset",
+    "X_scale",
+    "sample_weight",
+    "tol",
+    "max_iter",
+    "random_state",
+    "selection",
+    "do_screening",
+}
+
+
+def solve_multitask_path(
+    design,
+    Yc,
+    alphas,
+    l1_ratio,
+    *,
+    coef_init=None,
+    max_iter=1000,
+    tol=1e-4,
+    random_state=None,
+    screening=True,
+):
+    """Warm-started multi-task solves along ``alphas`` on one design.
+
+    Returns ``(coefs, dual_gaps, n_iters, converged)`` with ``coefs`` of
+    shape ``(n_tasks, n_features, n_alphas)`` in float64 and the gaps in the
+    objective's scale (divided by ``n_samples``).
+    """
+    n, p = design.n_samples, design.n_features
+    T = Yc.shape[1]
+    W = np.zeros((p, T)) if coef_init is None else np.array(coef_init.T, dtype=float)
+    coefs = np.empty((T, p, len(alphas)))
+    gaps = np.empty(len(alphas))
+    n_iters, converged = [], []
+    for k, alpha in enumerate(alphas):
+        l1, l2 = penalty_weights(n, p, alpha, l1_ratio)
+        res = multitask_cd(
+            design,
+            Yc,
+            W,
+            l1,
+            l2,
+            max_iter=max_iter,
+            tol=tol,
+            random_state=random_state,
+            screening=screening,
+        )
+        coefs[:, :, k] = W.T
+        gaps[k] = res.gap / n
+        n_iters.append(res.n_iter)
+        converged.append(res.converged)
+    return coefs, gaps, n_iters, converged
+
+
+def multitask_enet_path(
+    X,
+    y,
+    *,
+    l1_ratio=0.5,
+    alphas=100,
+    eps=1e-3,
+    Xy=None,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    check_input=True,
+    **params,
+):
+    """The multi-task path behind ``enet_path(..., multi_task=True)``.
+
+    ``alphas`` is a grid size or the alphas themselves (the caller resolved
+    scikit-learn's deprecated ``n_alphas``).  See :func:`skreg.enet_path`
+    for the parameters; ``y`` must be 2-d and ``coef_init`` of shape
+    ``(n_targets, n_features)``.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_targets, n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,)
+    n_iters : list of int
+        Only when ``return_n_iter``.
+    """
+    unknown = set(params) - _PARAMS
+    if unknown:
+        raise ValueError("Unexpected parameters in params", sorted(unknown))
+    if positive:
+        raise ValueError(
+            "positive: positive=True is not allowed for multi-task paths "
+            "(scikit-learn refuses it for multi-output y too)."
+        )
+    selection = params.get("selection", "cyclic")
+    if selection not in ("cyclic", "random"):
+        raise ValueError(
+            f"selection should be either 'random' or 'cyclic'; got {selection!r}."
+        )
+    if check_input:
+        X = check_array(
+            X,
+            accept_sparse="csc",
+            dtype=[np.float64, np.float32],
+            order="F",
+            accept_large_sparse=False,
+        )
+        y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
+    y = np.asarray(y)
+    if y.ndim != 2:
+        raise ValueError(
+            f"y: a multi-task path needs y of shape (n_samples, n_targets); "
+            f"got shape {y.shape}."
+        )
+    sw, xm = None, None
+    if sparse.issparse(X):
+        X = sparse.csc_matrix(X)
+        X.sort_indices()
+        X_offset, X_scale = params.get("X_offset"), params.get("X_scale")
+        if X_offset is not None:
+            xm = np.asarray(X_offset, dtype=np.float64)
+            if X_scale is not None:
+                xm = xm / np.asarray(X_scale, dtype=np.float64)
+        if params.get("sample_weight") is not None:
+            sw = np.asarray(params["sample_weight"], dtype=np.float64)
+    else:
+        # dense input is taken as already centred and weighted (scikit-learn)
+        X = np.asfortranarray(X)
+    if isinstance(alphas, Integral):
+        alphas = alpha_grid(
+            X, y, Xy=Xy, l1_ratio=l1_ratio, fit_intercept=False, eps=eps,
+            n_alphas=int(alphas),
+        )  # fmt: skip
+    else:
+        alphas = np.asarray(alphas, dtype=np.float64).ravel()
+        if alphas.size > 1:
+            alphas = np.sort(alphas)[::-1]
+    if coef_init is not None:
+        coef_init = np.asarray(coef_init, dtype=np.float64)
+        if coef_init.shape != (y.shape[1], X.shape[1]):
+            raise ValueError(
+                f"coef_init: expected shape {(y.shape[1], X.shape[1])}, "
+                f"got {coef_init.shape}."
+            )
+    design = Design(X, sw, X_offset=xm)
+    random_state = (
+        check_random_state(params.get("random_state"))
+        if selection == "random"
+        else None
+    )
+    coefs, gaps, n_iters, converged = solve_multitask_path(
+        design,
+        np.asarray(y, dtype=np.float64),
+        alphas,
+        l1_ratio,
+        coef_init=coef_init,
+        max_iter=params.get("max_iter", 1000),
+        tol=params.get("tol", 1e-4),
+        random_state=random_state,
+        screening=params.get("do_screening", True),
+    )
+    if verbose:
+        print(f"Multi-task path: {len(alphas)} alphas, {sum(n_iters)} epochs")
+    if not all(converged):
+        k = converged.index(False)
+        warnings.warn(
+            "Objective did not converge. You might want to increase the number "
+            f"of iterations. Duality gap: {gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    coefs = coefs.astype(X.dtype, copy=False)
+    if return_n_iter:
+        return alphas, coefs, gaps, n_iters
+    return alphas, coefs, gaps
