@@ -34,8 +34,11 @@ class RegularizationPathDisplay:
     ----------
     alphas : ndarray of shape (n_alphas,)
         Regularisation strengths.
-    coefs : ndarray of shape (n_features, n_alphas), default=None
-        Coefficients along the path.
+    coefs : ndarray of shape (n_features, n_alphas) or \
+            (n_targets, n_features, n_alphas), default=None
+        Coefficients along the path.  A multi-task path (3-d) is drawn as
+        one line per feature: the norm of its row of coefficients over the
+        targets, the quantity the L2,1 penalty selects on.
     mse_path : ndarray of shape (n_alphas, n_folds), default=None
         Cross-validated error of every alpha on every fold.
     alpha_ : float, default=None
@@ -140,6 +143,10 @@ class RegularizationPathDisplay:
         if kind in ("coef", "both"):
             a = next(panels)
             coefs = np.atleast_2d(np.asarray(self.coefs, dtype=float))
+            ylabel = "coefficients"
+            if coefs.ndim == 3:
+                coefs = np.linalg.norm(coefs, axis=0)
+                ylabel = "coefficient row norms (over targets)"
             labels = self.feature_names
             if labels is None:
                 labels = [f"x{j}" for j in range(coefs.shape[0])]
@@ -149,7 +156,7 @@ class RegularizationPathDisplay:
                 )
             a.set_xscale("log")
             a.set_xlabel("alpha")
-            a.set_ylabel("coefficients")
+            a.set_ylabel(ylabel)
             a.set_title(f"{name}regularisation path")
             if coefs.shape[0] <= 20:
                 a.legend(fontsize="small")
@@ -206,8 +213,10 @@ class RegularizationPathDisplay:
         ----------
         alphas : ndarray of shape (n_alphas,)
             Regularisation strengths.
-        coefs : ndarray of shape (n_features, n_alphas), default=None
-            Coefficients along the path.
+        coefs : ndarray of shape (n_features, n_alphas) or \
+                (n_targets, n_features, n_alphas), default=None
+            Coefficients along the path (3-d: a multi-task path, drawn as
+            the norms of the features' rows).
         mse_path : ndarray of shape (n_alphas, n_folds), default=None
             Cross-validated errors.
         alpha_ : float, default=None
@@ -229,10 +238,10 @@ class RegularizationPathDisplay:
         alphas = np.asarray(alphas, dtype=float).ravel()
         if coefs is not None:
             coefs = np.asarray(coefs)
-            if coefs.ndim != 2 or coefs.shape[1] != alphas.size:
+            if coefs.ndim not in (2, 3) or coefs.shape[-1] != alphas.size:
                 raise ValueError(
-                    f"coefs: expected shape (n_features, {alphas.size}), "
-                    f"got {coefs.shape}."
+                    f"coefs: expected shape (n_features, {alphas.size}) or "
+                    f"(n_targets, n_features, {alphas.size}), got {coefs.shape}."
                 )
         if mse_path is not None:
             mse_path = np.asarray(mse_path)
@@ -254,15 +263,17 @@ class RegularizationPathDisplay:
 
         Parameters
         ----------
-        estimator : L1RegressorCV, ElasticNetRegressorCV or L2RegressorCV
+        estimator : L1RegressorCV, ElasticNetRegressorCV, L2RegressorCV or a \
+                multi-task CV estimator
             A fitted estimator.  Its ``alphas_`` / ``mse_path_`` / ``alpha_``
             give the CV curve (for ``L2RegressorCV``: the stored
             ``cv_results_`` squared errors, when ``store_cv_results=True``).
         X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
             Data to compute the coefficient paths on (the estimator's
             training data); without it only the CV curve is drawn.
-        y : array-like of shape (n_samples,), default=None
-            Targets matching ``X``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), \
+                default=None
+            Targets matching ``X`` (2-d for the multi-task estimators).
         ax : matplotlib Axes or array of two Axes, default=None
             Where to draw.
         kind : {'auto', 'coef', 'cv', 'both'}, default='auto'
@@ -278,13 +289,15 @@ class RegularizationPathDisplay:
         from sklearn.utils.validation import check_is_fitted
 
         from skreg.linear_model._cv import _EnetCVBase
+        from skreg.linear_model._multitask_cv import _MultiTaskCVBase
         from skreg.linear_model._ridge_cv import L2RegressorCV
         from skreg.path import enet_path, ridge_path
 
-        if not isinstance(estimator, (_EnetCVBase, L2RegressorCV)):
+        if not isinstance(estimator, (_EnetCVBase, L2RegressorCV, _MultiTaskCVBase)):
             raise TypeError(
-                "estimator must be a skreg L1RegressorCV, ElasticNetRegressorCV or "
-                f"L2RegressorCV; got {type(estimator).__name__}."
+                "estimator must be a skreg L1RegressorCV, ElasticNetRegressorCV, "
+                "L2RegressorCV or multi-task CV estimator; got "
+                f"{type(estimator).__name__}."
             )
         check_is_fitted(estimator, "alpha_")
         if (X is None) != (y is None):
@@ -334,18 +347,16 @@ def _centred_enet_path(enet_path, est, X, y, alphas, l1_ratio):
     from sklearn.utils import check_array
 
     X = check_array(X, accept_sparse="csc", dtype=[np.float64, np.float32], order="F")
-    y = np.asarray(y, dtype=np.float64).ravel()
-    kw = dict(
-        l1_ratio=l1_ratio,
-        alphas=alphas,
-        tol=est.tol,
-        max_iter=est.max_iter,
-        positive=est.positive,
-        precompute=False,
-    )
+    kw = dict(l1_ratio=l1_ratio, alphas=alphas, tol=est.tol, max_iter=est.max_iter)
+    if est.__sklearn_tags__().target_tags.single_output:
+        y = np.asarray(y, dtype=np.float64).ravel()
+        kw.update(positive=est.positive, precompute=False)
+    else:
+        y = np.asarray(y, dtype=np.float64)
+        kw.update(multi_task=True)
     if est.fit_intercept:
         xm = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-        y = y - y.mean()
+        y = y - y.mean(axis=0)
         if sparse.issparse(X):
             kw["X_offset"] = xm
         else:

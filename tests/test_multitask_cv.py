@@ -142,3 +142,33 @@ def test_cv_weight_equivalence_at_tight_tol(check):
 
     est = MultiTaskL1RegressorCV(**TIGHT)
     getattr(estimator_checks, check)("MultiTaskL1RegressorCV", est)
+
+
+def test_path_display():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from skreg.plot import RegularizationPathDisplay
+
+    X, Y = _problem(n=40, p=8, seed=4)
+    est = MultiTaskElasticNetRegressorCV(l1_ratio=[0.5, 1.0], cv=3, alphas=6)
+    est.fit(X, Y)
+    try:
+        disp = RegularizationPathDisplay.from_estimator(est, X, Y)
+        assert len(disp.coef_lines_) == 8
+        # one line per feature: the norm of its row over the targets
+        alphas, coefs, _ = enet_path(
+            X - X.mean(0), Y - Y.mean(0), l1_ratio=est.l1_ratio_, alphas=6,
+            multi_task=True,
+        )  # fmt: skip
+        np.testing.assert_allclose(
+            disp.coef_lines_[0].get_ydata(), np.linalg.norm(coefs[:, 0], axis=0)
+        )
+        assert "row norms" in disp.ax_[0].get_ylabel()
+        disp = RegularizationPathDisplay.from_path(alphas, coefs)
+        assert len(disp.coef_lines_) == 8
+        with pytest.raises(ValueError, match="coefs"):
+            RegularizationPathDisplay.from_path(alphas, coefs[..., :3])
+    finally:
+        plt.close("all")
