@@ -54,7 +54,7 @@ def alpha_grid(
     """
     if l1_ratio == 0:
         raise ValueError(
-            "l1_ratio: automatic alpha grid generation is not supported for "
+            "l1_ratio: Automatic alpha grid generation is not supported for "
             "l1_ratio=0. Please supply a grid by providing your estimator with "
             "the appropriate `alphas=` argument."
         )

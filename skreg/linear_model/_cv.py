@@ -111,7 +111,10 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
                 for r in l1_ratios
             ]
         else:
-            for index, a in enumerate(np.ravel(self.alphas)):
+            # each entry as given (np.ravel would turn a mix of numbers and
+            # strings into strings): scikit-learn's messages
+            for index, a in enumerate(np.ravel(np.asarray(self.alphas, dtype=object))):
+                a = a.item() if isinstance(a, np.generic) else a
                 check_scalar(a, f"alphas[{index}]", target_type=Real, min_val=0.0)
             grid = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
             alphas = [grid] * len(l1_ratios)

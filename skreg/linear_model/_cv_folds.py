@@ -1,8 +1,11 @@
 """One cross-validation fold of the ElasticNet/Lasso CV estimators: the path
 on its training part, scored on its test part."""
 
+import warnings
+
 import numpy as np
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -51,7 +54,7 @@ def _fold_mse(
         v = yc if sw_tr is None else yc * sw_tr
         Xy = safe_sparse_dot(X_tr.T, v).astype(np.float64) - X_offset * v.sum()
     random_state = solve_kw.pop("random_state")
-    coefs, _, _, _ = solve_path(
+    coefs, gaps, _, converged = solve_path(
         X_tr,
         yc,
         alphas,
@@ -66,6 +69,16 @@ def _fold_mse(
         **solve_kw,
     )
     del X_tr
+    if not all(converged):
+        # as scikit-learn's folds (its enet_path warns)
+        k = converged.index(False)
+        warnings.warn(
+            "Objective did not converge on a cross-validation fold. You might "
+            "want to increase the number of iterations. Duality gap: "
+            f"{gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     intercepts = float(y_offset) - X_offset.astype(np.float64) @ coefs
     # Only the features active somewhere on the path contribute (a handful
     # when p >> n): predict with those columns instead of all of X[test].

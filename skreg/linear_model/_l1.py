@@ -30,6 +30,33 @@ _CONVERGENCE_MSG = (
 )
 
 
+def _check_layout(X, sample_weight):
+    # scikit-learn's check_input=False skips the conversions and its Cython
+    # kernels reject what they cannot read (a C-ordered X, unless sample
+    # weights made it rescale a Fortran copy); refuse the same inputs clearly.
+    if sparse.issparse(X):
+        if X.format != "csc":
+            raise ValueError(
+                f"check_input=False: X must be a CSC matrix, got {X.format}."
+            )
+        dtype = X.dtype
+    elif isinstance(X, np.ndarray):
+        if X.ndim == 2 and not X.flags.f_contiguous and sample_weight is None:
+            raise ValueError(
+                "check_input=False: X must be Fortran-ordered "
+                "(np.asfortranarray(X)); got a C-ordered array."
+            )
+        dtype = X.dtype
+    else:
+        raise ValueError(
+            f"check_input=False: X must be a numpy array, got {type(X).__name__}."
+        )
+    if dtype not in (np.float64, np.float32):
+        raise ValueError(
+            f"check_input=False: X must be float64 or float32, got {dtype}."
+        )
+
+
 class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
     r"""Linear regression with combined L1 and L2 priors (ElasticNet).
 
@@ -173,7 +200,7 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         return self.l1_ratio
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, check_input=True):
         """Fit the model by coordinate descent (or the chosen solver).
 
         Parameters
@@ -185,6 +212,11 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             Target values, cast to ``X``'s dtype.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Sample weights, rescaled internally to sum to ``n_samples``.
+        check_input : bool, default=True
+            As in scikit-learn: ``False`` promises that ``X`` is a float64
+            or float32 Fortran-ordered array (or a CSC matrix) and raises a
+            ``ValueError`` when it is not, instead of converting it.  The
+            values are checked either way.
 
         Returns
         -------
@@ -201,6 +233,8 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
                 "advised to use the LinearRegression estimator",
                 stacklevel=2,
             )
+        if not check_input:
+            _check_layout(X, sample_weight)
         X, y = check_fit_data(self, X, y, check_X=False)
         sw = check_weights(sample_weight, X)
         y_offset = target_offset(y, sw, self.fit_intercept, X.dtype)
@@ -209,7 +243,16 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         # means, column norms, max |X| and the first correlations with the
         # targets in one read of X, shared with the solver
         design = Design(X, sw, center=self.fit_intercept, targets=Yc)
-        check_design_values(X, design)
+        try:
+            check_design_values(X, design)
+        except ValueError as exc:
+            if "too large" not in str(exc):
+                raise
+            # scikit-learn's message (users match it), said before iterating
+            raise ValueError(
+                "Coordinate descent iterations resulted in non-finite parameter "
+                f"values (checked before iterating): {exc}"
+            ) from None
         X_offset = design.xm.astype(X.dtype)
         n_targets = Y.shape[1]
         if self.warm_start and hasattr(self, "coef_"):

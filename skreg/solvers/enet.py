@@ -1,5 +1,6 @@
 """Dispatch an ElasticNet fit (one or many targets) to the chosen solver."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -8,8 +9,14 @@ from scipy import sparse
 from skreg._kernels.cd_gram import gram_cd
 from skreg.solvers.cd import CDResult, _seed_state, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
+from skreg.solvers.exact import exact_finish, wants_exact_finish
 
-__all__ = ["fit_enet_targets", "penalty_strengths", "resolve_gram"]
+__all__ = ["TOL_FLOOR", "fit_enet_targets", "penalty_strengths", "resolve_gram"]
+
+# tol=0 ("stop on max_iter only") as the smallest positive relative gap: the
+# solver core's work estimate divides by the absolute tolerance.  No gap
+# but an exact 0 is below it, which tol=0 accepts too.
+TOL_FLOOR = 1e-300
 
 
 def penalty_strengths(alpha, l1_ratio, n_samples):
@@ -44,9 +51,30 @@ def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):
                     f"precompute: Gram matrix has shape {G.shape}, expected "
                     f"{(X.shape[1], X.shape[1])}"
                 )
+            _check_gram_entry(X, G, X_offset, sample_weight)
             return np.ascontiguousarray(G, dtype=np.float64)
     Z = _weighted_centred(X.astype(np.float64), X_offset, sample_weight)
     return Z.T @ Z
+
+
+def _check_gram_entry(X, G, X_offset, sample_weight):
+    # scikit-learn's check of a user Gram matrix: one off-diagonal entry
+    # recomputed from X (cheap, catches a Gram of other data)
+    p = X.shape[1]
+    f1 = p // 2
+    f2 = min(f1 + 1, p - 1)
+    cols = _weighted_centred(
+        np.asarray(X[:, [f1, f2]], dtype=np.float64), X_offset[[f1, f2]], sample_weight
+    )
+    expected = float(cols[:, 0] @ cols[:, 1])
+    rtol = 1e-4 if np.float32 in (X.dtype, G.dtype) else 1e-7
+    if not np.isclose(expected, G[f1, f2], rtol=rtol, atol=1e-5):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter did not pass "
+            "validation when a single element was checked - please check that "
+            f"it was computed properly. For element ({f1},{f2}) we computed "
+            f"{expected} but the user-supplied value was {G[f1, f2]}."
+        )
 
 
 def _weighted_centred(A, offset, sample_weight):
@@ -82,6 +110,7 @@ def fit_enet_targets(
     live in ``W``).
     """
     n = X.shape[0]
+    tol = max(tol, TOL_FLOOR)
     l1, l2 = penalty_strengths(alpha, l1_ratio, n)
     results = []
     if solver == "cd":
@@ -109,13 +138,27 @@ def fit_enet_targets(
                     rng_state,
                 )
                 W[k] = w
+                res = CDResult(
+                    W[k],
+                    int(n_iter),
+                    float(gap),
+                    tol * y_norm2,
+                    bool(gap <= tol * y_norm2),
+                )
                 results.append(
-                    CDResult(
-                        W[k],
-                        int(n_iter),
-                        float(gap),
-                        tol * y_norm2,
-                        bool(gap <= tol * y_norm2),
+                    _finish(
+                        X,
+                        y,
+                        W,
+                        k,
+                        res,
+                        tol,
+                        l1,
+                        l2,
+                        sample_weight,
+                        X_offset,
+                        positive,
+                        gram=True,
                     )
                 )
             return results
@@ -153,5 +196,40 @@ def fit_enet_targets(
                 verbose=verbose,
             )
         W[k] = res.coef
+        if solver == "cd":
+            res = _finish(
+                X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
+            )
         results.append(res)
     return results
+
+
+def _finish(
+    X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive, gram=False
+):
+    """The exact finish (:mod:`skreg.solvers.exact`) of target ``k`` at tight tol.
+
+    After a Gram fit it runs at every ``tol``: it costs at most what forming
+    the Gram matrix did, and the Gram kernel has no support Newton polish of
+    its own (the plain CD driver has), so that both give the same answer.
+    """
+    if not (gram or wants_exact_finish(tol, l1, l2)):
+        return res
+    xm = None if X_offset is None else np.asarray(X_offset, dtype=np.float64)
+    sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+    out = exact_finish(
+        X,
+        np.asarray(y, dtype=np.float64),
+        W[k],
+        l1,
+        l2,
+        sample_weight=sw,
+        X_offset=xm,
+        positive=positive,
+    )
+    if out is None:
+        return res
+    W[k], gap = out
+    return dataclasses.replace(
+        res, coef=W[k], gap=max(gap, 0.0), converged=bool(gap <= res.tol)
+    )

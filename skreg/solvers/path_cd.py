@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from skreg._kernels.cd_gram import gram_cd
 from skreg.solvers.cd import _seed_state, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
-from skreg.solvers.enet import penalty_strengths
+from skreg.solvers.enet import TOL_FLOOR, penalty_strengths
 
 __all__ = ["solve_path"]
 
@@ -241,6 +241,7 @@ def solve_path(
     ``(n_features, n_alphas)`` in float64 and gaps in the estimator's scale.
     """
     n, p = X.shape
+    tol = max(tol, TOL_FLOOR)
     y = np.ascontiguousarray(y, dtype=np.float64)
     w = np.zeros(p) if coef_init is None else np.array(coef_init, dtype=np.float64)
     out = (np.empty((p, len(alphas))), np.empty(len(alphas)), [], [])
