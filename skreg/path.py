@@ -33,6 +33,7 @@ from skreg._alpha_grid import alpha_grid
 from skreg._ridge_path import ridge_path
 from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
+from skreg.solvers.path_multitask import solve_multitask_path
 
 __all__ = ["alpha_grid", "enet_path", "lasso_path", "ridge_path"]
 
@@ -144,9 +145,10 @@ def enet_path(
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.  Dense ``X`` is used in Fortran order, sparse as CSC.
-    y : array-like of shape (n_samples,)
-        Target values.  Multi-output ``y`` (scikit-learn's multi-task path)
-        is not supported.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Target values.  A 2-D ``y`` gives scikit-learn's multi-task path:
+        the penalty ``alpha * l1_ratio * sum_j |W[:, j]|_2`` shares the
+        support across targets (no Gram kernel, ``positive`` not allowed).
     l1_ratio : float, default=0.5
         Mixing parameter, ``0 <= l1_ratio <= 1`` (1 is the Lasso).
     eps : float, default=1e-3
@@ -192,7 +194,8 @@ def enet_path(
     -------
     alphas : ndarray of shape (n_alphas,)
         The alphas along the path where models are computed.
-    coefs : ndarray of shape (n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas) or \
+            (n_targets, n_features, n_alphas)
         Coefficients along the path.
     dual_gaps : ndarray of shape (n_alphas,)
         The dual gaps at the end of the optimisation for each alpha.
@@ -255,13 +258,9 @@ def enet_path(
             accept_large_sparse=False,
         )
         y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
-    if y.ndim != 1:
-        if y.shape[1] > 1:
-            raise ValueError(
-                "y: multi-output (multi-task) paths are not supported; got y of "
-                f"shape {y.shape}. Compute one path per target."
-            )
-        y = y.ravel()
+    multi_task = y.ndim == 2
+    if multi_task and positive:
+        raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
     if sparse.issparse(X):
         X = X.tocsc()
         X.sort_indices()
@@ -275,9 +274,12 @@ def enet_path(
     else:
         X = np.asfortranarray(X)
         xm, sw = None, None  # dense input is taken as already centred/weighted
-        gram = resolve_gram(X, precompute, None, np.zeros(X.shape[1]), False)
+        gram = None
+        if not multi_task:
+            gram = resolve_gram(X, precompute, None, np.zeros(X.shape[1]), False)
     if Xy is not None:
-        Xy = np.asarray(Xy, dtype=np.float64).ravel()
+        Xy = np.asarray(Xy, dtype=np.float64)
+        Xy = Xy if multi_task else Xy.ravel()
     elif gram is not None:
         Xy = X.T.astype(np.float64) @ y.astype(np.float64)
     if isinstance(grid, Integral):
@@ -295,6 +297,10 @@ def enet_path(
         alphas = np.asarray(grid, dtype=np.float64).ravel()
         if alphas.size > 1:
             alphas = np.sort(alphas)[::-1]
+    if multi_task:
+        return _multitask_path(
+            X, y, alphas, l1_ratio, xm, sw, coef_init, tol, max_iter, return_n_iter
+        )
     if coef_init is not None:
         coef_init = np.asarray(coef_init, dtype=np.float64).ravel()
         if coef_init.shape != (X.shape[1],):
@@ -335,6 +341,35 @@ def enet_path(
             f"of iterations. Duality gap: {gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
             ConvergenceWarning,
             stacklevel=2,
+        )
+    coefs = coefs.astype(X.dtype, copy=False)
+    if return_n_iter:
+        return alphas, coefs, gaps, n_iters
+    return alphas, coefs, gaps
+
+
+def _multitask_path(
+    X, Y, alphas, l1_ratio, xm, sw, coef_init, tol, max_iter, return_n_iter
+):
+    # scikit-learn's 2-D y: the multi-task (l2,1) problem, no Gram kernel
+    coefs, gaps, n_iters, converged = solve_multitask_path(
+        X,
+        Y,
+        alphas,
+        l1_ratio,
+        sample_weight=sw,
+        X_offset=xm,
+        coef_init=coef_init,
+        max_iter=max_iter,
+        tol=tol,
+    )
+    if not all(converged):
+        k = converged.index(False)
+        warnings.warn(
+            "Objective did not converge. You might want to increase the number "
+            f"of iterations. Duality gap: {gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
+            ConvergenceWarning,
+            stacklevel=3,
         )
     coefs = coefs.astype(X.dtype, copy=False)
     if return_n_iter:

@@ -155,3 +155,31 @@ def test_tol_zero_runs_max_iter():
     assert np.all(np.isfinite(coefs))
     with pytest.warns(ConvergenceWarning):
         L1Regressor(alpha=0.01, tol=0, max_iter=2).fit(X, y)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("is_sparse", [False, True])
+def test_multitask_path_matches_sklearn(l1_ratio, is_sparse):
+    # 2-D y: scikit-learn's multi-task (l2,1) path, dense or sparse X with
+    # implicit centring and sample weights (sparse only, as scikit-learn)
+    X, Y = make_problem(40, 15, n_targets=3, seed=10)
+    Xf = sparse.csc_matrix(X) if is_sparse else X - X.mean(axis=0)
+    kw = dict(l1_ratio=l1_ratio, alphas=8, eps=1e-2, tol=1e-10)
+    if is_sparse:
+        sw = np.random.RandomState(10).uniform(0.5, 2.0, 40)
+        sw *= 40 / sw.sum()
+        xm = np.average(X, axis=0, weights=sw)
+        Yc = Y - np.average(Y, axis=0, weights=sw)
+        kw.update(X_offset=xm, X_scale=np.ones(15), sample_weight=sw)
+    else:
+        Yc = Y - Y.mean(axis=0)
+    alphas, coefs, _ = __import__("skreg").enet_path(Xf, Yc, **kw)
+    ref_alphas, ref, _ = sklm.enet_path(Xf, Yc, **kw)
+    assert coefs.shape == ref.shape == (3, 15, 8)
+    np.testing.assert_allclose(alphas, ref_alphas, rtol=1e-12)
+    np.testing.assert_allclose(coefs, ref, rtol=1e-6, atol=1e-8)
+    for func in (lasso_path, sklm.lasso_path):
+        with pytest.raises(ValueError, match="positive"):
+            func(Xf, Yc, positive=True)
+    one = lasso_path(Xf, Yc[:, :1], alphas=3)[1]
+    assert one.shape == sklm.lasso_path(Xf, Yc[:, :1], alphas=3)[1].shape

@@ -9,7 +9,7 @@ from scipy import sparse
 from skreg._kernels.cd_gram import gram_cd
 from skreg.solvers.cd import CDResult, _seed_state, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
-from skreg.solvers.exact import exact_finish, wants_exact_finish
+from skreg.solvers.exact import exact_finish, gram_finish, wants_exact_finish
 
 __all__ = ["TOL_FLOOR", "fit_enet_targets", "penalty_strengths", "resolve_gram"]
 
@@ -145,22 +145,18 @@ def fit_enet_targets(
                     tol * y_norm2,
                     bool(gap <= tol * y_norm2),
                 )
-                results.append(
-                    _finish(
-                        X,
-                        y,
-                        W,
-                        k,
-                        res,
-                        tol,
-                        l1,
-                        l2,
-                        sample_weight,
-                        X_offset,
-                        positive,
-                        gram=True,
+                if wants_exact_finish(tol, l1, l2):
+                    res = _finish(
+                        X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
                     )
-                )
+                else:
+                    # no support Newton polish in the Gram kernel: finish
+                    # from G, at no cost in n_samples
+                    out = gram_finish(
+                        G, Q[:, k], y_norm2, W[k], l1, l2, positive=positive
+                    )
+                    res = _replace(res, W, k, out)
+                results.append(res)
             return results
     if design is None:
         design = Design(X, sample_weight, X_offset)
@@ -204,16 +200,9 @@ def fit_enet_targets(
     return results
 
 
-def _finish(
-    X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive, gram=False
-):
-    """The exact finish (:mod:`skreg.solvers.exact`) of target ``k`` at tight tol.
-
-    After a Gram fit it runs at every ``tol``: it costs at most what forming
-    the Gram matrix did, and the Gram kernel has no support Newton polish of
-    its own (the plain CD driver has), so that both give the same answer.
-    """
-    if not (gram or wants_exact_finish(tol, l1, l2)):
+def _finish(X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive):
+    """The exact finish (:mod:`skreg.solvers.exact`) of target ``k`` at tight tol."""
+    if not wants_exact_finish(tol, l1, l2):
         return res
     xm = None if X_offset is None else np.asarray(X_offset, dtype=np.float64)
     sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
@@ -227,6 +216,10 @@ def _finish(
         X_offset=xm,
         positive=positive,
     )
+    return _replace(res, W, k, out)
+
+
+def _replace(res, W, k, out):
     if out is None:
         return res
     W[k], gap = out
