@@ -334,13 +334,17 @@ def enet_path(
                 print(f"Path: {i:03d} out of {len(alphas):03d}")
             else:
                 sys.stderr.write(".")
+    return _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter)
+
+
+def _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter):
     if not all(converged):
         k = converged.index(False)
         warnings.warn(
             "Objective did not converge. You might want to increase the number "
             f"of iterations. Duality gap: {gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     coefs = coefs.astype(X.dtype, copy=False)
     if return_n_iter:
@@ -363,18 +367,7 @@ def _multitask_path(
         max_iter=max_iter,
         tol=tol,
     )
-    if not all(converged):
-        k = converged.index(False)
-        warnings.warn(
-            "Objective did not converge. You might want to increase the number "
-            f"of iterations. Duality gap: {gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    coefs = coefs.astype(X.dtype, copy=False)
-    if return_n_iter:
-        return alphas, coefs, gaps, n_iters
-    return alphas, coefs, gaps
+    return _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter)
 
 
 @validate_params(_PATH_CONSTRAINTS, prefer_skip_nested_validation=True)

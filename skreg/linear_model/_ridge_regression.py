@@ -2,7 +2,7 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, validate_params
 
 from skreg.linear_model._l2 import L2Regressor
 
@@ -20,23 +20,7 @@ _NO_POSITIVE = ("svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga")
         "y": ["array-like"],
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         "sample_weight": [Real, "array-like", None],
-        "solver": [
-            StrOptions(
-                {
-                    "auto",
-                    "svd",
-                    "cholesky",
-                    "lsqr",
-                    "sparse_cg",
-                    "sag",
-                    "saga",
-                    "lbfgs",
-                    "cd",
-                    "gd",
-                    "fista",
-                }
-            )
-        ],
+        "solver": L2Regressor._parameter_constraints["solver"],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],

@@ -75,15 +75,24 @@ def enet_gap(X, y, w, l1, l2, sample_weight=None, X_offset=None, positive=False)
     g = _gradient(X, sr, X_offset)
     R_norm2 = float(sr @ r)
     primal = 0.5 * R_norm2 + l1 * float(np.abs(w).sum()) + 0.5 * l2 * float(w @ w)
-    if l2 > 0:
-        excess = np.maximum((g if positive else np.abs(g)) - l1, 0.0)
-        # D(r) = 1/2 |y|^2 - 1/2 |y - r|^2 - |(|Z^T S r| - l1)_+|^2 / (2 l2)
-        dual = float(sr @ y) - 0.5 * R_norm2 - 0.5 * float(excess @ excess) / l2
-        return primal - dual, r, g
-    dual_norm = float(np.max(g)) if positive else float(np.max(np.abs(g)))
-    const = min(1.0, l1 / dual_norm) if dual_norm > 0 else 1.0
-    dual = const * float(sr @ y) - 0.5 * const**2 * R_norm2
-    return primal - dual, r, g
+    return _gap_terms(primal, R_norm2, float(sr @ y), g, l1, l2, positive), r, g
+
+
+def _keeps_signs(v, signs, l1, positive):
+    if not np.all(np.isfinite(v)):
+        return False
+    if l1 > 0 and np.any(v * signs <= 0):
+        return False
+    return not (positive and np.any(v < 0))
+
+
+def _optimal_off_support(g, S, l1, positive):
+    # the optimality bound outside the support, up to rounding of g
+    out = np.ones(g.size, dtype=bool)
+    out[S] = False
+    slack = 1e-9 * (l1 + np.abs(g).max())
+    bound = g[out] if positive else np.abs(g[out])
+    return not np.any(bound > l1 + slack)
 
 
 def _columns(X, S, xm, u):
@@ -136,21 +145,12 @@ def exact_finish(X, y, w, l1, l2, *, sample_weight=None, X_offset=None, positive
     yt = y.astype(np.float64) if u is None else u * y
     signs = np.sign(w[S])
     v = _support_solve(Zs, yt, l1 * signs, l2)
-    if v is None or not np.all(np.isfinite(v)):
-        return None
-    if l1 > 0 and np.any(v * signs <= 0):
-        return None
-    if positive and np.any(v < 0):
+    if v is None or not _keeps_signs(v, signs, l1, positive):
         return None
     new = np.zeros(p)
     new[S] = v
     new_gap, r, g = enet_gap(X, y, new, l1, l2, sample_weight, X_offset, positive)
-    out = np.ones(p, dtype=bool)
-    out[S] = False
-    # optimality outside the support, up to rounding of the gradient
-    slack = 1e-9 * (l1 + np.abs(g).max())
-    bound = g[out] if positive else np.abs(g[out])
-    if np.any(bound > l1 + slack):
+    if not _optimal_off_support(g, S, l1, positive):
         return None
     # a safety net against rounding: never a worse objective than CD's
     if _primal(X, y, new, r, l1, l2, sample_weight, X_offset) > _primal(
@@ -195,19 +195,13 @@ def gram_finish(G, q, y_norm2, w, l1, l2, *, positive=False):
         v = linalg.cho_solve(linalg.cho_factor(A), q[S] - l1 * signs)
     except (linalg.LinAlgError, ValueError):
         return None
-    if not np.all(np.isfinite(v)) or (l1 > 0 and np.any(v * signs <= 0)):
-        return None
-    if positive and np.any(v < 0):
+    if not _keeps_signs(v, signs, l1, positive):
         return None
     new = np.zeros(p)
     new[S] = v
     Gv = G[:, S] @ v
     g = q - Gv
-    out = np.ones(p, dtype=bool)
-    out[S] = False
-    slack = 1e-9 * (l1 + np.abs(g).max())
-    bound = g[out] if positive else np.abs(g[out])
-    if np.any(bound > l1 + slack):
+    if not _optimal_off_support(g, S, l1, positive):
         return None
 
     def terms(x, Gx):
