@@ -105,7 +105,7 @@ def test_path_deprecations_and_errors():
         alphas, _, _ = lasso_path(X, y, alphas=None)
     assert alphas.shape == (100,)
     with pytest.raises(ValueError, match="multi-output"):
-        lasso_path(X, np.c_[y, y])
+        lasso_path(X, np.c_[y, y], positive=True)
     with pytest.raises(ValueError, match="Unexpected parameters"):
         lasso_path(X, y, foo=1)
     with pytest.raises(ValueError, match="l1_ratio"):
