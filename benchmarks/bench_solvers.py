@@ -143,24 +143,12 @@ def run_solver(name, X, y, alpha, l1_ratio, fit_intercept, repeats, budget):
     return curve
 
 
-def settle(timeout=1.0):
-    """Wait (at most ``timeout`` seconds) until no other thread of this
-    process is running; returns the seconds waited.
-
-    After their last call, OpenBLAS and OpenMP keep their worker threads
-    spinning for about 0.1 s.  Right after celer's runs two such threads
-    (numpy's and scipy's OpenBLAS) spin next to the next solver's thread on
-    a 2-core machine, and skreg's first fits on the tall problem took 27 to
-    36 ms instead of the 16 to 21 it took alone.  Waiting for them before each solver's
-    warm-up times every solver on an otherwise idle process.  Linux only
-    (elsewhere it returns at once).
-    """
-    from skreg._split import others_running
-
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < timeout and others_running():
-        time.sleep(0.005)
-    return time.perf_counter() - t0
+def settle(seconds=0.3):
+    """Sleep ``seconds`` so that the BLAS and OpenMP worker threads of the
+    previous solver, which spin for about 0.1 s after their last call, are
+    idle before the next solver's warm-up."""
+    time.sleep(seconds)
+    return seconds
 
 
 def run_case(

@@ -43,8 +43,9 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array
 
 from skreg._kernels.gap import subdiff_distance as _subdiff_distance_kernel
+from skreg._kernels.penalty import make_penalty
 from skreg._kernels.prox import enet_prox_vec
-from skreg.linear_model._base import check_weights, weighted_offsets
+from skreg._preprocess import check_weights, weighted_offsets
 
 __all__ = ["ElasticNet", "L1", "L2"]
 
@@ -189,7 +190,8 @@ class _ElasticNetFamily:
         # The kernel takes XtA = -grad - l2 w, the quantity CD keeps at hand.
         XtA = -grad - l2 * w
         out = np.empty_like(w)
-        _subdiff_distance_kernel(XtA, w, np.arange(w.shape[0]), l1, False, out)
+        pen = make_penalty(w.shape[0], l1, l2)
+        _subdiff_distance_kernel(XtA, w, np.arange(w.shape[0]), pen, out)
         return out
 
     def _alpha_max_unit(self, X, y, fit_intercept, sample_weight):

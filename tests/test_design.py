@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skreg._kernels.penalty import make_penalty
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
 from tests._oracle import make_problem, sparsify
 
 
-def _one_thread(n_ws):
-    # cd_epochs' sweep buffer, and no read-ahead thread
-    return np.empty(n_ws, dtype=np.int64), np.zeros(1, dtype=np.int64)
+def _sweep(n_ws):
+    # cd_epochs' sweep buffer
+    return np.empty(n_ws, dtype=np.int64)
 
 
 def _problem(layout, use_sw, n_targets=1, dtype=np.float64):
@@ -177,9 +178,7 @@ def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
             rd,
             state,
             w,
-            lam / 50,
-            l2,
-            False,
+            make_penalty(40, lam / 50, l2),
             ws,
             7,
             0.0,
@@ -190,7 +189,7 @@ def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
             np.zeros(40),
             np.zeros(n),
             1,
-            *_one_thread(40),
+            _sweep(40),
         )
         assert ep == 7
         Xd = np.asarray(Xk.todense()) if hasattr(Xk, "todense") else Xk
@@ -226,9 +225,7 @@ def test_epochs_between_full_sweeps_skip_the_zeros(layout, random):
             rd,
             state,
             w,
-            lam,
-            0.0,
-            False,
+            make_penalty(p, lam, 0.0),
             ws,
             n_epochs,
             0.0,
@@ -239,7 +236,7 @@ def test_epochs_between_full_sweeps_skip_the_zeros(layout, random):
             np.zeros(p),
             np.zeros(n),
             full_every,
-            *_one_thread(ws.size),
+            _sweep(ws.size),
         )
         assert ep == n_epochs
 
@@ -321,9 +318,10 @@ def test_working_set_dual_from_a_full_pass(positive, l2):
     S = float(sw @ (rd + c))
     l1 = 0.3 * np.abs(d.XtY if d.XtY is not None else X.T @ (sw * y)).max()
     XtA = np.zeros(40)
-    enet_primal_dual(d.Z, y, rd, c, S, w, l1, l2, positive, np.arange(40), XtA)
-    got = _ws_dual(d, y, rd, c, w, ws, XtA, l1, l2, positive)
-    args = (d.Z, y, rd, c, S, w, l1, l2, positive)
+    pen = make_penalty(40, l1, l2, positive)
+    enet_primal_dual(d.Z, y, rd, c, S, w, pen, np.arange(40), XtA)
+    got = _ws_dual(d, y, rd, c, w, ws, XtA, pen)
+    args = (d.Z, y, rd, c, S, w, pen)
     _, ref, _ = enet_primal_dual(*args, ws, np.zeros(40))
     assert_allclose(got, ref, rtol=1e-12)
     # the full problem's dual differs: the check is the working set's own
@@ -354,14 +352,10 @@ def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
 
     def spy(*args):
         out = kernel(*args)
-        # a copy: with a helper thread ws is a view of a reused buffer
-        calls.append((args[9].copy(), args[10], args[12], out[0]))
+        calls.append((args[7].copy(), args[8], args[10], out[0]))
         return out
 
     monkeypatch.setattr(cd_mod, "cd_epochs", spy)
-    # one thread: a helper would run some of these epochs as split epochs
-    # (skreg._kernels.cd_split), which the spy does not see
-    monkeypatch.setattr(cd_mod, "two_threads", lambda *a: False)
     ref = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=100_000)
     assert all(check > 0 for _, _, check, _ in calls)
     calls.clear()
@@ -458,9 +452,11 @@ def test_screening_and_scores_follow_their_formulas(l2, positive):
     assert np.isinf(inv_norm[7]) == (l2 == 0)
 
     dual_norm = np.abs(XtA[feats]).max()
+    scale = l1 / max(l1, dual_norm)
+    l1s = np.full(p, l1)
     for gap in (1e-6, 1e-3, 0.05):
         keep = np.ones(p, dtype=bool)
-        n_keep = gap_safe_screen(XtA, inv_norm, feats, l1, dual_norm, gap, keep)
+        n_keep = gap_safe_screen(XtA, inv_norm, feats, l1s, scale, gap, keep)
         with np.errstate(divide="ignore"):
             d = (1 - np.abs(XtA) / max(l1, dual_norm)) / np.sqrt(norm2 + l2)
         dropped = np.zeros(p, dtype=bool)
@@ -472,7 +468,7 @@ def test_screening_and_scores_follow_their_formulas(l2, positive):
     assert 0 < n_keep < feats.size
 
     scores = np.empty(feats.size)
-    ws_scores(XtA, w, feats, l1, inv_norm, positive, scores)
+    ws_scores(XtA, w, feats, make_penalty(p, l1, l2, positive), inv_norm, scores)
     v = XtA if positive else np.abs(XtA)
     with np.errstate(divide="ignore"):
         ref = np.where(w != 0, np.inf, (v - l1) / np.sqrt(norm2 + l2))[feats]
@@ -502,8 +498,8 @@ def test_screened_features_are_zero_at_the_optimum():
         XtA,
         inverse_norms(d.norm2, 0.0),
         np.arange(200),
-        l1,
-        dual_norm,
+        np.full(200, l1),
+        l1 / max(l1, dual_norm),
         primal - dual,
         keep,
     )
@@ -542,7 +538,7 @@ def test_settled_working_set_aims_lower_and_saves_passes(monkeypatch):
     pass_products = cd_mod.primal_dual_from_products
 
     def spy(*args):
-        passes.append(args[11].size)
+        passes.append(args[9].size)
         return pass_products(*args)
 
     monkeypatch.setattr(cd_mod, "primal_dual_from_products", spy)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skreg._kernels.penalty import make_penalty
 from skreg.solvers._newton import kkt_violators
 from skreg.solvers._support_solver import (
     SupportSolver,
@@ -62,7 +63,7 @@ def test_bordered_solve_matches_direct(layout, use_sw, l2, drop, add):
     design, X, y, s = _design(layout, use_sw)
     rng = np.random.RandomState(drop * 10 + add)
     cols0 = np.sort(rng.choice(25, 12, replace=False))
-    solver = SupportSolver(design, y, cols0, l2)
+    solver = SupportSolver(design, y, cols0, make_penalty(25, 0.7, l2))
     assert solver.ok
     others = np.setdiff1d(np.arange(25), cols0)
     cols = np.concatenate(
@@ -70,11 +71,11 @@ def test_bordered_solve_matches_direct(layout, use_sw, l2, drop, add):
     )
     signs = rng.choice([-1.0, 1.0], cols.size)
     l1 = 0.7
-    x = solver.solve(cols, signs, l1)
+    x = solver.solve(cols, signs)
     assert solver.n_changed(cols) == drop + add
     assert_allclose(x, _direct(X, y, s, cols, signs, l1, l2), rtol=1e-8, atol=1e-10)
     # a second solve reuses the cached bordering columns and agrees
-    assert_allclose(solver.solve(cols, signs, l1), x, rtol=1e-12, atol=1e-14)
+    assert_allclose(solver.solve(cols, signs), x, rtol=1e-12, atol=1e-14)
 
 
 def test_kkt_violators_order_and_filters():
@@ -82,9 +83,20 @@ def test_kkt_violators_order_and_filters():
     w = np.array([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
     feats = np.array([0, 1, 2, 3, 4, 5])  # feature 6 was screened out
     # 3 is in the support, 5's excess is rounding, 6 is not a candidate
-    assert list(kkt_violators(XtA, w, feats, 1.0, False, 10)) == [1, 2, 4]
-    assert list(kkt_violators(XtA, w, feats, 1.0, False, 2)) == [1, 2]
-    assert list(kkt_violators(XtA, w, feats, 1.0, True, 10)) == [2]
+    pen = make_penalty(7, 1.0, 0.0)
+    assert list(kkt_violators(XtA, w, feats, pen, 10)) == [1, 2, 4]
+    assert list(kkt_violators(XtA, w, feats, pen, 2)) == [1, 2]
+    pen_pos = make_penalty(7, 1.0, 0.0, positive=True)
+    assert list(kkt_violators(XtA, w, feats, pen_pos, 10)) == [2]
+    # per feature: a weight of 2.5 on feature 1 takes it out, a lower bound
+    # of 0 on feature 4 too
+    pen_j = make_penalty(
+        7,
+        np.where(np.arange(7) == 1, 2.5, 1.0),
+        0.0,
+        lower=np.where(np.arange(7) == 4, 0.0, -np.inf),
+    )
+    assert list(kkt_violators(XtA, w, feats, pen_j, 10)) == [2]
 
 
 def _objective(design, y, s, X, w, l1, l2):
@@ -172,8 +184,9 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
         design = Design(X, center=True)
     lam, w, cols, signs, objective = _wrong_signs(design, X, y, s, 6, seed)
     primal = objective(w)
-    solver = SupportSolver(design, y, cols, 0.0)
-    first = solver.solve(cols, signs, lam)
+    pen = make_penalty(design.n_features, lam, 0.0)
+    solver = SupportSolver(design, y, cols, pen)
+    first = solver.solve(cols, signs)
     flips = np.sign(first) != signs
     assert np.any(flips)
     w0 = w.copy()
@@ -185,8 +198,7 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
             cols,
             signs,
             np.flatnonzero(~flips),
-            lam,
-            False,
+            pen,
             -np.inf,
             objective,
         )
@@ -194,7 +206,7 @@ def test_dropping_the_flipped_features_at_once(layout, seed):
     )
     assert np.array_equal(w, w0)
     outcome = _drop_flipped(
-        solver, w, cols, signs, np.flatnonzero(~flips), lam, False, primal, objective
+        solver, w, cols, signs, np.flatnonzero(~flips), pen, primal, objective
     )
     assert outcome == 2
     assert objective(w) < primal
@@ -213,9 +225,9 @@ def test_prefetch_batches_the_bordering_columns(monkeypatch):
 
     design, X, y, s = _design("dense", True)
     cols0 = np.arange(0, 20)
-    solver = SupportSolver(design, y, cols0, 0.5)
+    solver = SupportSolver(design, y, cols0, make_penalty(25, 0.3, 0.5))
     # grow one extra feature, so that its bordering column can be prefetched
-    solver.solve(np.concatenate([cols0, [22]]), np.ones(21), 0.3)
+    solver.solve(np.concatenate([cols0, [22]]), np.ones(21))
     calls = []
     real = support_solver._cho_solve
 
@@ -231,7 +243,7 @@ def test_prefetch_batches_the_bordering_columns(monkeypatch):
     signs = np.where(np.arange(25) % 3 == 0, -1.0, 1.0)
     for drop in ([3], [3, 7], [3, 7, 11]):
         cols = np.concatenate([np.setdiff1d(cols0, drop), [22]])
-        x = solver.solve(cols, signs[cols], 0.3)
+        x = solver.solve(cols, signs[cols])
         assert_allclose(
             x, _direct(X, y, s, cols, signs[cols], 0.3, 0.5), rtol=1e-8, atol=1e-10
         )
@@ -251,8 +263,9 @@ def test_walk_shortcut_only_for_few_flips(monkeypatch, n_bad, shortcut):
     lam, w, cols, signs, objective = _wrong_signs(design, X, y, s, n_bad, 0)
     primal = objective(w)
     called = record_calls(monkeypatch, newton, "_drop_flipped")
-    solver = SupportSolver(design, y, cols, 0.0)
-    outcome = newton._try_step(solver, w, cols, signs, lam, False, primal, objective)
+    pen = make_penalty(design.n_features, lam, 0.0)
+    solver = SupportSolver(design, y, cols, pen)
+    outcome = newton._try_step(solver, w, cols, signs, pen, primal, objective)
     assert bool(called) == shortcut
     # the walk only goes downhill; out of solves it keeps its partial path
     assert outcome in ((2,) if shortcut else (1, 2))
@@ -346,15 +359,15 @@ def test_early_polish_gap_floor_only_within_the_design_rank():
     wide = np.array([1.0, -1.0, 2.0, 3.0, 1.0])
     for w, l2, starts in [(narrow, 0.0, True), (wide, 1.0, False)]:
         polish = Polish(True, design, max_iter=100, y_norm2=y_norm2)
-        polish.consider_early(w, l2, *args)
+        polish.consider_early(w, np.full(w.size, l2), *args)
         assert polish.early is starts
         # within 10 tol, both start
         polish = Polish(True, design, max_iter=100, y_norm2=y_norm2)
-        polish.consider_early(w, l2, 5e-4, tol_abs, 5e-3, 10, 1e7, 1e8)
+        polish.consider_early(w, np.full(w.size, l2), 5e-4, tol_abs, 5e-3, 10, 1e7, 1e8)
         assert polish.early
     # without the scale (y_norm2=0) the narrow support waits too
     polish = Polish(True, design, max_iter=100)
-    polish.consider_early(narrow, 0.0, *args)
+    polish.consider_early(narrow, np.zeros(5), *args)
     assert not polish.early
 
 
@@ -441,8 +454,9 @@ def test_polish_tries_a_sign_pattern_once_and_within_budget():
     assert not off.try_step(w, 1e3, 1e3, step(3))
     XtA = np.zeros(3)
     feats = np.arange(3)
-    assert off.round(True, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == STOP
-    assert off.round(False, step(3), w, XtA, feats, 1.0, False, 5, 1e3) == CD
+    pen = make_penalty(3, 1.0, 0.0)
+    assert off.round(True, step(3), w, XtA, feats, pen, 5, 1e3) == STOP
+    assert off.round(False, step(3), w, XtA, feats, pen, 5, 1e3) == CD
     assert len(calls) == 2
 
 
@@ -474,8 +488,7 @@ def test_polish_prices_sparse_steps_by_stored_entries():
             w[:n],
             XtA[:n],
             feats[:n],
-            1.0,
-            False,
+            make_penalty(n, 1.0, 0.0),
             5,
             0.0,
         )
@@ -502,173 +515,3 @@ def test_loose_sparse_elastic_net_reaches_the_optimum():
     # optimum itself
     assert loose.dual_gap_ <= 1e-10 * np.sum((y - y.mean()) ** 2)
     assert_allclose(loose.coef_, tight.coef_, rtol=1e-8, atol=1e-12)
-
-
-def _step_cases():
-    # (layout, use_sw, l2 share, positive, kind): kind "wrong" starts from
-    # the optimum with features of the wrong sign (few: the walk's shortcut;
-    # many: one sign change at a time), "loose" from a loose CD iterate with
-    # its optimality violators joining (an active-set round)
-    cases = []
-    for layout in ("dense", "sparse"):
-        for use_sw in (False, True):
-            for kind in ("wrong3", "wrong8", "loose"):
-                cases.append((layout, use_sw, 0.0, False, kind))
-            cases.append((layout, use_sw, 0.3, False, "loose"))
-            cases.append((layout, use_sw, 0.0, True, "loose"))
-    return cases
-
-
-@pytest.mark.parametrize("layout, use_sw, l2_share, positive, kind", _step_cases())
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_compiled_small_step_matches_the_numpy_route(
-    layout, use_sw, l2_share, positive, kind, seed
-):
-    # support_newton_small (small supports) and the bordered NumPy route
-    # (large ones) take the same walk: same outcome, same point
-    import skreg.solvers._newton as newton
-    from skreg._kernels.newton import support_newton_small
-
-    design, X, y, s = _design(layout, use_sw, n=50, p=200, seed=seed)
-    corr = design_corr(design, X, y, s)
-    if kind.startswith("wrong"):
-        lam, w, cols, signs, objective = _wrong_signs(
-            design, X, y, s, int(kind[-1]), seed, ratio=10
-        )
-        l1, l2 = lam, 0.0
-    else:
-        lam = (corr.max() if positive else np.abs(corr).max()) / 10
-        l1, l2 = lam * (1 - l2_share), lam * l2_share
-        w = enet_cd(
-            design,
-            y,
-            np.zeros(200),
-            l1,
-            l2,
-            tol=0.1,
-            newton=False,
-            positive=positive,
-        ).coef.copy()
-        r = y - _centred(X, s) @ w
-        XtA = _centred(X, s).T @ (s * r)
-        add = kkt_violators(XtA, w, np.arange(200), l1, positive, 5)
-        cols = np.concatenate([np.flatnonzero(w), add])
-        signs = np.concatenate([np.sign(w[w != 0]), np.sign(XtA[add])])
-
-        def objective(v):
-            return _objective(design, y, s, X, v, l1, l2)
-
-    # a Lasso support of n_samples centred columns is singular, and either
-    # route may or may not notice (rounding): such steps are not compared
-    assert cols.size < 50 or l2 > 0
-    primal = objective(w)
-    w_numpy, w_small = w.copy(), w.copy()
-    expected, _ = newton._newton_step(
-        design, y, w_numpy, cols, signs, l1, l2, positive, primal, objective, None
-    )
-    outcome = support_newton_small(design.Z, y, w_small, cols, signs, l1, l2, positive)
-    assert outcome == expected
-    assert_allclose(w_small, w_numpy, rtol=1e-9, atol=1e-12)
-    if outcome:
-        assert objective(w_small) < primal
-    else:
-        assert np.array_equal(w_small, w)
-
-
-def _centred(X, s):
-    Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-    return Xd - (s @ Xd) / s.sum()
-
-
-def test_small_supports_take_the_compiled_step(monkeypatch):
-    # the dispatch: a step of at most _SMALL_COST flops is the compiled one
-    import skreg.solvers._newton as newton
-
-    design, X, y, s = _design("dense", False, n=50, p=200, seed=0)
-    lam, w, cols, signs, objective = _wrong_signs(design, X, y, s, 3, 0)
-    used = []
-    monkeypatch.setattr(
-        newton, "support_newton_small", lambda *a: used.append("small") or 0
-    )
-    monkeypatch.setattr(
-        newton, "_newton_step", lambda *a: used.append("numpy") or (0, None)
-    )
-    cost = newton.newton_cost(50, cols.size)
-    for limit, route in ((cost, "small"), (cost - 1, "numpy")):
-        monkeypatch.setattr(newton, "_SMALL_COST", limit)
-        newton.support_newton(design, y, w, lam, 0.0, False, objective(w), objective)
-        assert used[-1] == route
-
-
-@pytest.mark.parametrize("use_sw", [False, True])
-@pytest.mark.parametrize("l2", [0.0, 2.0])
-def test_compiled_step_on_csc_columns_is_the_numpy_one(use_sw, l2):
-    # a tall, truly sparse design (about 20 entries per column): the
-    # compiled step's Gram matrix from stored entries, centring expanded,
-    # gives the NumPy route's step
-    from scipy import sparse
-
-    import skreg.solvers._newton as newton
-    from skreg._kernels.newton import support_newton_small
-
-    rng = np.random.default_rng(4)
-    n, p = 2000, 300
-    X = sparse.random(n, p, density=0.01, format="csc", random_state=4)
-    X.data += 1.0
-    s = rng.uniform(0.2, 3.0, n) if use_sw else np.ones(n)
-    s *= n / s.sum()
-    design = Design(X, s if use_sw else None, center=True)
-    coef = np.zeros(p)
-    coef[:12] = rng.standard_normal(12)
-    y = X @ coef + 0.01 * rng.standard_normal(n)
-    y -= s @ y / s.sum()
-    Z = X.toarray() - design.xm
-    lam = np.abs(Z.T @ (s * y)).max() / 20
-    w = enet_cd(design, y, np.zeros(p), lam, l2, tol=1e-2, newton=False).coef
-    cols = np.flatnonzero(w)
-    signs = np.sign(w[cols])
-    assert cols.size >= 5
-
-    def objective(v):
-        r = y - Z @ v
-        return 0.5 * (s * r) @ r + lam * np.abs(v).sum() + 0.5 * l2 * v @ v
-
-    w_numpy, w_small = w.copy(), w.copy()
-    expected, _ = newton._newton_step(
-        design, y, w_numpy, cols, signs, lam, l2, False, objective(w), objective, None
-    )
-    outcome = support_newton_small(design.Z, y, w_small, cols, signs, lam, l2, False)
-    assert outcome == expected > 0
-    assert_allclose(w_small, w_numpy, rtol=1e-9, atol=1e-12)
-    if outcome == 3:
-        assert_allclose(
-            w_small[cols], _direct(X, y, s, cols, signs, lam, l2), rtol=1e-9
-        )
-
-
-def test_csc_supports_are_costed_by_their_stored_entries(monkeypatch):
-    # n k^2 would send this step (20000 rows) to the NumPy route; its
-    # columns' 30 entries each make it a small one
-    from scipy import sparse
-
-    import skreg.solvers._newton as newton
-
-    n, p = 20000, 40
-    X = sparse.random(n, p, density=0.0015, format="csc", random_state=0)
-    design = Design(X, None, center=True)
-    cols = np.arange(30)
-    stored = int(np.diff(X.indptr)[cols].sum())
-    assert newton.newton_cost(n, 30) > newton._SMALL_COST
-    assert newton._small_step_cost(design, cols) == 30 * stored + 30**3 / 3
-    used = []
-    monkeypatch.setattr(
-        newton, "support_newton_small", lambda *a: used.append("small") or 0
-    )
-    monkeypatch.setattr(
-        newton, "_newton_step", lambda *a: used.append("numpy") or (0, None)
-    )
-    w = np.zeros(p)
-    w[cols] = 1.0
-    y = np.zeros(n)
-    newton.support_newton(design, y, w, 1.0, 0.0, False, 1.0, lambda v: 0.0)
-    assert used == ["small"]

@@ -31,6 +31,7 @@ from skreg._kernels.gradient import (
     lipschitz_power,
     weighted_residual_sum,
 )
+from skreg._kernels.penalty import make_penalty
 from skreg._kernels.prox import enet_prox_vec
 from skreg._kernels.prox_grad import evaluate, projected_grad_norm, prox_grad_epochs
 from skreg.solvers.design import Design
@@ -169,7 +170,8 @@ def test_kernels_py_func_tiny_case():
         XtA = np.zeros(3)
         grad = np.zeros(3)
         feats = np.arange(3)
-        args = (Z, yc, w, rd, 1.0, 0.5, False, feats, XtA, grad)
+        pen = make_penalty(3, 1.0, 0.5)
+        args = (Z, yc, w, rd, pen, feats, XtA, grad)
         gap_j, primal_j, _, _ = evaluate(*args)
         gap_p, primal_p, _, _ = evaluate.py_func(*args)
         assert_allclose([gap_p, primal_p], [gap_j, primal_j], rtol=1e-12)
@@ -181,7 +183,8 @@ def test_kernels_py_func_tiny_case():
         lam, it = lipschitz_power.py_func(Z, np.ones(3), rd, 50, 1e-8)
         lam_j, _ = lipschitz_power(Z, np.ones(3), rd, 50, 1e-8)
         assert it >= 1 and lam == pytest.approx(lam_j, rel=1e-10)
-        assert projected_grad_norm.py_func(XtA, w, True) <= np.linalg.norm(XtA)
+        pos = make_penalty(3, 1.0, 0.5, positive=True)
+        assert projected_grad_norm.py_func(XtA, w, pos) <= np.linalg.norm(XtA)
         prox_out = np.empty(3)
         enet_prox_vec.py_func(
             np.array([2.0, -0.1, -3.0]), 1.0, 0.5, 1.0, True, prox_out
@@ -190,7 +193,7 @@ def test_kernels_py_func_tiny_case():
         results = []
         for fn in (prox_grad_epochs.py_func, prox_grad_epochs):
             w0 = w.copy()
-            evaluate(Z, yc, w0, rd, 1.0, 0.5, False, feats, XtA, grad)
+            evaluate(Z, yc, w0, rd, pen, feats, XtA, grad)
             state = np.array([1.0, np.inf, 1.0 / (lam * 1.05), -np.inf, 0.0])
             rhist = np.empty((3, 6))
             hist_loss = np.empty(4)
@@ -207,9 +210,7 @@ def test_kernels_py_func_tiny_case():
                 rd,
                 XtA,
                 state,
-                1.0,
-                0.5,
-                False,
+                pen,
                 True,
                 4,
                 0,

@@ -13,7 +13,6 @@ from scipy import sparse
 import skreg
 from skreg._kernels._stats import _centred_norm2, _dense_sums, _sparse_stats
 from skreg._kernels.cd import cd_epochs
-from skreg._kernels.newton import support_newton_small
 
 warnings.simplefilter("ignore")
 rng = np.random.default_rng(0)
@@ -29,7 +28,7 @@ skreg.L1RegressorCV(cv=3).fit(Xs, y)
 skreg.L2Regressor(solver="cd").fit(X, y)
 skreg.L1Regressor(alpha=0.01).fit(X[:, :1], y)
 skreg.ElasticNetRegressor(alpha=0.01).fit(np.ascontiguousarray(X[:, 1:2]), y)
-kernels = (cd_epochs, _dense_sums, _centred_norm2, _sparse_stats, support_newton_small)
+kernels = (cd_epochs, _dense_sums, _centred_norm2, _sparse_stats)
 print(json.dumps({f.__name__: len(f.signatures) for f in kernels}))
 """
 
@@ -44,5 +43,4 @@ def test_dense_sparse_and_multi_target_fits_share_one_signature():
         "_dense_sums": 1,
         "_centred_norm2": 1,
         "_sparse_stats": 1,
-        "support_newton_small": 1,
     }

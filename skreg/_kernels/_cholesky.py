@@ -48,36 +48,3 @@ def cholesky_solve(L, m, z):
         for e in range(i + 1, m):
             s -= L[e, i] * z[e]
         z[i] = s / L[i, i]
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def lu_solve_in_place(A, m, z):
-    """Solve ``A[:m, :m] x = z[:m]`` in place on ``z`` by Gaussian
-    elimination with partial pivoting (``A`` is overwritten).  Returns False
-    when a pivot is exactly zero (``A`` singular) or not finite."""
-    for c in range(m):
-        piv = c
-        big = abs(A[c, c])
-        for r in range(c + 1, m):
-            if abs(A[r, c]) > big:
-                big = abs(A[r, c])
-                piv = r
-        if not (big > 0.0 and np.isfinite(big)):
-            return False
-        if piv != c:
-            for e in range(c, m):
-                A[c, e], A[piv, e] = A[piv, e], A[c, e]
-            z[c], z[piv] = z[piv], z[c]
-        d = A[c, c]
-        for r in range(c + 1, m):
-            f = A[r, c] / d
-            if f != 0.0:
-                for e in range(c + 1, m):
-                    A[r, e] -= f * A[c, e]
-                z[r] -= f * z[c]
-    for r in range(m - 1, -1, -1):
-        s = z[r]
-        for e in range(r + 1, m):
-            s -= A[r, e] * z[e]
-        z[r] = s / A[r, r]
-    return True

@@ -26,6 +26,8 @@ column statistics in :mod:`skreg._kernels._stats`; this module holds the
 passes over many columns (correlations, residuals).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -41,6 +43,28 @@ from skreg._kernels._columns import (
     sparse_dot2,
     sparse_dot_w,
 )
+
+
+class DesignArrays(NamedTuple):
+    """The design tuple: a dense or CSC design, implicitly centred.
+
+    ``X`` is dense Fortran-ordered (a ``(2, 2)`` dummy for CSC designs);
+    ``data``, ``indices``, ``indptr`` the CSC arrays (1-element dummies for
+    dense ones); ``sw`` the sample weights (a dummy when not ``has_sw``);
+    ``xm`` the column offsets, ``colsum`` the weighted column sums and
+    ``sw_sum`` the weights' sum.
+    """
+
+    X: np.ndarray
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    is_sparse: bool
+    sw: np.ndarray
+    has_sw: bool
+    xm: np.ndarray
+    colsum: np.ndarray
+    sw_sum: float
 
 
 # The per-pass functions below unpack the design tuple once and branch on
@@ -199,20 +223,3 @@ def residual(Z, y, w, rd):
             coefs[k] = -w[j]
             k += 1
     return -add_columns(Z, coefs, support, rd)
-
-
-@njit(**JIT_OPTIONS)
-def gather_columns(X, cols, out, prev, prev_pos):
-    """``out[:, k] = X[:, cols[k]]`` for a dense Fortran-ordered ``X``; the
-    columns an earlier gather left in ``prev`` (column ``prev_pos[j]`` of it
-    holds feature ``j``, -1 for none) are copied from there, side by side
-    in the caches, instead of from their scattered places in ``X``."""
-    for k in range(cols.shape[0]):
-        j = cols[k]
-        src = prev_pos[j]
-        if src >= 0:
-            for i in range(X.shape[0]):
-                out[i, k] = prev[i, src]
-        else:
-            for i in range(X.shape[0]):
-                out[i, k] = X[i, j]

@@ -7,7 +7,6 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels._columns import LONG_COLUMN_ROWS, sparse_dot
-from skreg._split import run_split, split_welcome
 
 # Column statistics: one function per layout, each doing a column's whole
 # work (its loops find the column in cache after the first); the has_sw
@@ -256,22 +255,7 @@ def _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY):
     plain = np.empty(p)
     long_columns = X.shape[0] >= LONG_COLUMN_ROWS
     sums = _dense_sums_grouped if long_columns else _dense_sums
-    h = p // 2
-    # Two halves of the columns, one on a worker thread (see skreg._split),
-    # on long columns only: a fit on short ones makes its passes in BLAS,
-    # whose threads then spin into the next fit's statistics, where the
-    # check for running threads (0.1 ms) cost 4% of a 500 x 5000 fit and
-    # found them every time.  Tall 20000 x 500: 15.9 -> 14.4 ms at
-    # alpha_max / 10, 37.4 -> 34.2 ms at alpha_max / 100.
-    if long_columns and h >= 2 and split_welcome(X.shape[0] * p):
-        halves = [
-            (X[:, lo:hi], sw, has_sw, y1, XtY[lo:hi], plain[lo:hi])
-            + (colsum[lo:hi], norm2[lo:hi])
-            for lo, hi in ((h, p), (0, h))
-        ]
-        run_split(sums, *halves)
-    else:
-        sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
+    sums(X, sw, has_sw, y1, XtY, plain, colsum, norm2)
     # NaN sticks (np.max propagates it)
     largest = float(plain.max(initial=0.0))
     if center:

@@ -24,8 +24,7 @@ from skreg._kernels._columns import (
 )
 from skreg._kernels._design import add_columns, copy_into
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
-from skreg._kernels.helper_thread import publish_position, start_sweep
-from skreg._kernels.prox import enet_coordinate_min
+from skreg._kernels.prox import coordinate_min
 
 
 @njit(**JIT_OPTIONS)
@@ -41,15 +40,13 @@ def _rand_below(rng_state, n):
 
 
 @njit(**JIT_OPTIONS)
-def _primal_ws(rd, c, y, sw, has_sw, w, ws, l1, l2):
-    r_norm2, _ = residual_stats(rd, c, y, sw, has_sw)
-    pen1 = 0.0
-    pen2 = 0.0
+def _penalty_ws(w, ws, pen):
+    # the penalty of the working set's coefficients, w[k] for feature ws[k]
+    out = 0.0
     for k in range(ws.shape[0]):
-        wj = w[ws[k]]
-        pen1 += abs(wj)
-        pen2 += wj * wj
-    return 0.5 * (r_norm2 + l2 * pen2) + l1 * pen1
+        j = ws[k]
+        out += pen.l1[j] * abs(w[k]) + 0.5 * pen.l2[j] * w[k] * w[k]
+    return out
 
 
 @njit(**JIT_OPTIONS)
@@ -161,20 +158,18 @@ def anderson_combine(hist, first, weights, has_weights, out):
 
 
 @njit(**JIT_OPTIONS)
-def _anderson_step(
-    Z, y, rd, c, w, ws, l1, l2, positive, hist, rdhist, chist, w_acc, rd_tmp
-):
+def _anderson_step(Z, y, rd, c, w, ws, pen, hist, rdhist, chist, w_acc, rd_tmp):
     """Try the Anderson extrapolation of the iterates stored in ``hist``.
 
     ``rdhist`` and ``chist`` hold the residuals ``rd + c`` of those iterates:
     the residual is affine in ``w`` and the weights sum to one, so the
     extrapolated point's residual is the same combination of them, which
     costs ``K n`` instead of a pass over the working set's columns (unless
-    ``positive`` clips the point).  The point is accepted only if it lowers
+    the bounds clip the point).  The point is accepted only if it lowers
     the primal objective (as in Bertrand and Massias, 2021), so CD keeps its
     monotonicity.  Returns ``(c, accepted)`` with the new residual offset.
     """
-    _, _, _, _, _, sw, has_sw, _, _, _ = Z
+    sw, has_sw = Z.sw, Z.has_sw
     n_ws = ws.shape[0]
     K = hist.shape[0] - 1
     coefs = np.empty(K)
@@ -186,16 +181,11 @@ def _anderson_step(
     if not _combine(hist, first, coefs, w_acc):
         return c, False
     clipped = False
-    if positive:
-        for t in range(n_ws):
-            if w_acc[t] < 0.0:
-                w_acc[t] = 0.0
-                clipped = True
-    pen1 = 0.0
-    pen2 = 0.0
     for t in range(n_ws):
-        pen1 += abs(w_acc[t])
-        pen2 += w_acc[t] * w_acc[t]
+        j = ws[t]
+        v = min(max(w_acc[t], pen.lower[j]), pen.upper[j])
+        clipped = clipped or v != w_acc[t]
+        w_acc[t] = v
     if clipped:
         copy_into(rd_tmp, rd)
         steps = np.empty(n_ws)
@@ -209,8 +199,12 @@ def _anderson_step(
         for k in range(K):
             c_acc += coefs[k] * chist[k + 1]
     r2, _ = residual_stats(rd_tmp, c_acc, y, sw, has_sw)
-    p_acc = 0.5 * (r2 + l2 * pen2) + l1 * pen1
-    p_cur = _primal_ws(rd, c, y, sw, has_sw, w, ws, l1, l2)
+    p_acc = 0.5 * r2 + _penalty_ws(w_acc, ws, pen)
+    r2, _ = residual_stats(rd, c, y, sw, has_sw)
+    w_cur = np.empty(n_ws)
+    for t in range(n_ws):
+        w_cur[t] = w[ws[t]]
+    p_cur = 0.5 * r2 + _penalty_ws(w_cur, ws, pen)
     if p_acc < p_cur:
         copy_into(rd, rd_tmp)
         for t in range(n_ws):
@@ -227,9 +221,7 @@ def cd_epochs(
     rd,
     state,
     w,
-    l1,
-    l2,
-    positive,
+    pen,
     ws,
     max_epochs,
     tol_in,
@@ -241,7 +233,6 @@ def cd_epochs(
     r_dual,
     full_every,
     sweep,
-    progress,
 ):
     """Run CD epochs over the features ``ws`` until their gap is ``<= tol_in``.
 
@@ -266,12 +257,6 @@ def cd_epochs(
     ``sweep`` (``n_ws`` integers) receives the positions in ``ws`` each
     epoch sweeps.
 
-    ``progress`` from :func:`skreg._kernels.helper_thread.new_progress`
-    tells a thread running :func:`~skreg._kernels.helper_thread.helper_loop`
-    on ``ws`` and ``sweep`` where the sweeps are, so that it reads the long
-    columns ahead of them; a one-element array when there is no such thread
-    (only cyclic sweeps over long dense columns publish their positions).
-
     ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
 
     Returns ``(n_epochs, gap_ws)``.
@@ -287,7 +272,10 @@ def cd_epochs(
     # call of 4 epochs over 250 columns of 20000 rows (7.9-8.7 -> 7.2-7.8
     # ms), the tall benchmark's calls (its gap checks are the outer passes).
     use_aa = anderson_k > 0 and n_ws > 1 and max_epochs > anderson_k
-    use_dx = anderson_k > 0 and l1 > 0.0 and check_every > 0 and max_epochs > anderson_k
+    any_l1 = False
+    for t in range(n_ws):
+        any_l1 = any_l1 or pen.l1[ws[t]] > 0.0
+    use_dx = any_l1 and anderson_k > 0 and check_every > 0 and max_epochs > anderson_k
     K = anderson_k if anderson_k > 0 else 1
     hist = np.empty((K + 1, n_ws))
     w_acc = np.empty(n_ws)
@@ -320,7 +308,6 @@ def cd_epochs(
     # the plain loops, unfused.
     stream = n >= LONG_COLUMN_ROWS and not random
     fuse = n < LONG_COLUMN_ROWS or stream
-    helped = stream and not is_sparse and progress.shape[0] > 1
     n_sweep = n_ws
     for epoch in range(max_epochs):
         pend = -1
@@ -330,8 +317,6 @@ def cd_epochs(
             n_sweep = n_ws
             for t in range(n_ws):
                 sweep[t] = t
-        if helped:
-            start_sweep(progress, n_sweep)
         for f in range(n_sweep):
             k = sweep[_rand_below(rng_state, n_sweep) if random else f]
             j = ws[k]
@@ -349,8 +334,6 @@ def cd_epochs(
                 else:
                     g = sparse_dot(j, data, indices, indptr, rd)
             elif stream:
-                if helped:
-                    publish_position(progress, f)
                 nxt = ws[sweep[f + 1]] if f + 1 < n_sweep else j
                 if pend >= 0:
                     g = dense_axpy_dot_next(pend, -pend_d, j, nxt, X, sw, has_sw, rd)
@@ -365,7 +348,9 @@ def cd_epochs(
             else:
                 g = dense_dot(j, X, rd)
             g += centring(j, xm, colsum, c, S)
-            new = enet_coordinate_min(g + wj * lip, lip, l1, l2, positive)
+            new = coordinate_min(
+                g + wj * lip, lip, pen.l1[j], pen.l2[j], pen.lower[j], pen.upper[j]
+            )
             if new != wj:
                 d = new - wj
                 if is_sparse:
@@ -400,9 +385,7 @@ def cd_epochs(
                     c,
                     w,
                     ws,
-                    l1,
-                    l2,
-                    positive,
+                    pen,
                     hist,
                     rdhist,
                     chist,
@@ -437,9 +420,7 @@ def cd_epochs(
                 with_acc,
                 S,
                 w,
-                l1,
-                l2,
-                positive,
+                pen,
                 ws,
                 XtA,
                 XtA_acc,

@@ -44,6 +44,23 @@ def enet_coordinate_min(tmp, lipschitz, l1, l2, positive):
 
 
 @njit(**JIT_OPTIONS)
+def coordinate_min(tmp, lipschitz, l1, l2, lower, upper):
+    """Exact minimiser of ``lipschitz/2 w^2 - tmp w + l1 |w| + l2/2 w^2`` on
+    ``[lower, upper]``: the per-feature coordinate-descent update.
+
+    A convex function of one variable is minimised on an interval by the
+    projection of its unconstrained minimiser, so the box only clips
+    scikit-learn's update (``positive=True`` is ``lower = 0``).
+    """
+    v = soft_threshold(tmp, l1) / (lipschitz + l2)
+    if v < lower:
+        return lower
+    if v > upper:
+        return upper
+    return v
+
+
+@njit(**JIT_OPTIONS)
 def enet_prox_vec(w, step, l1, l2, positive, out):
     """``out[i] = enet_prox(w[i], step, l1, l2, positive)`` for 1-d arrays."""
     for i in range(w.shape[0]):

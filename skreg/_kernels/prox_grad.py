@@ -35,20 +35,20 @@ from skreg._kernels.prox import enet_prox
 
 
 @njit(**JIT_OPTIONS)
-def projected_grad_norm(XtA, w, positive):
-    """Euclidean norm of ``XtA`` with, if ``positive``, the components that
-    point below the bound ``w_j = 0`` removed (the projected gradient)."""
+def projected_grad_norm(XtA, w, pen):
+    """Euclidean norm of ``XtA`` without the components that point out of
+    the box at a coefficient on its bound (the projected gradient)."""
     s = 0.0
     for j in range(XtA.shape[0]):
         v = XtA[j]
-        if positive and w[j] <= 0.0 and v < 0.0:
+        if (w[j] <= pen.lower[j] and v < 0.0) or (w[j] >= pen.upper[j] and v > 0.0):
             continue
         s += v * v
     return np.sqrt(s)
 
 
 @njit(**JIT_OPTIONS)
-def evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad):
+def evaluate(Z, y, w, rd, pen, feats, XtA, grad):
     """Residual, gradient and gap at ``w``.
 
     Sets ``rd`` (residual ``y - Z w = rd + c``), ``XtA = Z^T S r - l2 w`` and
@@ -58,9 +58,9 @@ def evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad):
     _, _, _, _, _, sw, has_sw, _, _, sw_sum = Z
     c = residual(Z, y, w, rd)
     S = weighted_residual_sum(rd, c, sw, has_sw, sw_sum)
-    gap, _, primal = enet_gap(Z, y, rd, c, S, w, l1, l2, positive, feats, XtA)
+    gap, _, primal = enet_gap(Z, y, rd, c, S, w, pen, feats, XtA)
     for j in range(w.shape[0]):
-        grad[j] = XtA[j] + l2 * w[j]
+        grad[j] = XtA[j] + pen.l2[j] * w[j]
     return gap, primal, c, S
 
 
@@ -77,9 +77,7 @@ def prox_grad_epochs(
     rd,
     XtA,
     state,
-    l1,
-    l2,
-    positive,
+    pen,
     accelerated,
     n_epochs,
     mode,
@@ -108,7 +106,7 @@ def prox_grad_epochs(
     Ridge objective) is ``<= tol_abs``.  FISTA restarts its momentum when
     the objective increases (O'Donoghue and Candès, 2015).
 
-    With ``l1 > 0`` the gap is ``primal - best_dual``: every rescaled
+    With an L1 part the gap is ``primal - best_dual``: every rescaled
     residual is a feasible dual point, so the best dual value seen is a
     valid lower bound.  When ``extrapolate_every > 0`` the last
     ``K + 1 = rhist.shape[0]`` residuals are kept and, every
@@ -133,7 +131,7 @@ def prox_grad_epochs(
     best_dual = state[3]
     n_rhist = int(state[4])
     K1 = rhist.shape[0]
-    track_dual = l1 > 0.0
+    track_dual = np.any(pen.l1 > 0.0)
     use_dx = track_dual and extrapolate_every > 0 and K1 > 1
     ran = n_epochs
     converged = False
@@ -141,15 +139,14 @@ def prox_grad_epochs(
         for j in range(p):
             w_prev[j] = w[j]
             grad_prev[j] = grad[j]
-            w[j] = enet_prox(v[j] + step * grad_v[j], step, l1, l2, positive)
-        gap, primal, c, S = evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad)
+            x = enet_prox(v[j] + step * grad_v[j], step, pen.l1[j], pen.l2[j], False)
+            w[j] = min(max(x, pen.lower[j]), pen.upper[j])
+        gap, primal, c, S = evaluate(Z, y, w, rd, pen, feats, XtA, grad)
         if t == 1.0 and not primal <= primal_old + 1e-10 * abs(primal_old):
             step *= 0.5
             for j in range(p):
                 w[j] = w_prev[j]
-            gap, primal, c, S = evaluate(
-                Z, y, w, rd, l1, l2, positive, feats, XtA, grad
-            )
+            gap, primal, c, S = evaluate(Z, y, w, rd, pen, feats, XtA, grad)
             n_rhist = 0  # the residual sequence jumped back
         if not np.isfinite(primal):
             hist_loss[k] = primal
@@ -167,7 +164,7 @@ def prox_grad_epochs(
                 if n_rhist >= K1 and n_rhist % extrapolate_every == 0:
                     if anderson_combine(rhist, n_rhist % K1, sw, has_sw, r_acc):
                         _, dual_acc, _ = enet_primal_dual(
-                            Z, y, r_acc, 0.0, S, w, l1, l2, positive, feats, XtA_acc
+                            Z, y, r_acc, 0.0, S, w, pen, feats, XtA_acc
                         )
                         best_dual = max(best_dual, dual_acc)
             gap = primal - best_dual
@@ -176,7 +173,7 @@ def prox_grad_epochs(
         if mode == 0:
             done = gap <= tol_abs
         else:
-            done = projected_grad_norm(XtA, w, positive) <= tol_abs
+            done = projected_grad_norm(XtA, w, pen) <= tol_abs
         if accelerated and primal <= primal_old:
             t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
             beta = (t - 1.0) / t_new

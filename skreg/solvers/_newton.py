@@ -22,43 +22,31 @@ reach the exact solution where CD would need many more epochs to settle
 the last coordinates of an ill-conditioned support.
 
 Each solve goes through a :class:`~skreg.solvers._support_solver.SupportSolver`,
-which factors the Gram matrix of a reference support once; steps on small
-supports run the same walk as one compiled call instead
-(:mod:`skreg._kernels.newton`).
+which factors the Gram matrix of a reference support once (LAPACK through
+SciPy, on one BLAS thread).
 """
 
 import numpy as np
 
 from skreg._kernels.gap import zero_violators
-from skreg._kernels.newton import (
-    SHORTCUT_FLIPS,
-    SHORTCUT_SHARE,
-    WALK_SHARE,
-    WALK_SOLVES,
-    support_newton_small,
-)
+from skreg.solvers._blas import single_thread_blas
 from skreg.solvers._support_solver import SupportSolver
-from skreg.solvers._threads import single_thread_blas
 
 __all__ = ["kkt_violators", "newton_cost", "support_newton"]
 
-# Supports whose step costs at most this many flops take the compiled step
-# (skreg._kernels.newton): there the NumPy route's calls cost more than the
-# arithmetic.  Measured per step (correlated Gaussian designs, ms compiled
-# against NumPy): 442 x 10 (diabetes) 0.01 / 0.15; 400 x 46 0.06 / 0.18;
-# 400 x 88 with 10 sign changes 0.5 / 8.0; 1600 x 41 0.15 / 0.40;
-# 200 x 115 with 30 sign changes 1.7 / 8.0.  The compiled step refactors the
-# walk's Gram matrix at every solve (k^3 / 3 flops) where the NumPy route
-# borders one factor, and rebuilds the Gram matrix at every call: larger
-# supports keep the NumPy route, whose products run on one BLAS thread.
-# On a CSC design the compiled step multiplies stored entries (see
-# _small_step_cost): the sparse benchmark's step at alpha_max / 10, 82
-# features of 10000 rows, 1.7 -> 0.1 ms.
-_SMALL_COST = 4e6
+# A feature-sign walk makes at most max(WALK_SOLVES, k // WALK_SHARE)
+# solves on a support of k features; when the first solve flips at most
+# max(SHORTCUT_FLIPS, k // SHORTCUT_SHARE) signs, they are all dropped at
+# once first (see _drop_flipped).
+WALK_SOLVES = 8
+WALK_SHARE = 4
+SHORTCUT_FLIPS = 6
+SHORTCUT_SHARE = 32
 
 
-def kkt_violators(XtA, w, feats, l1, positive, max_add):
-    """Zero features of ``feats`` whose gradient exceeds ``l1``, worst first.
+def kkt_violators(XtA, w, feats, pen, max_add):
+    """Zero features of ``feats`` whose gradient exceeds their L1 weight (in
+    a direction their bounds leave open), worst first.
 
     Only violations above ``1e-10`` relative count: smaller ones are within
     the rounding of the correlations (a tie at ``alpha_max``, say), and the
@@ -71,9 +59,8 @@ def kkt_violators(XtA, w, feats, l1, positive, max_add):
     w : ndarray of shape (n_features,)
     feats : ndarray of int
         Features not screened out.
-    l1 : float
-    positive : bool
-        Only positive gradients count (``w >= 0`` imposed).
+    pen : Penalty
+        The per-feature penalty (see :mod:`skreg._kernels.penalty`).
     max_add : int
         At most this many are returned.
 
@@ -84,7 +71,7 @@ def kkt_violators(XtA, w, feats, l1, positive, max_add):
     """
     idx = np.empty(feats.size, dtype=np.int64)
     g = np.empty(feats.size)
-    m = zero_violators(XtA, w, feats, float(l1), bool(positive), idx, g)
+    m = zero_violators(XtA, w, feats, pen, idx, g)
     idx, g = idx[:m], g[:m]
     if m > max_add:
         top = np.argpartition(-g, max_add - 1)[:max_add]
@@ -98,25 +85,10 @@ def newton_cost(n_samples, k):
     return n_samples * k * k + k * k * k / 3
 
 
-def _small_step_cost(design, cols):
-    """:func:`newton_cost` as the compiled step pays it: on a CSC design its
-    Gram matrix costs about ``k`` times the support's stored entries."""
-    k = cols.size
-    if not design.is_sparse:
-        return newton_cost(design.n_samples, k)
-    stored = int((design.indptr[cols + 1] - design.indptr[cols]).sum())
-    return k * stored + k * k * k / 3
-
-
-def support_newton(
-    design, y, w, l1, l2, positive, primal, objective, add=None, solver=None
-):
+def support_newton(design, y, w, pen, primal, objective, add=None, solver=None):
     """Try the Newton step on the current support of ``w`` (in place).
 
-    Small steps (``_SMALL_COST``) run compiled
-    (:func:`~skreg._kernels.newton.support_newton_small`, which evaluates
-    the objective itself), larger ones with a single BLAS thread (see
-    :func:`_newton_step`).
+    The products and factorisations run on one BLAS thread.
 
     Parameters
     ----------
@@ -125,10 +97,9 @@ def support_newton(
         Centred target (float64).
     w : ndarray of shape (n_features,)
         Current iterate (float64), replaced by the step when it is accepted.
-    l1, l2 : float
-        Penalty strengths in CD scaling.
-    positive : bool
-        Whether ``w >= 0`` is imposed.
+    pen : Penalty
+        The per-feature penalty in CD scaling (see
+        :mod:`skreg._kernels.penalty`).
     primal : float
         Objective at ``w``.
     objective : callable
@@ -139,7 +110,7 @@ def support_newton(
     solver : SupportSolver or None
         A solver from an earlier call, reused when the support is close to
         its reference (its factor stays valid: it depends on the design and
-        ``l2`` only).
+        the penalty only).
 
     Returns
     -------
@@ -156,23 +127,16 @@ def support_newton(
         cols = np.concatenate([cols, add[0]])
         signs = np.concatenate([signs, add[1]])
     k = cols.size
-    if k == 0 or k > 3000 or (k > design.n_samples and l2 == 0):
+    if k == 0 or k > 3000 or (k > design.n_samples and pen.l2[cols].min() == 0):
         # without l2 the Gram matrix of more features than samples is
         # singular; with it, an ElasticNet support may exceed n_samples
         return 0, solver
-    if _small_step_cost(design, cols) <= _SMALL_COST:
-        # (no BLAS: small fits also skip the one-off library scan of the
-        # thread-pool controller, ~0.1 s)
-        outcome = support_newton_small(design.Z, y, w, cols, signs, l1, l2, positive)
-        return outcome, solver
-    args = (design, y, w, cols, signs, l1, l2, positive, primal, objective, solver)
+    args = (design, y, w, cols, signs, pen, primal, objective, solver)
     with single_thread_blas():
         return _newton_step(*args)
 
 
-def _newton_step(
-    design, y, w, cols, signs, l1, l2, positive, primal, objective, solver
-):
+def _newton_step(design, y, w, cols, signs, pen, primal, objective, solver):
     # bordering costs k^2 per changed feature, a fresh factor about n k + k^2
     # per feature: rebuild when the support has drifted that far
     fresh = (
@@ -181,17 +145,17 @@ def _newton_step(
         or solver.n_changed(cols) > max(8, cols.size // 8)
     )
     if fresh:
-        solver = SupportSolver(design, y, np.sort(cols), l2)
-    outcome = _try_step(solver, w, cols, signs, l1, positive, primal, objective)
+        solver = SupportSolver(design, y, np.sort(cols), pen)
+    outcome = _try_step(solver, w, cols, signs, pen, primal, objective)
     if outcome == 0 and not fresh and solver.n_changed(cols):
         # a reference support larger than the design's rank (or merely
         # ill-conditioned) borders badly: retry on a factor of this support
-        solver = SupportSolver(design, y, np.sort(cols), l2)
-        outcome = _try_step(solver, w, cols, signs, l1, positive, primal, objective)
+        solver = SupportSolver(design, y, np.sort(cols), pen)
+        outcome = _try_step(solver, w, cols, signs, pen, primal, objective)
     return outcome, solver
 
 
-def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
+def _try_step(solver, w, cols, signs, pen, primal, objective):
     """The step of :func:`support_newton` with ``solver``; its outcome.
 
     When the Newton solution flips signs, the iterate moves towards it up to
@@ -211,14 +175,14 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
     shortcut = True
     limit = max(WALK_SOLVES, cols.size // WALK_SHARE)
     for _ in range(limit):
-        sol = solver.solve(cols[act], signs[act], l1)
+        sol = solver.solve(cols[act], signs[act])
         if sol is None:
             break
         s_act = signs[act]
         flips = np.sign(sol) != s_act
         if not np.any(flips):
             x[act] = sol
-            cand = _candidate(w, cols[act], sol, positive)
+            cand = _candidate(w, cols[act], sol, pen)
             if objective(cand) < primal:
                 w[:] = cand
                 return 3 if full else 2
@@ -241,8 +205,7 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
                     cols,
                     signs,
                     act[~flips],
-                    l1,
-                    positive,
+                    pen,
                     primal,
                     objective,
                 )
@@ -259,24 +222,23 @@ def _try_step(solver, w, cols, signs, l1, positive, primal, objective):
         if act.size == 0:
             break
     # out of solves: keep the walk so far, which only went downhill
-    cand = _candidate(w, cols, x, positive)
+    cand = _candidate(w, cols, x, pen)
     if np.any(cand != w) and objective(cand) < primal:
         w[:] = cand
         return 1
     return 0
 
 
-def _candidate(w, cols, values, positive):
+def _candidate(w, cols, values, pen):
     """A point shaped like ``w``: ``values`` on ``cols``, zero elsewhere
-    (clipped at zero when ``positive``)."""
+    (clipped into the bounds)."""
     cand = np.zeros_like(w)
     cand[cols] = values
-    if positive:
-        np.maximum(cand, 0.0, out=cand)
+    np.clip(cand, pen.lower, pen.upper, out=cand)
     return cand
 
 
-def _drop_flipped(solver, w, cols, signs, keep, l1, positive, primal, objective):
+def _drop_flipped(solver, w, cols, signs, keep, pen, primal, objective):
     """Drop every feature the Newton solution flipped at once: outcome 2, or
     0 (``w`` unchanged).
 
@@ -291,7 +253,7 @@ def _drop_flipped(solver, w, cols, signs, keep, l1, positive, primal, objective)
     on 144 small correlated problems.
     """
     for _ in range(4):
-        sol = solver.solve(cols[keep], signs[keep], l1)
+        sol = solver.solve(cols[keep], signs[keep])
         if sol is None:
             return 0
         flips = np.sign(sol) != signs[keep]
@@ -300,7 +262,7 @@ def _drop_flipped(solver, w, cols, signs, keep, l1, positive, primal, objective)
         keep = keep[~flips]
     else:
         return 0
-    cand = _candidate(w, cols[keep], sol, positive)
+    cand = _candidate(w, cols[keep], sol, pen)
     if not objective(cand) < primal:
         return 0
     w[:] = cand

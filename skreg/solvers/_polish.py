@@ -144,7 +144,7 @@ class Polish:
             cost = newton_cost(self.rows, k)
             worth = (
                 0 < k
-                and (k <= self.design.n_samples or l2 > 0)
+                and (k <= self.design.n_samples or l2[w != 0].min() > 0)
                 and work_left >= _EARLY_POLISH_WORK
                 and work_left * _EARLY_POLISH_RATIO >= cost
                 and cost <= _NEWTON_BUDGET * (total_work + work_left)
@@ -153,7 +153,7 @@ class Polish:
                 self.work_left = work_left
         self.early = self.work_left > 0.0
 
-    def round(self, converged, step, w, XtA, feats, l1, positive, n_epochs, total_work):
+    def round(self, converged, step, w, XtA, feats, pen, n_epochs, total_work):
         """One polish round at a pass (the gap within tol, or an early
         polish); ``step(add)`` runs the Newton step with the features
         ``add = (indices, signs)`` joining the support and returns its
@@ -172,7 +172,7 @@ class Polish:
         if self.rounds_left > 0:
             self.rounds_left -= 1
             k = int(np.count_nonzero(w))
-            viol = kkt_violators(XtA, w, feats, l1, positive, max(5, k // 10))
+            viol = kkt_violators(XtA, w, feats, pen, max(5, k // 10))
             if self.polished and viol.size == 0 and converged:
                 # the last step was exact on this support and nothing wants
                 # in: the optimum

@@ -17,17 +17,19 @@ import numpy as np
 from skreg._kernels._design import residual
 from skreg._kernels.cd import cd_epochs
 from skreg._kernels.gap import (
+    dual_scale,
+    dual_value,
     gap_safe_screen,
     inverse_norms,
-    l1_dual,
     primal_dual_from_products,
     residual_stats,
     top_threshold,
     ws_scores,
 )
+from skreg._kernels.penalty import make_penalty
+from skreg.solvers._free import FreeFeatures, free_features
 from skreg.solvers._newton import support_newton
 from skreg.solvers._polish import AGAIN, STOP, Polish
-from skreg.solvers._threads import NO_HELPER, FitHelper, two_threads
 
 __all__ = ["CDResult", "enet_cd"]
 
@@ -40,49 +42,6 @@ __all__ = ["CDResult", "enet_cd"]
 # 20.5 ms at alpha_max / 10 and 49 -> 45 ms at alpha_max / 100, same
 # iterates).
 _CHECK_BY_PASS = 3.0
-
-# An inner solve on a dense design copies its working set's columns side by
-# side first (see Design.compact) when they hold at least _COMPACT_BYTES
-# (more than a core's L2 cache), make at most _COMPACT_SHARE of the columns
-# (a larger share lies nearly side by side already) and the last inner
-# solve ran at least _COMPACT_EPOCHS epochs (the copy costs about two
-# epochs of the set).  Measured on the reference 500 x 5000 problem at
-# alpha_max / 100, tol 1e-6, same epochs and objectives: Lasso 51.6 -> 45.7
-# ms, ElasticNet 47.3 -> 42.2 ms, about a third of it from the float32
-# copies below.  With a 600 kB bound, sets that fit in L2 (300 x 3000)
-# were copied too and those fits took 5-12% longer.
-_COMPACT_BYTES = 2_000_000
-_COMPACT_EPOCHS = 8
-_COMPACT_SHARE = 0.25
-# A float64 design's copy is made in float32 (half the bytes to stream per
-# epoch) while the inner solve aims at a gap of at least this fraction of
-# sum_i s_i y_i^2: it then solves the problem of the rounded columns, whose
-# objective differs from the true one by at most about 1e-7 of that sum
-# (2^-24 relative rounding of X), and the outer pass measures the true gap
-# from a recomputed residual.  Should that solve's true gap stay above its
-# target, the next target is below this fraction and runs on float64.
-# 1e-6 instead of 1e-5: same epochs and objectives (to 1e-14), wide
-# ElasticNet at alpha_max / 100 to tol 1e-6 36.8 -> 34.1 ms, 1000 x 20000
-# 267 -> 252 ms.
-_LOW_PRECISION_TOL = 1e-6
-
-
-def _compact_dtype(design, ws, last_ep, tol_in, y_norm2):
-    """The dtype of the compact copy of ``ws``'s columns an inner solve runs
-    on (see ``_COMPACT_BYTES`` and ``_LOW_PRECISION_TOL``), or None to run
-    on the design itself."""
-    if (
-        design.is_sparse
-        or design.long_columns
-        or design.n_samples < 2
-        or last_ep < _COMPACT_EPOCHS
-        or not 1 < ws.size <= _COMPACT_SHARE * design.n_features
-        or ws.size * design.n_samples * np.dtype(design.dtype).itemsize < _COMPACT_BYTES
-    ):
-        return None
-    if design.dtype == np.float64 and tol_in >= _LOW_PRECISION_TOL * y_norm2:
-        return np.dtype(np.float32)
-    return np.dtype(design.dtype)
 
 
 @dataclass
@@ -97,26 +56,25 @@ class CDResult:
     history: list = field(default_factory=list)
 
 
-def _cold_primal_dual(design, y, xty, feats, l1, l2, positive, XtA):
+def _cold_primal_dual(design, y, xty, feats, pen, XtA):
     """:func:`~skreg._kernels.gap.enet_primal_dual2` at ``w = 0`` from the
     known correlations ``xty = Z^T S y`` (no pass over the design)."""
     XtA[feats] = xty[feats]
-    g = XtA[feats] if positive else np.abs(XtA[feats])
-    dual_norm = float(g.max(initial=0.0))
     y_norm2 = design.weighted_norm2(y)
     # at w = 0 the residual is y: |r|^2 = r^T y = |y|^2 and |w|^2 = 0
-    dual = l1_dual(y_norm2, y_norm2, 0.0, l1, l2, dual_norm)
-    return 0.5 * y_norm2, dual, dual_norm
+    scale = dual_scale(XtA, feats, pen)
+    dual = dual_value(y_norm2, y_norm2, 0.0, scale, pen, feats, XtA, True)
+    return 0.5 * y_norm2, dual, scale
 
 
-def _ws_dual(design, y, rd, c, w, ws, XtA_theta, l1, l2, positive):
+def _ws_dual(design, y, rd, c, w, ws, XtA_theta, pen):
     """Dual value of the problem restricted to ``ws`` at the residual
     ``rd + c`` (the kernel's own working-set check), from the correlations
     of a full pass."""
     r_norm2, ry = residual_stats(rd, c, y, design.sw, design.has_sw)
-    g = XtA_theta[ws] if positive else np.abs(XtA_theta[ws])
-    w_l2 = float(np.dot(w[ws], w[ws]))
-    return l1_dual(r_norm2, ry, w_l2, l1, l2, float(g.max(initial=0.0)))
+    w_l2 = float(np.dot(pen.l2[ws] * w[ws], w[ws]))
+    scale = dual_scale(XtA_theta, ws, pen)
+    return dual_value(r_norm2, ry, w_l2, scale, pen, ws, XtA_theta, True)
 
 
 def _seed_state(random_state):
@@ -137,6 +95,8 @@ def enet_cd(
     max_iter=1000,
     tol=1e-4,
     positive=False,
+    lower=None,
+    upper=None,
     random_state=None,
     working_set=True,
     screening=True,
@@ -160,15 +120,19 @@ def enet_cd(
         Centred target, same dtype as the design.
     w : ndarray of shape (n_features,)
         Starting point; updated in place (iterations run in float64).
-    l1, l2 : float
+    l1, l2 : float or ndarray of shape (n_features,)
         Penalty strengths in CD scaling (``n alpha l1_ratio`` and
-        ``n alpha (1 - l1_ratio)`` for scikit-learn's objective).
+        ``n alpha (1 - l1_ratio)`` for scikit-learn's objective), per
+        feature or for all.
     max_iter : int
         Maximum number of CD epochs (passes over the working set).
     tol : float
         Stop when the duality gap is ``<= tol * sum_i s_i y_i^2``.
     positive : bool
-        Constrain ``w >= 0``.
+        Constrain ``w >= 0`` (the same as ``lower=0``).
+    lower, upper : float or ndarray of shape (n_features,) or None
+        Box constraints ``lower <= w <= upper`` (``lower <= 0 <= upper``);
+        None for none.
     random_state : numpy.random.RandomState or None
         When given, coordinates are drawn at random (``selection='random'``).
     working_set, screening : bool
@@ -234,8 +198,7 @@ def enet_cd(
     CDResult
     """
     w_out = w
-    # plain Python scalars: one compiled signature per design dtype
-    l1, l2, positive = float(l1), float(l2), bool(positive)
+    pen = make_penalty(design.n_features, l1, l2, positive, lower, upper)
     max_iter, check_every, anderson = int(max_iter), int(check_every), int(anderson)
     w = np.asarray(w, dtype=np.float64).copy()
     y = np.ascontiguousarray(y, dtype=np.float64)
@@ -254,21 +217,24 @@ def enet_cd(
     rng_state = _seed_state(random_state)
     y_norm2 = design.weighted_norm2(y)
     tol_abs = tol * y_norm2
-    use_ws = working_set and l1 > 0
-    use_screen = screening and l1 > 0
-    keep = norm2 > 0
+    any_l1 = bool(np.any(pen.l1 > 0))
+    free_cols = free_features(pen)
+    free = FreeFeatures(design, y, free_cols) if free_cols.size and any_l1 else None
+    use_ws = working_set and any_l1
+    use_screen = screening and any_l1
+    keep = (norm2 > 0) & ((pen.lower < 0) | (pen.upper > 0))
     # the features of the last inner solve, when it was easy (see
     # settled_ratio)
     in_last_ws = np.zeros(p, dtype=bool)
     easy = False
-    inv_norm = inverse_norms(norm2, l2)
+    inv_norm = inverse_norms(norm2, pen.l2)
     w[~keep] = 0
-    if xty is not None and (np.any(w) or l1 <= 0):
+    if xty is not None and (np.any(w) or not any_l1):
         xty = None
     n_epochs = 0
     gap = np.inf
     converged = False
-    polish = Polish(newton and l1 > 0, design, max_iter, y_norm2)
+    polish = Polish(newton and any_l1, design, max_iter, y_norm2)
     newton_solver = None
     # the global gap and epoch count at the previous pass
     last_gap, last_epochs = np.inf, 0
@@ -299,65 +265,41 @@ def enet_cd(
     # gap checks the outer passes answer (see _CHECK_BY_PASS)
     chunk = None
     long_columns = design.long_columns
-    helper = None
-    # epochs of the last inner solve (see _COMPACT_EPOCHS)
-    last_ep = 0
 
     def inner(ws, n_max, tol_in, check, goes_on=False):
         # CD epochs on ws (goes_on: more of the last inner solve); returns
         # the number run
-        nonlocal w_moved, last_inner_work, total_work, epoch_work, last_ep
+        nonlocal w_moved, last_inner_work, total_work, epoch_work
         # only an extrapolated residual of this inner solve is worth a pass
         # over every feature at the next outer iteration
         state[2] = 0.0
         state[3] = 0.0
-        dtype = (
-            None
-            if helper is not None
-            else _compact_dtype(design, ws, last_ep, tol_in, y_norm2)
-        )
-        compact = dtype is not None
-        # rounded columns: float32 copies of a float64 design
-        low = compact and dtype != design.dtype
-        if compact:
-            Z_in, norm2_in = design.compact(ws, dtype)
-            w_in, ws_in, XtA_in = w[ws], np.arange(ws.size), np.empty(ws.size)
-        else:
-            Z_in, norm2_in, w_in, ws_in, XtA_in = Z, norm2, w, ws, XtA
-        args = (
-            Z_in,
-            norm2_in,
+        sweep = np.empty(ws.size, dtype=np.int64)
+        ep, _ = cd_epochs(
+            Z,
+            norm2,
             y,
             rd,
             state,
-            w_in,
-            l1,
-            l2,
-            positive,
+            w,
+            pen,
+            ws,
             n_max,
             tol_in,
             check,
             anderson,
             random,
             rng_state,
-            XtA_in,
+            XtA,
             r_dual,
             int(full_every),
+            sweep,
         )
-        if helper is not None:
-            ep, _ = helper.epochs(cd_epochs, args, ws)
-        else:
-            sweep = np.empty(ws.size, dtype=np.int64)
-            ep, _ = cd_epochs(*args[:9], ws_in, *args[9:], sweep, NO_HELPER)
-        if compact:
-            w[ws] = w_in
-        last_ep = ep
         # An accepted Anderson step combined stored residuals, whose rounding
         # grows with the combination's weights (and broke 1e-10 relative
         # objectives): recompute after one.  Plain CD updates keep the
         # residual as exact as scikit-learn's, which never recomputes it.
-        # (the residual of rounded columns drifts from the true one)
-        w_moved = state[3] == 1.0 or low
+        w_moved = state[3] == 1.0
         epoch_work = ws.size * col_cost
         work = ep * epoch_work
         last_inner_work = last_inner_work + work if goes_on else work
@@ -372,9 +314,7 @@ def enet_cd(
             design,
             y,
             w,
-            l1,
-            l2,
-            positive,
+            pen,
             primal,
             objective,
             add=add,
@@ -388,12 +328,12 @@ def enet_cd(
         w_stale = w_stale or outcome > 0
         return outcome
 
-    def screened(feats, XtA_theta, dual_norm, pass_gap):
+    def screened(feats, XtA_theta, scale, pass_gap):
         # The features of feats that survive the gap-safe test (keep
         # updated), and the dropped ones whose coefficient is nonzero, which
         # the caller zeroes or keeps
         if (
-            gap_safe_screen(XtA_theta, inv_norm, feats, l1, dual_norm, pass_gap, keep)
+            gap_safe_screen(XtA_theta, inv_norm, feats, pen.l1, scale, pass_gap, keep)
             == feats.size
         ):
             return feats, feats[:0]
@@ -416,176 +356,151 @@ def enet_cd(
     def objective(v):
         c_v = residual(Z, y, v, rd_tmp)
         r2, _ = residual_stats(rd_tmp, c_v, y, design.sw, design.has_sw)
-        return 0.5 * (r2 + l2 * np.dot(v, v)) + l1 * np.abs(v).sum()
+        return 0.5 * (r2 + np.dot(pen.l2 * v, v)) + np.dot(pen.l1, np.abs(v))
 
-    if two_threads(design, random):
-        # a second thread reads columns ahead and halves the passes (see
-        # skreg.solvers._threads)
-        helper = FitHelper(design, rd, r_dual, XtA, XtA_acc, w)
-    try:
-        while True:
-            feats = np.flatnonzero(keep)
-            fresh = w_moved or n_kept >= 10
-            n_kept = 0 if fresh else n_kept + 1
-            c, S = kernel_state(fresh)
-            w_moved = True
-            if xty is not None:
-                # cold start: the residual is y and its correlations are known
-                primal, dual, dual_norm = _cold_primal_dual(
-                    design, y, xty, feats, l1, l2, positive, XtA
-                )
-                dual_acc, xty = -np.inf, None
-            else:
-                # The dual point used for screening: the rescaled residual, or
-                # the extrapolated residual of the last inner solve when it is
-                # better (both from one read of the design).
-                with_acc = state[2] == 1.0 and l1 > 0
-                if helper is not None:
-                    helper.products(with_acc, feats)
-                else:
-                    design.raw_products(rd, r_dual, with_acc, feats, XtA, XtA_acc)
-                primal, dual, dual_norm, dual_acc, norm_acc = primal_dual_from_products(
-                    Z,
-                    y,
-                    rd,
-                    c,
-                    r_dual,
-                    with_acc,
-                    S,
-                    w,
-                    l1,
-                    l2,
-                    positive,
-                    feats,
-                    XtA,
-                    XtA_acc,
-                )
-            XtA_theta = XtA
-            if dual_acc > dual:
-                dual, dual_norm, XtA_theta = dual_acc, norm_acc, XtA_acc
-            # Screening only removes features, so every earlier dual point stays
-            # feasible for the current restricted problem: keep the best value.
-            best_dual = max(best_dual, dual)
-            gap = primal - best_dual
-            if not np.isfinite(gap):
-                break
-            converged = gap <= tol_abs
-            if not converged:
-                polish.consider_early(
-                    w,
-                    l2,
-                    gap,
-                    tol_abs,
-                    last_gap,
-                    n_epochs - last_epochs,
-                    epoch_work,
-                    total_work,
-                )
-            last_gap, last_epochs = gap, n_epochs
-            if (converged or polish.early) and use_screen:
-                # Screened before the polish, so that the pass checking its
-                # step reads the survivors only (sparse 10000 x 50000 at
-                # alpha_max / 10: that pass read all 50000 columns).  Nonzero
-                # coefficients stay: w must remain the point whose gap this
-                # pass computed, which the polish may accept as final.
-                feats, nonzero = screened(feats, XtA_theta, dual_norm, primal - dual)
-                if nonzero.size:
-                    keep[nonzero] = True
-                    feats = np.flatnonzero(keep)
-            if converged or polish.early:
-                action = polish.round(
-                    converged,
-                    partial(newton_step, primal),
-                    w,
-                    XtA,
-                    feats,
-                    l1,
-                    positive,
-                    n_epochs,
-                    total_work,
-                )
-                if action == AGAIN:
-                    continue
-                if action == STOP:
-                    break
-                if w_stale:
-                    # CD goes on from a step's w (the pass's products, primal
-                    # and dual points stay valid bounds for screening and
-                    # the working set)
-                    c, _ = kernel_state(True)
-                    chunk = None
-            if n_epochs >= max_iter:
-                break
-            if chunk is not None and not converged:
-                ws, tol_in, chunk_dual, limit = chunk
-                dual_ws = _ws_dual(design, y, rd, c, w, ws, XtA_theta, l1, l2, positive)
-                chunk_dual = max(chunk_dual, dual_ws)
-                if primal - chunk_dual > tol_in and n_epochs < limit:
-                    # the inner solve goes on, as the kernel's loop would
-                    chunk = (ws, tol_in, chunk_dual, limit)
-                    n_max = min(2 * check_every, limit - n_epochs)
-                    n_epochs += inner(ws, n_max, tol_in, 0, goes_on=True)
-                    continue
-            chunk = None
-            if polish.try_step(
-                w, total_work, last_inner_work, partial(newton_step, primal)
-            ):
+    while True:
+        feats = np.flatnonzero(keep)
+        fresh = w_moved or n_kept >= 10
+        n_kept = 0 if fresh else n_kept + 1
+        c, S = kernel_state(fresh)
+        w_moved = True
+        if xty is not None:
+            # cold start: the residual is y and its correlations are known
+            primal, dual, scale = _cold_primal_dual(design, y, xty, feats, pen, XtA)
+            dual_acc, xty = -np.inf, None
+        else:
+            # The dual point used for screening: the rescaled residual, or
+            # the extrapolated residual of the last inner solve when it is
+            # better (both from one read of the design).
+            with_acc = state[2] == 1.0 and any_l1 and free is None
+            design.raw_products(rd, r_dual, with_acc, feats, XtA, XtA_acc)
+            primal, dual, scale, dual_acc, scale_acc = primal_dual_from_products(
+                Z, y, rd, c, r_dual, with_acc, S, w, pen, feats, XtA, XtA_acc
+            )
+        if free is not None:
+            dual, scale = free.dual(XtA, feats, rd, c, y, w, pen)
+        XtA_theta = XtA
+        if dual_acc > dual:
+            dual, scale, XtA_theta = dual_acc, scale_acc, XtA_acc
+        # Screening only removes features, so every earlier dual point stays
+        # feasible for the current restricted problem: keep the best value.
+        best_dual = max(best_dual, dual)
+        gap = primal - best_dual
+        if not np.isfinite(gap):
+            break
+        converged = gap <= tol_abs
+        if not converged:
+            polish.consider_early(
+                w,
+                pen.l2,
+                gap,
+                tol_abs,
+                last_gap,
+                n_epochs - last_epochs,
+                epoch_work,
+                total_work,
+            )
+        last_gap, last_epochs = gap, n_epochs
+        if (converged or polish.early) and use_screen:
+            # Screened before the polish, so that the pass checking its
+            # step reads the survivors only (sparse 10000 x 50000 at
+            # alpha_max / 10: that pass read all 50000 columns).  Nonzero
+            # coefficients stay: w must remain the point whose gap this
+            # pass computed, which the polish may accept as final.
+            feats, nonzero = screened(feats, XtA_theta, scale, primal - dual)
+            if nonzero.size:
+                keep[nonzero] = True
+                feats = np.flatnonzero(keep)
+        if converged or polish.early:
+            action = polish.round(
+                converged,
+                partial(newton_step, primal),
+                w,
+                XtA,
+                feats,
+                pen,
+                n_epochs,
+                total_work,
+            )
+            if action == AGAIN:
                 continue
-            if use_screen:
-                feats, nonzero = screened(feats, XtA_theta, dual_norm, primal - dual)
-                if nonzero.size:
-                    w[nonzero] = 0
-                    c, _ = kernel_state(True)
-            ws = feats
-            if use_ws:
-                # (w is zero outside feats)
-                nnz = int(np.count_nonzero(w))
-                scores = np.empty(feats.size)
-                ws_scores(XtA_theta, w, feats, l1, inv_norm, positive, scores)
-                ws_size = max(p0, int(ws_growth * nnz))
-                if first_ws:
-                    # From a cold start the support is unknown: take every feature
-                    # violating its optimality condition (up to ws_cap) instead of
-                    # doubling up from p0, which costs one full pass per doubling.
-                    n_viol = int(np.count_nonzero(scores > 0))
-                    ws_size = max(ws_size, min(n_viol, ws_cap))
-                    first_ws = False
-                if ws_size < feats.size:
-                    # the ws_size best scores by their threshold: the mask keeps
-                    # the set sorted (0.4 against 0.9 ms for argpartition and a
-                    # sort on 50000 features); ties at it may add a few features
-                    ws = feats[scores >= top_threshold(scores, ws_size)]
-            tighten = polish.tighten
-            if tighten:
-                tol_in = inner_ratio * gap
-            else:
-                settled = (
-                    settled_ratio < inner_ratio
-                    and easy
-                    and not np.any((scores > 0) & ~in_last_ws[feats])
-                )
-                ratio = settled_ratio if settled else inner_ratio
-                tol_in = max(ratio * gap, tol_abs)
-            limit = polish.tighten_epochs if tighten else max_iter
-            n_max = limit - n_epochs
-            # in columns read, BLAS's counted at half: it uses both cores
-            pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
-            easy = False
-            if long_columns and pass_cols <= _CHECK_BY_PASS * ws.size:
-                chunk = (ws, tol_in, -np.inf, limit)
-                n_epochs += inner(ws, min(check_every, n_max), tol_in, 0)
-            else:
-                ep = inner(ws, n_max, tol_in, check_every)
-                n_epochs += ep
-                # met its target at its first gap check: the set may be the
-                # one the solution needs (see settled_ratio)
-                easy = use_ws and ep <= check_every < n_max
-                if easy:
-                    in_last_ws[:] = False
-                    in_last_ws[ws] = True
-    finally:
-        if helper is not None:
-            helper.close()
+            if action == STOP:
+                break
+            if w_stale:
+                # CD goes on from a step's w (the pass's products, primal
+                # and dual points stay valid bounds for screening and
+                # the working set)
+                c, _ = kernel_state(True)
+                chunk = None
+        if n_epochs >= max_iter:
+            break
+        if chunk is not None and not converged:
+            ws, tol_in, chunk_dual, limit = chunk
+            dual_ws = _ws_dual(design, y, rd, c, w, ws, XtA_theta, pen)
+            chunk_dual = max(chunk_dual, dual_ws)
+            if primal - chunk_dual > tol_in and n_epochs < limit:
+                # the inner solve goes on, as the kernel's loop would
+                chunk = (ws, tol_in, chunk_dual, limit)
+                n_max = min(2 * check_every, limit - n_epochs)
+                n_epochs += inner(ws, n_max, tol_in, 0, goes_on=True)
+                continue
+        chunk = None
+        if polish.try_step(
+            w, total_work, last_inner_work, partial(newton_step, primal)
+        ):
+            continue
+        if use_screen:
+            feats, nonzero = screened(feats, XtA_theta, scale, primal - dual)
+            if nonzero.size:
+                w[nonzero] = 0
+                c, _ = kernel_state(True)
+        ws = feats
+        if use_ws:
+            # (w is zero outside feats)
+            nnz = int(np.count_nonzero(w))
+            scores = np.empty(feats.size)
+            ws_scores(XtA_theta, w, feats, pen, inv_norm, scores)
+            ws_size = max(p0, int(ws_growth * nnz))
+            if first_ws:
+                # From a cold start the support is unknown: take every feature
+                # violating its optimality condition (up to ws_cap) instead of
+                # doubling up from p0, which costs one full pass per doubling.
+                n_viol = int(np.count_nonzero(scores > 0))
+                ws_size = max(ws_size, min(n_viol, ws_cap))
+                first_ws = False
+            if ws_size < feats.size:
+                # the ws_size best scores by their threshold: the mask keeps
+                # the set sorted (0.4 against 0.9 ms for argpartition and a
+                # sort on 50000 features); ties at it may add a few features
+                ws = feats[scores >= top_threshold(scores, ws_size)]
+        tighten = polish.tighten
+        if tighten:
+            tol_in = inner_ratio * gap
+        else:
+            settled = (
+                settled_ratio < inner_ratio
+                and easy
+                and not np.any((scores > 0) & ~in_last_ws[feats])
+            )
+            ratio = settled_ratio if settled else inner_ratio
+            tol_in = max(ratio * gap, tol_abs)
+        limit = polish.tighten_epochs if tighten else max_iter
+        n_max = limit - n_epochs
+        # in columns read, BLAS's counted at half: it uses both cores
+        pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
+        easy = False
+        if long_columns and pass_cols <= _CHECK_BY_PASS * ws.size:
+            chunk = (ws, tol_in, -np.inf, limit)
+            n_epochs += inner(ws, min(check_every, n_max), tol_in, 0)
+        else:
+            ep = inner(ws, n_max, tol_in, check_every)
+            n_epochs += ep
+            # met its target at its first gap check: the set may be the
+            # one the solution needs (see settled_ratio)
+            easy = use_ws and ep <= check_every < n_max
+            if easy:
+                in_last_ws[:] = False
+                in_last_ws[ws] = True
     w_out[:] = w
     return CDResult(
         coef=w_out,

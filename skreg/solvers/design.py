@@ -4,7 +4,7 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels._columns import LONG_COLUMN_ROWS
-from skreg._kernels._design import gather_columns
+from skreg._kernels._design import DesignArrays
 from skreg._kernels._stats import col_stats
 from skreg._kernels.gap import raw_products
 
@@ -16,9 +16,8 @@ _BLAS_MIN_SIZE = 50_000
 _MAX_SPARSE_INDEX = int(np.iinfo(np.uint32).max)
 
 
-# OpenBLAS spreads a dot product of more than 10000 entries over its
-# threads, which then spin for about 0.1 s: long vectors are summed by
-# numpy's own loops instead (see skreg.solvers._threads)
+# OpenBLAS spreads a long dot product over its threads, which then spin
+# after it returns: long vectors are summed by numpy's own loops instead
 _BLAS_DOT_MAX = 10_000
 
 
@@ -135,10 +134,6 @@ class Design:
             *self._layout, self.sw, self.has_sw, self.xm, self.sw_sum, bool(center), YT
         )
         self.XtY = None if targets is None else XtY
-        # per dtype: the last compact copy's buffer and columns, and a
-        # second buffer (see compact)
-        self._compact = {}
-        self._compact_pos = None
         # an upper bound on max |X| from the same read of X; NaN or inf when
         # X holds NaN, inf or values too large to square
         self.max_abs_bound = float(np.sqrt(sumsq))
@@ -151,7 +146,9 @@ class Design:
     def Z(self):
         """The design tuple the kernels take (see :mod:`skreg._kernels._design`):
         ``(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum)``."""
-        return self._layout + (self.sw, self.has_sw, self.xm, self.colsum, self.sw_sum)
+        return DesignArrays(
+            *self._layout, self.sw, self.has_sw, self.xm, self.colsum, self.sw_sum
+        )
 
     @property
     def long_columns(self):
@@ -204,46 +201,6 @@ class Design:
                 out[:] = prod
             else:
                 out[feats] = prod[feats]
-
-    def compact(self, cols, dtype=None):
-        """The design tuple and squared norms of the dense columns ``cols``
-        copied side by side (as ``dtype``, by default the design's): feature
-        ``k`` of the result is ``cols[k]``.
-
-        CD epochs over a working set of columns scattered through a large
-        ``X`` read each column from its own pages, which the hardware
-        prefetcher does not follow from one column to the next; side by
-        side, and in float32 half the bytes, the same epochs ran faster
-        (see ``skreg.solvers.cd._COMPACT_BYTES``).  The copy goes into a
-        buffer kept for the next call.
-        """
-        dtype = np.dtype(self.dtype if dtype is None else dtype)
-        k = cols.size
-        # two buffers per dtype, taking turns: the next gather copies the
-        # columns it shares with this one from it
-        prev, prev_cols, spare = self._compact.get(dtype, (None, None, None))
-        if spare is None or spare.shape[1] < k:
-            # room to grow: a fresh buffer pays its page faults on first use
-            # (1.1 ms for 3 MB)
-            shape = (self.n_samples, min(2 * k, self.n_features))
-            spare = np.empty(shape, dtype=dtype, order="F")
-        Xc = spare[:, :k]
-        pos = self._compact_pos
-        if pos is None:
-            pos = self._compact_pos = np.full(self.n_features, -1, dtype=np.int64)
-        if prev is None:
-            gather_columns(self._X_kernel, cols, Xc, Xc, pos)
-        else:
-            pos[prev_cols] = np.arange(prev_cols.size)
-            gather_columns(self._X_kernel, cols, Xc, prev, pos)
-            pos[prev_cols] = -1
-        self._compact[dtype] = (spare, cols.copy(), prev)
-        # the empty sparse arrays of the dtype: the kernels' signature for a
-        # dense design of that dtype
-        data = self.data if dtype == self.dtype else np.zeros(1, dtype=dtype)
-        Z = (Xc, data, self.indices, self.indptr, False, self.sw, self.has_sw)
-        Z += (self.xm[cols], self.colsum[cols], self.sw_sum)
-        return Z, self.norm2[cols]
 
     def weighted_norm2(self, y):
         """``sum_i s_i y_i^2``."""

@@ -36,6 +36,7 @@ from skreg._kernels.gradient import (
     lipschitz_power,
     weighted_residual_sum,
 )
+from skreg._kernels.penalty import make_penalty
 from skreg._kernels.prox_grad import evaluate, projected_grad_norm, prox_grad_epochs
 from skreg.solvers.cd import CDResult
 
@@ -112,15 +113,16 @@ def _run(
     XtA = np.zeros(p)
     grad = np.zeros(p)
     feats = np.arange(p)
+    pen = make_penalty(p, l1, l2, positive)
     L = lipschitz_constant(design)
     if L == 0.0 and (l1 > 0 or l2 > 0):
         # Every centred column is zero: the data term is constant and the
         # penalty alone is minimised at 0.
         w[:] = 0.0
-    gap, primal, _, _ = evaluate(Z, y, w, rd, l1, l2, positive, feats, XtA, grad)
+    gap, primal, _, _ = evaluate(Z, y, w, rd, pen, feats, XtA, grad)
 
     def criterion(gap):
-        return gap if mode == 0 else projected_grad_norm(XtA, w, positive)
+        return gap if mode == 0 else projected_grad_norm(XtA, w, pen)
 
     crit = criterion(gap)
     history = []
@@ -156,9 +158,7 @@ def _run(
             rd,
             XtA,
             state,
-            l1,
-            l2,
-            positive,
+            pen,
             accelerated,
             todo,
             mode,

@@ -36,7 +36,7 @@ descent, whose rate degrades with the conditioning of ``Z~^T Z~ + alpha I``
 import numpy as np
 from scipy.linalg.lapack import dpotrf, dpotrs
 
-from skreg.solvers._threads import single_thread_blas
+from skreg.solvers._blas import single_thread_blas
 from skreg.solvers.ridge import (
     CentredOperator,
     _sparse_gram,

@@ -1,0 +1,135 @@
+"""Per-feature penalties in the coordinate-descent solver: L1 and L2 weights
+(zeros included), box constraints, against an independent optimum."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skreg._kernels.penalty import make_penalty
+from skreg.solvers.cd import enet_cd
+from skreg.solvers.design import Design
+from tests._oracle import sparsify
+
+
+def _oracle(Z, y, s, l1, l2, lower, upper, n_iter=20_000):
+    """Accelerated proximal gradient to machine precision (a few dozen
+    features): the minimiser of the same objective, written from scratch."""
+    L = np.linalg.eigvalsh(Z.T @ (s[:, None] * Z)).max() + l2.max()
+    w = np.zeros(Z.shape[1])
+    v, t = w.copy(), 1.0
+    for _ in range(n_iter):
+        g = -Z.T @ (s * (y - Z @ v)) + l2 * v
+        u = v - g / L
+        w_new = np.sign(u) * np.maximum(np.abs(u) - l1 / L, 0.0)
+        w_new = np.clip(w_new, lower, upper)
+        t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
+        v = w_new + (t - 1) / t_new * (w_new - w)
+        w, t = w_new, t_new
+    return w
+
+
+def _objective(Z, y, s, w, l1, l2):
+    r = y - Z @ w
+    return 0.5 * (s * r) @ r + l1 @ np.abs(w) + 0.5 * (l2 * w) @ w
+
+
+def _case(layout, use_sw, seed=0, n=40, p=25):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    X[:, 1:] += 0.5 * X[:, :-1]
+    coef = np.zeros(p)
+    coef[:6] = [3.0, -2.0, 1.5, -1.0, 2.5, 0.7]
+    y = X @ coef + 0.3 * rng.standard_normal(n)
+    s = rng.uniform(0.3, 2.0, n) if use_sw else np.ones(n)
+    s *= n / s.sum()
+    Xk = sparsify(np.asfortranarray(X), density=1.0) if layout == "csc" else X
+    design = Design(
+        np.asfortranarray(Xk) if layout == "dense" else Xk,
+        s if use_sw else None,
+        center=True,
+    )
+    y = y - s @ y / s.sum()
+    Z = X - design.xm
+    return design, Z, y, s
+
+
+@pytest.mark.parametrize("layout", ["dense", "csc"])
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("bounds", [False, True])
+def test_per_feature_penalty_reaches_the_optimum(layout, use_sw, l1_ratio, bounds):
+    design, Z, y, s = _case(layout, use_sw)
+    p = Z.shape[1]
+    lam = 0.1 * np.abs(Z.T @ (s * y)).max()
+    factor = np.linspace(0.3, 2.0, p)
+    factor[[0, 7]] = 0.0  # unpenalised
+    l1 = lam * l1_ratio * factor
+    l2 = lam * (1 - l1_ratio) * factor
+    lower = np.full(p, -np.inf)
+    upper = np.full(p, np.inf)
+    if bounds:
+        lower[1] = -0.5  # the free solution is about -2
+        upper[0] = 1.0  # about 3
+        upper[4] = 0.8
+        lower[10:] = 0.0
+    ref = _oracle(Z, y, s, l1, l2, lower, upper)
+    w = np.zeros(p)
+    tol = 1e-12
+    res = enet_cd(design, y, w, l1, l2, lower=lower, upper=upper, tol=tol)
+    assert res.converged
+    assert np.all(w >= lower) and np.all(w <= upper)
+    p_ref = _objective(Z, y, s, ref, l1, l2)
+    p_got = _objective(Z, y, s, w, l1, l2)
+    # within tol of the optimum (the gap bounds the suboptimality)
+    assert p_got - p_ref <= tol * (s * y) @ y + 1e-12 * abs(p_ref)
+    assert_allclose(w, ref, rtol=1e-5, atol=1e-7)
+    # a coefficient the optimum holds at a bound is exactly on it
+    at_bound = (np.abs(ref - lower) < 1e-9) | (np.abs(ref - upper) < 1e-9)
+    assert_allclose(w[at_bound], ref[at_bound], rtol=0, atol=1e-15)
+    assert at_bound.sum() >= (3 if bounds else 0)
+
+
+def test_unpenalised_features_are_never_screened_and_the_gap_is_a_bound():
+    design, Z, y, s = _case("dense", False, seed=3, p=60)
+    p = Z.shape[1]
+    lam = 0.5 * np.abs(Z.T @ y).max()
+    l1 = np.full(p, lam)
+    l1[[5, 40]] = 0.0  # a large penalty elsewhere zeroes almost everything
+    ref = _oracle(Z, y, s, l1, np.zeros(p), -np.inf, np.inf)
+    w = np.zeros(p)
+    res = enet_cd(design, y, w, l1, 0.0, tol=1e-10)
+    assert res.converged and w[5] != 0 and w[40] != 0
+    assert_allclose(w, ref, rtol=1e-6, atol=1e-8)
+    # a loose fit's gap still bounds its suboptimality
+    w_loose = np.zeros(p)
+    loose = enet_cd(design, y, w_loose, l1, 0.0, tol=1e-2, newton=False)
+    gap_bound = _objective(Z, y, s, w_loose, l1, 0) - _objective(Z, y, s, ref, l1, 0)
+    assert gap_bound <= loose.gap * (1 + 1e-9) + 1e-12
+
+
+def test_excluded_features_stay_zero_and_scalars_match_arrays():
+    design, Z, y, s = _case("dense", True, seed=1)
+    p = Z.shape[1]
+    lam = 0.05 * np.abs(Z.T @ (s * y)).max()
+    w_scalar = np.zeros(p)
+    enet_cd(design, y, w_scalar, lam, 0.3 * lam, tol=1e-12)
+    w_array = np.zeros(p)
+    enet_cd(design, y, w_array, np.full(p, lam), np.full(p, 0.3 * lam), tol=1e-12)
+    assert_allclose(w_array, w_scalar, rtol=1e-12, atol=1e-14)
+    # lower = upper = 0 leaves a feature out (a factor of inf)
+    lower = np.full(p, -np.inf)
+    upper = np.full(p, np.inf)
+    lower[0] = upper[0] = 0.0
+    w = np.zeros(p)
+    enet_cd(design, y, w, lam, 0.0, lower=lower, upper=upper, tol=1e-12)
+    ref = _oracle(Z, y, s, np.full(p, lam), np.zeros(p), lower, upper)
+    assert w[0] == 0.0
+    assert_allclose(w, ref, rtol=1e-5, atol=1e-7)
+
+
+def test_penalty_checks_bounds_shape():
+    pen = make_penalty(3, 1.0, 0.5, positive=True, upper=[1.0, 2.0, np.inf])
+    assert_allclose(pen.lower, 0.0)
+    assert_allclose(pen.upper, [1.0, 2.0, np.inf])
+    with pytest.raises(ValueError):
+        make_penalty(3, [1.0, 2.0], 0.0)
