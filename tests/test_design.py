@@ -297,44 +297,12 @@ def test_blas_products_match_the_kernel(monkeypatch, use_sw, with_acc, subset):
         assert np.all(got_acc == 7.0)
 
 
-@pytest.mark.parametrize("positive", [False, True])
-@pytest.mark.parametrize("l2", [0.0, 2.0])
-def test_working_set_dual_from_a_full_pass(positive, l2):
-    # the working-set check answered from the correlations of a full pass is
-    # the dual value the kernel's own check computes on the working set
-    from skreg._kernels._design import residual
-    from skreg._kernels.gap import enet_primal_dual
-    from skreg.solvers.cd import _ws_dual
-
-    X, Y, sw = _problem("dense", True)
-    y = Y[:, 0] - sw @ Y[:, 0] / sw.sum()
-    d = Design(X, sw, center=True)
-    rng = np.random.RandomState(4)
-    ws = np.sort(rng.choice(40, 15, replace=False))
-    w = np.zeros(40)
-    w[ws[:6]] = np.abs(rng.randn(6))
-    rd = np.empty(60)
-    c = residual(d.Z, y, w, rd)
-    S = float(sw @ (rd + c))
-    l1 = 0.3 * np.abs(d.XtY if d.XtY is not None else X.T @ (sw * y)).max()
-    XtA = np.zeros(40)
-    pen = make_penalty(40, l1, l2, positive)
-    enet_primal_dual(d.Z, y, rd, c, S, w, pen, np.arange(40), XtA)
-    got = _ws_dual(d, y, rd, c, w, ws, XtA, pen)
-    args = (d.Z, y, rd, c, S, w, pen)
-    _, ref, _ = enet_primal_dual(*args, ws, np.zeros(40))
-    assert_allclose(got, ref, rtol=1e-12)
-    # the full problem's dual differs: the check is the working set's own
-    _, full, _ = enet_primal_dual(*args, np.arange(40), np.zeros(40))
-    assert full != got
-
-
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
     # On long dense columns the kernel runs without its own gap checks and
     # the outer pass answers them, going on with the same working set while
     # its gap is above the inner tol: the same optimum as kernel checks.
-    import skreg.solvers.cd as cd_mod
+    import skreg.solvers.working_set as cd_mod
 
     rng = np.random.default_rng(2)
     n, p = 400, 80
@@ -520,7 +488,7 @@ def test_settled_working_set_aims_lower_and_saves_passes(monkeypatch):
     # over all the columns, to the same optimum
     from scipy.signal import lfilter
 
-    import skreg.solvers.cd as cd_mod
+    import skreg.solvers.working_set as cd_mod
 
     rng = np.random.default_rng(1)
     n, p, rho = 300, 3000, 0.5

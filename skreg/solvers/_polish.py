@@ -15,15 +15,25 @@ support (:func:`skreg.solvers._newton.support_newton`):
 at every pass what to do.
 """
 
+from enum import Enum
+
 import numpy as np
 
 from skreg.solvers._newton import kkt_violators, newton_cost
 
-__all__ = ["AGAIN", "CD", "STOP", "Polish", "cd_work_left"]
+__all__ = ["Action", "Polish", "cd_work_left"]
 
-# What the driver does after a polish round: stop, check the gap again
-# (the step landed on an exact solution), or go on with CD
-STOP, AGAIN, CD = "stop", "again", "cd"
+
+class Action(Enum):
+    """What the driver does after a polish round: stop, measure the gap
+    again (the step landed on an exact solution), or go on with CD."""
+
+    STOP = "stop"
+    AGAIN = "again"
+    CD = "cd"
+
+
+STOP, AGAIN, CD = Action.STOP, Action.AGAIN, Action.CD
 
 # CD work (stored entries visited) below which a fit that ends on a partial
 # Newton step runs another inner solve to settle its support

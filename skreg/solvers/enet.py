@@ -7,9 +7,10 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels.cd_gram import gram_cd
-from skreg.solvers.cd import CDResult, _seed_state, enet_cd
+from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.exact import exact_finish, gram_finish, wants_exact_finish
+from skreg.solvers.working_set import _seed_state
 
 __all__ = ["TOL_FLOOR", "fit_enet_targets", "penalty_strengths", "resolve_gram"]
 

@@ -23,9 +23,10 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from skreg._kernels.cd_gram import gram_cd
-from skreg.solvers.cd import _seed_state, enet_cd
+from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.enet import TOL_FLOOR, penalty_strengths
+from skreg.solvers.working_set import _seed_state
 
 __all__ = ["solve_path"]
 

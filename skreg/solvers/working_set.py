@@ -1,0 +1,411 @@
+"""The working-set coordinate-descent solver: its outer loop as an object.
+
+Each iteration of :meth:`WorkingSetCD.run` is one *pass*: the global
+duality gap from one read of the design (:meth:`~WorkingSetCD._measure`),
+then, unless the fit stops there, a polish round (Newton steps, see
+:mod:`skreg.solvers._polish`), gap-safe screening, a working set of the
+features that violate their optimality conditions most, and an inner CD
+solve on it (:func:`skreg._kernels.cd.cd_epochs`) to a fraction of the gap.
+Every piece of state the loop carries is a named attribute.
+"""
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from skreg._kernels._design import residual
+from skreg._kernels.cd import cd_epochs
+from skreg._kernels.gap import (
+    dual_scale,
+    dual_value,
+    gap_safe_screen,
+    inverse_norms,
+    primal_dual_from_products,
+    residual_stats,
+    top_threshold,
+    ws_scores,
+)
+from skreg.solvers._free import FreeFeatures, free_features
+from skreg.solvers._newton import support_newton
+from skreg.solvers._polish import Action, Polish
+
+__all__ = ["CDOptions", "WorkingSetCD"]
+
+# Long dense columns stream from memory in every epoch: there an inner
+# solve's own gap checks cost about as much as a full BLAS pass over a set
+# this many times larger, so the passes answer them (see _Chunk).
+_CHECK_BY_PASS = 3.0
+
+
+@dataclass
+class CDOptions:
+    """Tuning of :class:`WorkingSetCD` (see :func:`skreg.solvers.cd.enet_cd`
+    for each one's meaning, docs/solvers.rst for the measurements)."""
+
+    max_iter: int = 1000
+    tol: float = 1e-4
+    working_set: bool = True
+    screening: bool = True
+    anderson: int = 5
+    p0: int = 10
+    inner_ratio: float = 0.3
+    settled_ratio: float = 0.03
+    check_every: int = 4
+    newton: bool = True
+    ws_growth: float = 1.5
+    full_every: int = 3
+
+
+@dataclass
+class _Pass:
+    """What one full pass measured."""
+
+    primal: float
+    dual: float
+    scale: float
+    # correlations (minus l2 w) of the dual point the gap used
+    XtA_theta: np.ndarray
+    # the features kept before the pass's screening
+    feats: np.ndarray
+
+
+@dataclass
+class _Chunk:
+    """An inner solve whose gap checks the passes answer."""
+
+    ws: np.ndarray
+    tol: float
+    best_dual: float
+    limit: int
+
+
+def _seed_state(random_state):
+    """State of the kernels' generator; a fixed dummy when not random."""
+    if random_state is None:
+        return np.ones(1, dtype=np.uint64)
+    seed = int(random_state.randint(1, np.iinfo(np.int32).max))
+    return np.array([seed * 2654435761 + 1], dtype=np.uint64)
+
+
+class WorkingSetCD:
+    """Minimise the per-feature ElasticNet objective in CD scaling.
+
+    Parameters
+    ----------
+    design : Design
+    y : ndarray of shape (n_samples,)
+        Centred target (float64).
+    w : ndarray of shape (n_features,)
+        Starting point (float64, copied).
+    pen : Penalty
+        The per-feature penalty (see :mod:`skreg._kernels.penalty`).
+    opts : CDOptions
+    random_state : numpy.random.RandomState or None
+        When given, coordinates are drawn at random.
+    xty : ndarray of shape (n_features,) or None
+        ``Z^T S y``, known from the design's statistics: a cold start then
+        skips its first read of the design.
+    """
+
+    def __init__(self, design, y, w, pen, opts, random_state=None, xty=None):
+        self.design, self.y, self.pen, self.opts = design, y, pen, opts
+        p, n = design.n_features, design.n_samples
+        self.w = np.asarray(w, dtype=np.float64).copy()
+        self.rd = np.empty(n)
+        self.rd_tmp = np.empty(n)
+        self.r_dual = np.zeros(n)
+        self.XtA = np.zeros(p)
+        self.XtA_acc = np.zeros(p)
+        # the kernel's [residual offset, weighted residual sum, extrapolated
+        # dual in r_dual, an Anderson step was accepted]
+        self.kstate = np.zeros(4)
+        self.random = random_state is not None
+        self.rng_state = _seed_state(random_state)
+        self.y_norm2 = design.weighted_norm2(y)
+        self.tol_abs = opts.tol * self.y_norm2
+        self.any_l1 = bool(np.any(pen.l1 > 0))
+        cols = free_features(pen)
+        self.free = FreeFeatures(design, y, cols) if cols.size and self.any_l1 else None
+        self.use_ws = opts.working_set and self.any_l1
+        self.use_screen = opts.screening and self.any_l1
+        self.keep = (design.norm2 > 0) & ((pen.lower < 0) | (pen.upper > 0))
+        self.inv_norm = inverse_norms(design.norm2, pen.l2)
+        self.w[~self.keep] = 0
+        cold = xty is not None and self.any_l1 and not np.any(self.w)
+        self.xty = xty if cold else None
+        # A Lasso optimum has at most n nonzero coefficients (design in
+        # general position): a first working set needs no more
+        self.ws_cap = max(opts.p0, min(p // 2, n))
+        self.col_cost = design.nnz / max(p, 1)
+        self.polish = Polish(
+            opts.newton and self.any_l1, design, opts.max_iter, self.y_norm2
+        )
+        self.newton_solver = None
+        self._init_progress()
+
+    def _init_progress(self):
+        p = self.design.n_features
+        self.n_epochs = 0
+        self.gap = np.inf
+        self.best_dual = -np.inf
+        self.converged = False
+        self.last_gap, self.last_epochs = np.inf, 0
+        # entries one epoch of the last inner solve visits, and the work
+        self.epoch_work = self.last_inner_work = self.total_work = 0.0
+        self.first_ws = not np.any(self.w)
+        # the features of the last inner solve, when it met its target at
+        # its first check (see settled_ratio)
+        self.in_last_ws = np.zeros(p, dtype=bool)
+        self.easy = False
+        # w changed since the kernel last updated the residual; passes since
+        # the residual was last recomputed; a Newton step moved w after the
+        # pass that computed the residual
+        self.w_moved = True
+        self.n_kept = 0
+        self.w_stale = False
+        self.chunk = None
+
+    # -- the loop ---------------------------------------------------------
+
+    def run(self):
+        """Solve; returns ``(w, n_epochs, gap, converged)``."""
+        max_iter = self.opts.max_iter
+        while True:
+            feats = np.flatnonzero(self.keep)
+            ps = self._measure(feats)
+            if not np.isfinite(self.gap):
+                break
+            action = self._at_pass(ps)
+            if action is Action.AGAIN:
+                continue
+            if action is Action.STOP or self.n_epochs >= max_iter:
+                break
+            if self._chunk_goes_on(ps):
+                continue
+            self.chunk = None
+            step = partial(self._newton_step, ps.primal)
+            if self.polish.try_step(
+                self.w, self.total_work, self.last_inner_work, step
+            ):
+                continue
+            feats = self._screen(ps, drop_nonzero=True)
+            ws, scores = self._working_set(feats, ps)
+            self._solve_set(ws, feats, scores)
+        # a negative gap is rounding (the dual never exceeds the primal)
+        return self.w, self.n_epochs, max(float(self.gap), 0.0), self.converged
+
+    def _kernel_state(self, fresh):
+        """The residual offset and weighted residual sum the kernel goes on
+        from; with ``fresh``, the residual of ``w`` recomputed first."""
+        design, st = self.design, self.kstate
+        if fresh:
+            st[0] = residual(design.Z, self.y, self.w, self.rd)
+            self.w_stale = False
+        # invariant under CD steps only when xm is exactly the weighted mean
+        st[1] = design.weighted_sum(self.rd) + st[0] * design.sw_sum
+        return st[0], st[1]
+
+    def _measure(self, feats):
+        """One full pass: the gap at ``w`` and the best dual point."""
+        fresh = self.w_moved or self.n_kept >= 10
+        self.n_kept = 0 if fresh else self.n_kept + 1
+        c, S = self._kernel_state(fresh)
+        self.w_moved = True
+        if self.xty is not None:
+            # cold start: the residual is y and its correlations are known
+            primal, dual, scale = self._cold_primal_dual(feats)
+            dual_acc, scale_acc, self.xty = -np.inf, 1.0, None
+        else:
+            # the rescaled residual, and the extrapolated residual of the
+            # last inner solve when it has one, from one read of the design
+            with_acc = self.kstate[2] == 1.0 and self.any_l1 and self.free is None
+            self.design.raw_products(
+                self.rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc
+            )
+            primal, dual, scale, dual_acc, scale_acc = primal_dual_from_products(
+                self.design.Z, self.y, self.rd, c, self.r_dual, with_acc, S,
+                self.w, self.pen, feats, self.XtA, self.XtA_acc,
+            )  # fmt: skip
+        if self.free is not None:
+            dual, scale = self.free.dual(
+                self.XtA, feats, self.rd, c, self.y, self.w, self.pen
+            )
+        XtA_theta = self.XtA
+        if dual_acc > dual:
+            dual, scale, XtA_theta = dual_acc, scale_acc, self.XtA_acc
+        # screening only removes features: every earlier dual point stays
+        # feasible for the current restricted problem
+        self.best_dual = max(self.best_dual, dual)
+        self.gap = primal - self.best_dual
+        return _Pass(primal, dual, scale, XtA_theta, feats)
+
+    def _cold_primal_dual(self, feats):
+        # the gap at w = 0 from Z^T S y: |r|^2 = r^T y = |y|^2, |w|^2 = 0
+        self.XtA[feats] = self.xty[feats]
+        scale = dual_scale(self.XtA, feats, self.pen)
+        dual = dual_value(
+            self.y_norm2, self.y_norm2, 0.0, scale, self.pen, feats, self.XtA, True
+        )
+        return 0.5 * self.y_norm2, dual, scale
+
+    def _at_pass(self, ps):
+        """Convergence and the polish; returns an :class:`Action`."""
+        self.converged = self.gap <= self.tol_abs
+        polish = self.polish
+        if not self.converged:
+            polish.consider_early(
+                self.w, self.pen.l2, self.gap, self.tol_abs, self.last_gap,
+                self.n_epochs - self.last_epochs, self.epoch_work, self.total_work,
+            )  # fmt: skip
+        self.last_gap, self.last_epochs = self.gap, self.n_epochs
+        if not (self.converged or polish.early):
+            return Action.CD
+        # screened first, so that the pass checking the step reads the
+        # survivors only; w stays the point whose gap was measured
+        feats = self._screen(ps, drop_nonzero=False)
+        action = polish.round(
+            self.converged, partial(self._newton_step, ps.primal), self.w,
+            self.XtA, feats, self.pen, self.n_epochs, self.total_work,
+        )  # fmt: skip
+        if action is Action.CD and self.w_stale:
+            # CD goes on from the step's w (the pass's bounds stay valid)
+            self._kernel_state(True)
+            self.chunk = None
+        return action
+
+    def _newton_step(self, primal, add=None):
+        outcome, self.newton_solver = support_newton(
+            self.design, self.y, self.w, self.pen, primal, self._objective,
+            add=add, solver=self.newton_solver,
+        )  # fmt: skip
+        # the extrapolated residual predates the step: not worth a pass
+        self.kstate[2] = 0.0
+        self.w_stale = self.w_stale or outcome > 0
+        return outcome
+
+    def _objective(self, v):
+        design, pen = self.design, self.pen
+        c_v = residual(design.Z, self.y, v, self.rd_tmp)
+        r2, _ = residual_stats(self.rd_tmp, c_v, self.y, design.sw, design.has_sw)
+        return 0.5 * (r2 + np.dot(pen.l2 * v, v)) + np.dot(pen.l1, np.abs(v))
+
+    def _screen(self, ps, drop_nonzero):
+        """Gap-safe screening of the pass's features; returns the kept ones.
+
+        With ``drop_nonzero`` the dropped features' coefficients are zeroed
+        (and the residual refreshed); else they stay kept.
+        """
+        feats = np.flatnonzero(self.keep)
+        if not self.use_screen:
+            return feats
+        n_keep = gap_safe_screen(
+            ps.XtA_theta, self.inv_norm, feats, self.pen.l1, ps.scale,
+            ps.primal - ps.dual, self.keep,
+        )  # fmt: skip
+        if n_keep == feats.size:
+            return feats
+        dropped = feats[~self.keep[feats]]
+        nonzero = dropped[self.w[dropped] != 0]
+        if nonzero.size:
+            if drop_nonzero:
+                self.w[nonzero] = 0
+                self._kernel_state(True)
+            else:
+                self.keep[nonzero] = True
+        return np.flatnonzero(self.keep)
+
+    def _working_set(self, feats, ps):
+        """The next inner solve's features (sorted) and the pass's scores."""
+        if not self.use_ws:
+            return feats, None
+        opts = self.opts
+        # (w is zero outside feats)
+        nnz = int(np.count_nonzero(self.w))
+        scores = np.empty(feats.size)
+        ws_scores(ps.XtA_theta, self.w, feats, self.pen, self.inv_norm, scores)
+        size = max(opts.p0, int(opts.ws_growth * nnz))
+        if self.first_ws:
+            # from a cold start the support is unknown: take every violator
+            # (up to ws_cap) instead of doubling up from p0, a pass each
+            size = max(size, min(int(np.count_nonzero(scores > 0)), self.ws_cap))
+            self.first_ws = False
+        if size >= feats.size:
+            return feats, scores
+        # the best scores by their threshold (ties may add a few features)
+        return feats[scores >= top_threshold(scores, size)], scores
+
+    def _inner_target(self, feats, scores):
+        """The gap the inner solve aims at, and its epoch limit."""
+        opts, polish = self.opts, self.polish
+        if polish.tighten:
+            return opts.inner_ratio * self.gap, polish.tighten_epochs
+        # a settled set: the last solve met its target at its first check
+        # and no feature outside it violates its optimality condition
+        settled = (
+            opts.settled_ratio < opts.inner_ratio
+            and self.easy
+            and not np.any((scores > 0) & ~self.in_last_ws[feats])
+        )
+        ratio = opts.settled_ratio if settled else opts.inner_ratio
+        return max(ratio * self.gap, self.tol_abs), opts.max_iter
+
+    def _solve_set(self, ws, feats, scores):
+        """Run the inner solve on ``ws`` (or its first chunk)."""
+        design, opts = self.design, self.opts
+        tol_in, limit = self._inner_target(feats, scores)
+        n_max = limit - self.n_epochs
+        # columns a pass reads, BLAS's counted at half: it uses both cores
+        pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
+        self.easy = False
+        if design.long_columns and pass_cols <= _CHECK_BY_PASS * ws.size:
+            self.chunk = _Chunk(ws, tol_in, -np.inf, limit)
+            self.n_epochs += self._inner(ws, min(opts.check_every, n_max), tol_in, 0)
+            return
+        ep = self._inner(ws, n_max, tol_in, opts.check_every)
+        self.n_epochs += ep
+        self.easy = self.use_ws and ep <= opts.check_every < n_max
+        if self.easy:
+            self.in_last_ws[:] = False
+            self.in_last_ws[ws] = True
+
+    def _chunk_goes_on(self, ps):
+        """Go on with a chunked inner solve whose target the pass found
+        unmet, as the kernel's own loop would; returns whether it did."""
+        chunk = self.chunk
+        if chunk is None or self.converged:
+            return False
+        design, pen, w, ws = self.design, self.pen, self.w, chunk.ws
+        r_norm2, ry = residual_stats(
+            self.rd, self.kstate[0], self.y, design.sw, design.has_sw
+        )
+        scale = dual_scale(ps.XtA_theta, ws, pen)
+        w_l2 = float(np.dot(pen.l2[ws] * w[ws], w[ws]))
+        dual_ws = dual_value(r_norm2, ry, w_l2, scale, pen, ws, ps.XtA_theta, True)
+        chunk.best_dual = max(chunk.best_dual, dual_ws)
+        if ps.primal - chunk.best_dual <= chunk.tol or self.n_epochs >= chunk.limit:
+            return False
+        n_max = min(2 * self.opts.check_every, chunk.limit - self.n_epochs)
+        self.n_epochs += self._inner(ws, n_max, chunk.tol, 0, goes_on=True)
+        return True
+
+    def _inner(self, ws, n_max, tol_in, check, goes_on=False):
+        """CD epochs on ``ws``; returns the number run."""
+        opts, st = self.opts, self.kstate
+        # only an extrapolated residual of this solve is worth a pass
+        st[2] = st[3] = 0.0
+        sweep = np.empty(ws.size, dtype=np.int64)
+        ep, _ = cd_epochs(
+            self.design.Z, self.design.norm2, self.y, self.rd, st, self.w,
+            self.pen, ws, n_max, tol_in, check, int(opts.anderson), self.random,
+            self.rng_state, self.XtA, self.r_dual, int(opts.full_every), sweep,
+        )  # fmt: skip
+        # an accepted Anderson step combined stored residuals, whose rounding
+        # grows with the weights: the residual is recomputed after one
+        self.w_moved = st[3] == 1.0
+        self.epoch_work = ws.size * self.col_cost
+        work = ep * self.epoch_work
+        self.last_inner_work = self.last_inner_work + work if goes_on else work
+        self.total_work += work
+        self.polish.ready = True
+        return ep
