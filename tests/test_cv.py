@@ -274,6 +274,8 @@ def _expected_failed(est):
     [
         L1RegressorCV(alphas=5, cv=3),
         ElasticNetRegressorCV(alphas=5, cv=3, l1_ratio=[0.5, 1.0]),
+        L1RegressorCV(alphas=5, cv=3, alpha_rule="1se"),
+        ElasticNetRegressorCV(alphas=5, cv=3, scoring="neg_mean_absolute_error"),
         L2RegressorCV(),
         L2RegressorCV(cv=3),
     ],

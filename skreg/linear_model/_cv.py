@@ -10,10 +10,10 @@ The Ridge counterpart, :class:`L2RegressorCV`, lives in ``_ridge_cv``.
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, check_scalar, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -22,17 +22,17 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from threadpoolctl import threadpool_limits
 
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_fit_data,
     check_weights,
 )
-from skreg.linear_model._cv_folds import _fold_mse
+from skreg.linear_model._cv_folds import cv_alpha_grids, cv_fold_paths
+from skreg.linear_model._cv_select import choose_alpha
 from skreg.linear_model._dask import is_dask_input
 from skreg.linear_model._l1 import ElasticNetRegressor
-from skreg.path import alpha_grid, enet_path, lasso_path
+from skreg.path import enet_path, lasso_path
 
 __all__ = ["ElasticNetRegressorCV", "L1RegressorCV"]
 
@@ -54,6 +54,8 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         "positive": ["boolean"],
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
+        "alpha_rule": [StrOptions({"min", "1se"})],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
     }
 
     def _l1_ratios(self):
@@ -83,6 +85,8 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             Fitted estimator.
         """
         _raise_for_params(params, self, "fit")
+        for name in ("mse_path_", "score_path_"):  # from a fit with other scoring
+            self.__dict__.pop(name, None)
         if is_dask_input(X, y, sample_weight, self.cv):
             from skreg.linear_model._dask_fit import fit_enet_cv_dask
 
@@ -96,88 +100,42 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         y = column_or_1d(y, warn=True)
         sw = check_weights(sample_weight, X)
         l1_ratios = self._l1_ratios()
-        if isinstance(self.alphas, Integral):
-            alphas = [
-                alpha_grid(
-                    X,
-                    y,
-                    l1_ratio=r,
-                    fit_intercept=self.fit_intercept,
-                    positive=self.positive,
-                    eps=self.eps,
-                    n_alphas=self.alphas,
-                    sample_weight=sw,
-                )
-                for r in l1_ratios
-            ]
-        else:
-            # each entry as given (np.ravel would turn a mix of numbers and
-            # strings into strings): scikit-learn's messages
-            for index, a in enumerate(np.ravel(np.asarray(self.alphas, dtype=object))):
-                a = a.item() if isinstance(a, np.generic) else a
-                check_scalar(a, f"alphas[{index}]", target_type=Real, min_val=0.0)
-            grid = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
-            alphas = [grid] * len(l1_ratios)
+        alphas = cv_alpha_grids(self, X, y, sw, l1_ratios)
         cv = check_cv(self.cv)
         if _routing_enabled():
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
             split_params = routed.splitter.split
+            score_params = routed.scorer.score if self.scoring is not None else {}
         else:
-            split_params = {}
+            split_params, score_params = {}, {}
         folds = list(cv.split(X, y, **split_params))
-        solve_kw = {
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "positive": self.positive,
-        }
-        # One seed drawn here keeps the folds reproducible and thread-safe.
-        rs = (
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            if self.selection == "random"
-            else None
+        scorer = None
+        if self.scoring is not None:
+            scorer = check_scoring(self, scoring=self.scoring)
+        path, y_scale = cv_fold_paths(
+            self, X, y, sw, folds, alphas, l1_ratios, scorer, score_params
         )
-        y_max = float(np.max(np.abs(y))) if y.size else 0.0
-        y_scale = float(2.0 ** np.round(np.log2(y_max))) if y_max > 0 else 1.0
-        jobs = (
-            delayed(_fold_mse)(
-                X,
-                y,
-                sw,
-                train,
-                test,
-                self.fit_intercept,
-                a,
-                r,
-                self.precompute,
-                {**solve_kw, "random_state": rs},
-                y_scale,
-            )
-            for r, a in zip(l1_ratios, alphas, strict=True)
-            for train, test in folds
-        )
-        # Folds are memory-bound matrix-vector work: a multi-threaded BLAS
-        # inside each (possibly threaded) fold only adds contention.
-        with threadpool_limits(limits=1, user_api="blas"):
-            mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
-                jobs
-            )
-        mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
-        mean_mse = mse.mean(axis=1)
-        self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
-        with np.errstate(over="ignore"):
-            self.mse_path_ = self.mse_path_ * y_scale**2
-        if not np.all(np.isfinite(mean_mse)):
+        path = np.reshape(path, (len(l1_ratios), len(folds), -1))
+        if not np.all(np.isfinite(path.mean(axis=1))):
             raise ValueError(
                 "Cross-validation errors are not finite: the data may contain "
                 "values too large or too small; rescale X and y."
+                if scorer is None
+                else f"Cross-validation scores are not finite for scoring="
+                f"{self.scoring!r}: check that it can score every test fold."
             )
-        best_mse = np.inf
-        for r, grid, curve in zip(l1_ratios, alphas, mean_mse, strict=True):
-            i = int(np.argmin(curve))
-            if curve[i] < best_mse:
-                best_alpha, best_l1_ratio, best_mse = grid[i], r, curve[i]
-        self.alpha_ = float(best_alpha)
-        self.l1_ratio_ = float(best_l1_ratio)
+        # Scorers are higher-is-better: both rules run on errors = -scores.
+        errors = path if scorer is None else -path
+        alpha_min, self.alpha_1se_, l1_ratio = choose_alpha(errors, alphas, l1_ratios)
+        self.alpha_min_ = alpha_min
+        self.alpha_ = self.alpha_min_ if self.alpha_rule == "min" else self.alpha_1se_
+        self.l1_ratio_ = l1_ratio
+        curves = np.squeeze(np.moveaxis(path, 2, 1))
+        if scorer is None:
+            with np.errstate(over="ignore"):
+                self.mse_path_ = curves * y_scale**2
+        else:
+            self.score_path_ = curves
         # As scikit-learn: one grid per l1_ratio when generated, the (sorted)
         # user grid once when given.
         self.alphas_ = np.asarray(alphas)
@@ -204,14 +162,14 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         return self
 
     def get_metadata_routing(self):
-        """Get metadata routing of this object (the CV splitter's ``split``).
+        """Get metadata routing of this object (splitter and scorer).
 
         Returns
         -------
         routing : MetadataRouter
             Routing information.
         """
-        return (
+        router = (
             MetadataRouter(owner=self)
             .add_self_request(self)
             .add(
@@ -219,6 +177,12 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
         )
+        if self.scoring is not None:
+            router.add(
+                scorer=check_scoring(self, scoring=self.scoring),
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+        return router
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -277,17 +241,35 @@ class L1RegressorCV(_EnetCVBase):
         Seed of the coordinate draws when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit coordinates in order or at random.
+    alpha_rule : {'min', '1se'}, default='min'
+        The alpha refitted as ``alpha_``: ``'min'`` (scikit-learn's choice)
+        the smallest mean CV error, ``'1se'`` the largest alpha within one
+        standard error of it (glmnet's ``lambda.1se``, a sparser model).
+        Both are computed from the same paths (see ``alpha_1se_``).
+    scoring : str, callable or None, default=None
+        Scorer of the test folds (see :ref:`scoring_parameter`), higher is
+        better; ``None``: the (weighted) mean squared error of ``mse_path_``.
+        Sample weights reach a scorer only through metadata routing.
 
     Attributes
     ----------
     alpha_ : float
-        The amount of penalisation chosen by cross-validation.
+        The amount of penalisation chosen by cross-validation (``alpha_rule``).
     coef_ : ndarray of shape (n_features,)
         Coefficients of the model refitted with ``alpha_``.
     intercept_ : float
         Independent term of the refitted model.
+    alpha_min_ : float
+        The alpha of the smallest mean CV error.
+    alpha_1se_ : float
+        The largest alpha whose mean CV error is within one standard error
+        of the minimum: ``std(ddof=1) / sqrt(n_folds)`` of the fold errors at
+        the minimum (glmnet's ``cvsd`` for folds of equal weight).
     mse_path_ : ndarray of shape (n_alphas, n_folds)
-        Mean squared error on each test fold for every alpha.
+        Mean squared error on each test fold for every alpha (with the
+        default ``scoring=None`` only).
+    score_path_ : ndarray of shape (n_alphas, n_folds)
+        Score of each test fold for every alpha (with a ``scoring`` only).
     alphas_ : ndarray of shape (n_alphas,)
         The grid of alphas used, in decreasing order.
     dual_gap_ : float
@@ -342,6 +324,8 @@ class L1RegressorCV(_EnetCVBase):
         positive=False,
         random_state=None,
         selection="cyclic",
+        alpha_rule="min",
+        scoring=None,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -356,6 +340,8 @@ class L1RegressorCV(_EnetCVBase):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.alpha_rule = alpha_rule
+        self.scoring = scoring
 
     path = staticmethod(lasso_path)
 
@@ -368,15 +354,9 @@ class ElasticNetRegressorCV(_EnetCVBase):
     ``l1_ratio_``; the final model is refitted with
     :class:`skreg.ElasticNetRegressor`'s solver.
 
-    Folds (and ``l1_ratio`` values) are fitted in parallel with
-    :class:`joblib.Parallel` (``prefer="threads"``: the Numba kernels release
-    the GIL).  To spread them over a dask cluster::
-
-        from dask.distributed import Client
-        import joblib
-        client = Client(...)
-        with joblib.parallel_backend("dask"):
-            model.fit(X, y)
+    Folds and ``l1_ratio`` values are fitted in parallel with
+    :class:`joblib.Parallel` (threads), or on a dask cluster inside
+    ``joblib.parallel_backend("dask")`` (see :class:`L1RegressorCV`).
 
     Parameters
     ----------
@@ -411,20 +391,39 @@ class ElasticNetRegressorCV(_EnetCVBase):
         Seed of the coordinate draws when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit coordinates in order or at random.
+    alpha_rule : {'min', '1se'}, default='min'
+        The alpha refitted as ``alpha_``: ``'min'`` (scikit-learn's choice)
+        the smallest mean CV error, ``'1se'`` the largest alpha within one
+        standard error of it (glmnet's ``lambda.1se``, a sparser model).
+        Both are computed from the same paths (see ``alpha_1se_``).
+    scoring : str, callable or None, default=None
+        Scorer of the test folds (see :ref:`scoring_parameter`), higher is
+        better; ``None``: the (weighted) mean squared error of ``mse_path_``.
+        Sample weights reach a scorer only through metadata routing.
 
     Attributes
     ----------
     alpha_ : float
-        The penalisation chosen by cross-validation.
+        The penalisation chosen by cross-validation (``alpha_rule``).
     l1_ratio_ : float
         The ``l1_ratio`` chosen by cross-validation.
     coef_ : ndarray of shape (n_features,)
         Coefficients of the refitted model.
     intercept_ : float
         Independent term of the refitted model.
+    alpha_min_ : float
+        The alpha of the smallest mean CV error (over every ``l1_ratio``).
+    alpha_1se_ : float
+        The largest alpha whose mean CV error, at the chosen ``l1_ratio_``,
+        is within one standard error of the minimum: ``std(ddof=1) /
+        sqrt(n_folds)`` of the fold errors at the minimum (glmnet's ``cvsd``
+        for folds of equal weight).  ``l1_ratio_`` is chosen by the minimum
+        under both rules.
     mse_path_ : ndarray of shape (n_l1_ratio, n_alphas, n_folds)
         Test-fold mean squared errors (the first axis is dropped when a
-        single ``l1_ratio`` is given).
+        single ``l1_ratio`` is given; with ``scoring=None`` only).
+    score_path_ : ndarray of shape (n_l1_ratio, n_alphas, n_folds)
+        Test-fold scores, shaped as ``mse_path_`` (with a ``scoring`` only).
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
         The alpha grids used.
     dual_gap_ : float
@@ -485,6 +484,8 @@ class ElasticNetRegressorCV(_EnetCVBase):
         positive=False,
         random_state=None,
         selection="cyclic",
+        alpha_rule="min",
+        scoring=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -500,6 +501,8 @@ class ElasticNetRegressorCV(_EnetCVBase):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.alpha_rule = alpha_rule
+        self.scoring = scoring
 
     path = staticmethod(enet_path)
 

@@ -1,19 +1,86 @@
 """One cross-validation fold of the ElasticNet/Lasso CV estimators: the path
-on its training part, scored on its test part."""
+on its training part, scored on its test part (mean squared error, or any
+scikit-learn scorer)."""
 
-import warnings
+from numbers import Integral, Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import _check_method_params
+from threadpoolctl import threadpool_limits
 
+from skreg._alpha_grid import alpha_grid
 from skreg.linear_model._base import weighted_offsets
 from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
 
-__all__ = ["_fold_mse"]
+__all__ = ["_fold_mse", "cv_alpha_grids", "cv_fold_paths"]
+
+
+def cv_alpha_grids(est, X, y, sw, l1_ratios):
+    """The decreasing alpha grid of each ``l1_ratio`` of a CV estimator."""
+    if isinstance(est.alphas, Integral):
+        return [
+            alpha_grid(
+                X,
+                y,
+                l1_ratio=r,
+                fit_intercept=est.fit_intercept,
+                positive=est.positive,
+                eps=est.eps,
+                n_alphas=est.alphas,
+                sample_weight=sw,
+            )
+            for r in l1_ratios
+        ]
+    for index, a in enumerate(np.ravel(est.alphas)):
+        check_scalar(a, f"alphas[{index}]", target_type=Real, min_val=0.0)
+    grid = np.sort(np.asarray(est.alphas, dtype=np.float64).ravel())[::-1]
+    return [grid] * len(l1_ratios)
+
+
+def cv_fold_paths(est, X, y, sw, folds, alphas, l1_ratios, scorer, score_params):
+    """Test errors (or scores) of every path model on every fold.
+
+    Returns the array of shape (n_l1_ratio, n_folds, n_alphas) and the power
+    of two that the mean squared errors are expressed in (see ``_fold_mse``).
+    """
+    solve_kw = {"max_iter": est.max_iter, "tol": est.tol, "positive": est.positive}
+    # One seed drawn here keeps the folds reproducible and thread-safe.
+    rs = (
+        check_random_state(est.random_state).randint(np.iinfo(np.int32).max)
+        if est.selection == "random"
+        else None
+    )
+    y_max = float(np.max(np.abs(y))) if y.size else 0.0
+    y_scale = float(2.0 ** np.round(np.log2(y_max))) if y_max > 0 else 1.0
+    jobs = (
+        delayed(_fold_mse)(
+            X,
+            y,
+            sw,
+            train,
+            test,
+            est.fit_intercept,
+            a,
+            r,
+            est.precompute,
+            {**solve_kw, "random_state": rs},
+            y_scale,
+            scorer,
+            _check_method_params(X, score_params, indices=test),
+        )
+        for r, a in zip(l1_ratios, alphas, strict=True)
+        for train, test in folds
+    )
+    # Folds are memory-bound matrix-vector work: a multi-threaded BLAS
+    # inside each (possibly threaded) fold only adds contention.
+    with threadpool_limits(limits=1, user_api="blas"):
+        path = Parallel(n_jobs=est.n_jobs, verbose=est.verbose, prefer="threads")(jobs)
+    return np.reshape(path, (len(l1_ratios), len(folds), -1)), y_scale
 
 
 def _fold_mse(
@@ -28,8 +95,11 @@ def _fold_mse(
     precompute,
     solve_kw,
     y_scale,
+    scorer=None,
+    score_params=None,
 ):
-    """Test-fold mean squared error of every model on the training-fold path."""
+    """Test-fold mean squared error (or ``scorer``'s score) of every model on
+    the training-fold path."""
     X_tr, y_tr = X[train], y[train]
     sw_tr = None
     if sw is not None:
@@ -54,7 +124,7 @@ def _fold_mse(
         v = yc if sw_tr is None else yc * sw_tr
         Xy = safe_sparse_dot(X_tr.T, v).astype(np.float64) - X_offset * v.sum()
     random_state = solve_kw.pop("random_state")
-    coefs, gaps, _, converged = solve_path(
+    coefs, _, _, _ = solve_path(
         X_tr,
         yc,
         alphas,
@@ -69,21 +139,21 @@ def _fold_mse(
         **solve_kw,
     )
     del X_tr
-    if not all(converged):
-        # as scikit-learn's folds (its enet_path warns)
-        k = converged.index(False)
-        warnings.warn(
-            "Objective did not converge on a cross-validation fold. You might "
-            "want to increase the number of iterations. Duality gap: "
-            f"{gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
     intercepts = float(y_offset) - X_offset.astype(np.float64) @ coefs
     # Only the features active somewhere on the path contribute (a handful
     # when p >> n): predict with those columns instead of all of X[test].
     active = np.flatnonzero(np.any(coefs != 0, axis=1))
     X_te = X[test]
+    if scorer is not None:
+        return _fold_scores(
+            X_te,
+            y[test],
+            coefs,
+            intercepts,
+            (alphas, l1_ratio, fit_intercept),
+            scorer,
+            score_params,
+        )
     pred = np.asarray(
         safe_sparse_dot(X_te[:, active], coefs[active], dense_output=True)
     )
@@ -94,3 +164,22 @@ def _fold_mse(
     if sw is None:
         return (residues**2).mean(axis=0)
     return np.average(residues**2, weights=sw[test], axis=0)
+
+
+def _fold_scores(X_te, y_te, coefs, intercepts, model_params, scorer, params):
+    # A scorer may read any attribute of the model, not only its predictions:
+    # each path model is scored as a fitted ElasticNetRegressor.
+    from skreg.linear_model._l1 import ElasticNetRegressor
+
+    alphas, l1_ratio, fit_intercept = model_params
+    scores = np.empty(coefs.shape[1])
+    for k in range(coefs.shape[1]):
+        model = ElasticNetRegressor(
+            alpha=float(alphas[k]), l1_ratio=l1_ratio, fit_intercept=fit_intercept
+        )
+        model.coef_ = coefs[:, k].astype(X_te.dtype, copy=False)
+        model.intercept_ = float(intercepts[k]) if fit_intercept else 0.0
+        model.n_features_in_ = X_te.shape[1]
+        model.n_iter_, model.dual_gap_ = 0, 0.0
+        scores[k] = scorer(model, X_te, y_te, **(params or {}))
+    return scores

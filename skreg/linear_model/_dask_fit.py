@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, PredefinedSplit
 
 from skreg._alpha_grid import alpha_grid
+from skreg.linear_model._cv_select import choose_alpha
 from skreg.linear_model._dask import DaskData, reduce_stats
 from skreg.solvers.gram import (
     GramCD,
@@ -269,6 +270,12 @@ def enet_cv_curves(pairs, total, alpha_grids, l1_ratios, est):
 def fit_enet_cv_dask(est, X, y, sample_weight):
     """:meth:`L1RegressorCV.fit` / :meth:`ElasticNetRegressorCV.fit` on dask
     input: one pass for every fold, alpha and the final refit."""
+    if est.scoring is not None:
+        raise ValueError(
+            "scoring: on dask input the CV curves are mean squared errors from "
+            f"sufficient statistics; only scoring=None is supported, got "
+            f"{est.scoring!r}."
+        )
     data = _read(est, X, y, sample_weight)
     if data.n_targets > 1:
         raise ValueError(
@@ -299,11 +306,9 @@ def fit_enet_cv_dask(est, X, y, sample_weight):
             raise ValueError("alphas must be >= 0.")
         grids = [grid] * len(l1_ratios)
     mse = enet_cv_curves(pairs, total, grids, l1_ratios, est)
-    mean = mse.mean(axis=1)
     est.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
-    best = np.unravel_index(np.argmin(mean), mean.shape)
-    est.alpha_ = float(grids[best[0]][best[1]])
-    est.l1_ratio_ = float(l1_ratios[best[0]])
+    est.alpha_min_, est.alpha_1se_, est.l1_ratio_ = choose_alpha(mse, grids, l1_ratios)
+    est.alpha_ = est.alpha_min_ if est.alpha_rule == "min" else est.alpha_1se_
     est.alphas_ = np.asarray(grids)
     if len(l1_ratios) == 1 or not isinstance(est.alphas, numbers.Integral):
         est.alphas_ = est.alphas_[0]

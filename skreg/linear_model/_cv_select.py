@@ -1,0 +1,65 @@
+"""Choosing ``alpha`` on cross-validation curves: the minimum and the
+one-standard-error rule (glmnet's ``lambda.min`` and ``lambda.1se``)."""
+
+import numpy as np
+
+__all__ = ["choose_alpha", "one_se_index"]
+
+
+def one_se_index(fold_errors):
+    """Indices of the minimum and of the one-standard-error choice on one curve.
+
+    Parameters
+    ----------
+    fold_errors : ndarray of shape (n_alphas, n_folds)
+        Errors (lower is better) of every alpha, sorted by decreasing alpha,
+        on every fold.
+
+    Returns
+    -------
+    i_min : int
+        Index of the smallest mean error (the first, i.e. largest alpha, on
+        ties, as ``np.argmin`` in scikit-learn's CV estimators).
+    i_1se : int
+        Index of the largest alpha whose mean error is at most the minimum
+        plus its standard error ``std(ddof=1) / sqrt(n_folds)``: glmnet's
+        ``cvsd`` for folds of equal weight (0 with a single fold).
+    """
+    errors = np.asarray(fold_errors, dtype=np.float64)
+    mean = errors.mean(axis=1)
+    i_min = int(np.argmin(mean))
+    n_folds = errors.shape[1]
+    se = 0.0
+    if n_folds > 1:
+        se = float(np.std(errors[i_min], ddof=1)) / np.sqrt(n_folds)
+    # the grid decreases: the first index within the bound is the largest alpha
+    i_1se = int(np.flatnonzero(mean <= mean[i_min] + se)[0])
+    return i_min, i_1se
+
+
+def choose_alpha(fold_errors, grids, l1_ratios):
+    """The CV choices over one curve per ``l1_ratio``.
+
+    Parameters
+    ----------
+    fold_errors : ndarray of shape (n_l1_ratio, n_folds, n_alphas)
+        Errors (lower is better).
+    grids : sequence of ndarray of shape (n_alphas,)
+        The decreasing alpha grid of each ``l1_ratio``.
+    l1_ratios : ndarray of shape (n_l1_ratio,)
+        The ``l1_ratio`` values.
+
+    Returns
+    -------
+    alpha_min, alpha_1se, l1_ratio : float
+        The minimising alpha, the one-standard-error alpha on the curve of
+        the chosen ``l1_ratio`` and that ``l1_ratio`` (the one with the
+        smallest minimum, the first on ties, as scikit-learn's ElasticNetCV).
+    """
+    best = None
+    for r, grid, errors in zip(l1_ratios, grids, fold_errors, strict=True):
+        i_min, i_1se = one_se_index(errors.T)
+        err = errors[:, i_min].mean()
+        if best is None or err < best[0]:
+            best = (err, float(grid[i_min]), float(grid[i_1se]), float(r))
+    return best[1], best[2], best[3]
