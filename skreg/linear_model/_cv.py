@@ -247,7 +247,7 @@ class L1RegressorCV(_EnetCVBase):
         standard error of it (glmnet's ``lambda.1se``, a sparser model).
         Both are computed from the same paths (see ``alpha_1se_``).
     scoring : str, callable or None, default=None
-        Scorer of the test folds (see :ref:`scoring_parameter`), higher is
+        Scorer of the test folds (a name or ``scorer(estimator, X, y)``), higher is
         better; ``None``: the (weighted) mean squared error of ``mse_path_``.
         Sample weights reach a scorer only through metadata routing.
 
@@ -397,7 +397,7 @@ class ElasticNetRegressorCV(_EnetCVBase):
         standard error of it (glmnet's ``lambda.1se``, a sparser model).
         Both are computed from the same paths (see ``alpha_1se_``).
     scoring : str, callable or None, default=None
-        Scorer of the test folds (see :ref:`scoring_parameter`), higher is
+        Scorer of the test folds (a name or ``scorer(estimator, X, y)``), higher is
         better; ``None``: the (weighted) mean squared error of ``mse_path_``.
         Sample weights reach a scorer only through metadata routing.
 
