@@ -13,8 +13,10 @@ from skreg import penalties, stats  # noqa: E402
 from skreg.linear_model import (  # noqa: E402
     ElasticNetRegressor,
     ElasticNetRegressorCV,
+    ElasticNetRegressorIC,
     L1Regressor,
     L1RegressorCV,
+    L1RegressorIC,
     L2Regressor,
     L2RegressorCV,
     MultiTaskElasticNetRegressor,
@@ -30,8 +32,10 @@ __version__ = "0.1.0"
 __all__ = [
     "ElasticNetRegressor",
     "ElasticNetRegressorCV",
+    "ElasticNetRegressorIC",
     "L1Regressor",
     "L1RegressorCV",
+    "L1RegressorIC",
     "L2Regressor",
     "L2RegressorCV",
     "MultiTaskElasticNetRegressor",

@@ -17,7 +17,48 @@ from skreg.linear_model._base import weighted_offsets
 from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
 
-__all__ = ["_fold_mse", "cv_alpha_grids", "cv_fold_paths"]
+__all__ = ["_fold_mse", "centred_path", "cv_alpha_grids", "cv_fold_paths"]
+
+
+def centred_path(X, y, sw, fit_intercept, alphas, l1_ratio, precompute, solve_kw):
+    """Warm-started path of the model with intercept (implicit centring).
+
+    ``sw`` are sample weights summing to ``n_samples`` (or None) and
+    ``solve_kw`` holds ``max_iter``, ``tol``, ``positive`` and a
+    ``random_state`` seed (or None).  Returns ``coefs`` of shape
+    (n_features, n_alphas), ``intercepts`` of shape (n_alphas,) and the
+    solver's ``(dual_gaps, n_iters, converged)``.
+    """
+    solve_kw = dict(solve_kw)
+    X_offset, y_offset = weighted_offsets(X, y, sw, fit_intercept)
+    if sparse.issparse(X):
+        X = sparse.csc_matrix(X)
+        X.sort_indices()
+    else:
+        X = np.asfortranarray(X)
+    yc = np.asarray(y, dtype=np.float64) - float(y_offset)
+    gram = resolve_gram(X, precompute, sw, X_offset, fit_intercept)
+    Xy = None
+    if gram is not None:
+        v = yc if sw is None else yc * sw
+        Xy = safe_sparse_dot(X.T, v).astype(np.float64) - X_offset * v.sum()
+    random_state = solve_kw.pop("random_state")
+    coefs, *info = solve_path(
+        X,
+        yc,
+        alphas,
+        l1_ratio,
+        sample_weight=sw,
+        X_offset=X_offset,
+        gram=gram,
+        Xy=Xy,
+        random_state=check_random_state(random_state)
+        if random_state is not None
+        else None,
+        **solve_kw,
+    )
+    intercepts = float(y_offset) - X_offset.astype(np.float64) @ coefs
+    return coefs, intercepts, info
 
 
 def cv_alpha_grids(est, X, y, sw, l1_ratios):
@@ -111,35 +152,10 @@ def _fold_mse(
                 "fewer folds, another cv splitter, or drop zero-weight samples."
             )
         sw_tr = sw_tr * (len(train) / sw_tr.sum())
-    X_offset, y_offset = weighted_offsets(X_tr, y_tr, sw_tr, fit_intercept)
-    if sparse.issparse(X_tr):
-        X_tr = sparse.csc_matrix(X_tr)
-        X_tr.sort_indices()
-    else:
-        X_tr = np.asfortranarray(X_tr)
-    yc = np.asarray(y_tr, dtype=np.float64) - float(y_offset)
-    gram = resolve_gram(X_tr, precompute, sw_tr, X_offset, fit_intercept)
-    Xy = None
-    if gram is not None:
-        v = yc if sw_tr is None else yc * sw_tr
-        Xy = safe_sparse_dot(X_tr.T, v).astype(np.float64) - X_offset * v.sum()
-    random_state = solve_kw.pop("random_state")
-    coefs, _, _, _ = solve_path(
-        X_tr,
-        yc,
-        alphas,
-        l1_ratio,
-        sample_weight=sw_tr,
-        X_offset=X_offset,
-        gram=gram,
-        Xy=Xy,
-        random_state=check_random_state(random_state)
-        if random_state is not None
-        else None,
-        **solve_kw,
+    coefs, intercepts, _ = centred_path(
+        X_tr, y_tr, sw_tr, fit_intercept, alphas, l1_ratio, precompute, solve_kw
     )
     del X_tr
-    intercepts = float(y_offset) - X_offset.astype(np.float64) @ coefs
     # Only the features active somewhere on the path contribute (a handful
     # when p >> n): predict with those columns instead of all of X[test].
     active = np.flatnonzero(np.any(coefs != 0, axis=1))
