@@ -13,8 +13,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from skreg import (  # noqa: E402
     ElasticNetRegressorCV,
+    ElasticNetRegressorIC,
     L1Regressor,
     L1RegressorCV,
+    L1RegressorIC,
     L2RegressorCV,
     lasso_path,
 )
@@ -118,6 +120,67 @@ def test_from_path_and_errors(data):
     with pytest.raises(ValueError, match="X and y"):
         est = L1RegressorCV(cv=3, alphas=5).fit(X, y)
         RegularizationPathDisplay.from_estimator(est, X)
+
+
+def _vlines(ax, style):
+    return [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_linestyle() == style]
+
+
+def _bar_halfwidths(container):
+    # the error bars are one LineCollection of vertical segments
+    segments = container.lines[2][0].get_segments()
+    return np.array([(s[1, 1] - s[0, 1]) / 2 for s in segments])
+
+
+@pytest.mark.parametrize("rule", ["min", "1se"])
+def test_cv_panel_marks_min_and_1se_with_standard_errors(data, rule):
+    X, y = data
+    est = L1RegressorCV(cv=4, alphas=15, alpha_rule=rule).fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(est, X, y)
+    coef_ax, cv_ax = disp.ax_
+    # glmnet's plot.cv.glmnet: a line at lambda.min and one at lambda.1se
+    assert _vlines(cv_ax, "--") == [est.alpha_min_]
+    assert _vlines(cv_ax, ":") == [est.alpha_1se_]
+    assert _vlines(coef_ax, "--") == [est.alpha_]
+    se = est.mse_path_.std(axis=1, ddof=1) / 2.0  # sqrt(4 folds)
+    assert_allclose(_bar_halfwidths(disp.cv_errorbar_), se)
+
+
+def test_cv_panel_of_a_scorer_and_of_a_plain_path(data):
+    X, y = data
+    est = ElasticNetRegressorCV(cv=3, alphas=10, scoring="r2").fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(est, kind="cv")
+    assert_allclose(disp.cv_line_.get_ydata(), est.score_path_.mean(axis=1))
+    assert "r2" in disp.ax_.get_ylabel()
+    assert _vlines(disp.ax_, "--") == [est.alpha_min_]
+    # From a path alone, the marks are read off the errors with the same rule.
+    ref = L1RegressorCV(cv=3, alphas=10).fit(X, y)
+    disp = RegularizationPathDisplay.from_path(ref.alphas_, mse_path=ref.mse_path_)
+    assert _vlines(disp.ax_, "--") == [ref.alpha_min_]
+    assert _vlines(disp.ax_, ":") == [ref.alpha_1se_]
+
+
+@pytest.mark.parametrize("Est", [L1RegressorIC, ElasticNetRegressorIC])
+def test_criterion_panel_of_ic_estimators(data, Est):
+    X, y = data
+    est = Est(criterion="bic", alphas=20).fit(X, y)
+    disp = RegularizationPathDisplay.from_estimator(est, X, y)
+    coef_ax, crit_ax = disp.ax_
+    assert_allclose(disp.criterion_line_.get_xdata(), est.alphas_)
+    assert_allclose(disp.criterion_line_.get_ydata(), est.criterion_)
+    assert crit_ax.get_ylabel() == "BIC"
+    assert _vlines(crit_ax, "--") == _vlines(coef_ax, "--") == [est.alpha_]
+    k = int(np.flatnonzero(est.alphas_ == est.alpha_)[0])
+    drawn = np.array([line.get_ydata()[k] for line in disp.coef_lines_])
+    assert_allclose(drawn, est.coef_, atol=1e-3 * np.abs(est.coef_).max())
+    alone = RegularizationPathDisplay.from_path(est.alphas_, criterion=est.criterion_)
+    assert alone.criterion_line_ is not None and alone.coef_lines_ == []
+    with pytest.raises(ValueError, match="criterion"):
+        RegularizationPathDisplay.from_path(est.alphas_, criterion=[1.0, 2.0])
+    with pytest.raises(ValueError, match="criterion"):
+        RegularizationPathDisplay.from_path(
+            est.alphas_, np.zeros((6, 20)), kind="criterion"
+        )
 
 
 def test_clear_import_error_without_matplotlib(monkeypatch):
