@@ -18,6 +18,7 @@ def test_examples_found():
         "plot_coefficient_paths.py",
         "plot_geometry.py",
         "plot_choose_alpha.py",
+        "plot_alpha_selection.py",
         "plot_feature_selection.py",
         "plot_gradient_loss_curves.py",
         "plot_timing.py",
