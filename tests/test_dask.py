@@ -201,6 +201,19 @@ def test_cv_alpha_equals_in_memory(weighted, fit_intercept):
     assert_allclose(est.mse_path_, ref.mse_path_, rtol=1e-4)
 
 
+def test_cv_one_standard_error_rule_equals_in_memory():
+    X, y, sw = _data(n=500)
+    Xd, yd, swd = _dask(X, y, sw)
+    kw = {"tol": TOL, "max_iter": 10_000, "cv": 4, "alpha_rule": "1se"}
+    ref = L1RegressorCV(**kw).fit(X, y, sample_weight=sw)
+    est = L1RegressorCV(**kw).fit(Xd, yd, sample_weight=swd)
+    assert est.alpha_min_ == pytest.approx(ref.alpha_min_, rel=1e-12)
+    assert est.alpha_ == est.alpha_1se_ == pytest.approx(ref.alpha_1se_, rel=1e-12)
+    assert_allclose(est.coef_, ref.coef_, rtol=RTOL, atol=1e-9)
+    with pytest.raises(ValueError, match="scoring"):
+        L1RegressorCV(cv=4, scoring="r2").fit(Xd, yd)
+
+
 def test_ridge_cv_equals_in_memory():
     X, y, _ = _data(n=400)
     Xd, yd, _ = _dask(X, y, None)
