@@ -47,6 +47,20 @@ def public_estimators():
     return [cls for cls in all_estimators() if not is_multitask(cls)]
 
 
+# Public estimators without a scikit-learn counterpart that fits the same
+# model: the information-criterion estimators choose alpha on a
+# coordinate-descent grid, LassoLarsIC on its LARS kinks.  check_estimator
+# covers them (tests/test_common.py), tests/test_ic.py compares them with
+# LassoLarsIC, a direct computation and checks their input handling; the
+# suites that compare every fit with its counterpart's leave them out.
+NO_COUNTERPART = {"L1RegressorIC", "ElasticNetRegressorIC"}
+
+
+def compared_estimators():
+    """The 1-d-``y`` public estimators that have a scikit-learn counterpart."""
+    return [c for c in public_estimators() if c.__name__ not in NO_COUNTERPART]
+
+
 def multitask_estimators():
     """The public estimators that need a 2-d ``y``."""
     return [cls for cls in all_estimators() if is_multitask(cls)]

@@ -16,9 +16,9 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from tests._estimators import is_cv, make_pair, public_estimators, small_problem
+from tests._estimators import compared_estimators, is_cv, make_pair, small_problem
 
-ESTIMATORS = public_estimators()
+ESTIMATORS = compared_estimators()
 EST_IDS = [cls.__name__ for cls in ESTIMATORS]
 X0, Y0 = small_problem()
 N, P = X0.shape

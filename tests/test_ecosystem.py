@@ -31,16 +31,16 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tests._estimators import (
+    compared_estimators,
     counterpart,
     is_cv,
     make_pair,
-    public_estimators,
     small_problem,
 )
 
 pd = pytest.importorskip("pandas")
 
-ESTIMATORS = public_estimators()
+ESTIMATORS = compared_estimators()
 PLAIN = [c for c in ESTIMATORS if not is_cv(c)]
 
 

@@ -198,14 +198,11 @@ class _ICBase(LinearRegressorBase, BaseEstimator):
             np.average(y, weights=freq) if self.fit_intercept else 0.0
         )
         tss = (yc**2).sum() if freq is None else freq @ yc**2
-        # R^2 = 1 to rounding: the residuals are rounding errors, not noise
-        if not (variance > 0 and rss > np.finfo(np.float64).eps * tss):
-            raise ValueError(
-                "noise_variance: least squares fits the data exactly (zero "
-                "residual), so the noise variance cannot be estimated from it. "
-                "Provide an estimate of the noise variance in the constructor."
-            )
-        return variance
+        # Noise-free data (R^2 = 1 to rounding): the residuals are rounding
+        # errors.  A variance at rounding level keeps the criterion finite and
+        # makes it prefer the exact fit, where LassoLarsIC divides by ~0.
+        floor = max(np.finfo(np.float64).eps * tss / n_eff, np.finfo(np.float64).tiny)
+        return max(variance, floor)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
