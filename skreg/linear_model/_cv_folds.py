@@ -2,11 +2,13 @@
 on its training part, scored on its test part (mean squared error, or any
 scikit-learn scorer)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_method_params
@@ -77,7 +79,10 @@ def cv_alpha_grids(est, X, y, sw, l1_ratios):
             )
             for r in l1_ratios
         ]
-    for index, a in enumerate(np.ravel(est.alphas)):
+    # each entry as given (np.ravel would turn a mix of numbers and strings
+    # into strings): scikit-learn's messages
+    for index, a in enumerate(np.ravel(np.asarray(est.alphas, dtype=object))):
+        a = a.item() if isinstance(a, np.generic) else a
         check_scalar(a, f"alphas[{index}]", target_type=Real, min_val=0.0)
     grid = np.sort(np.asarray(est.alphas, dtype=np.float64).ravel())[::-1]
     return [grid] * len(l1_ratios)
@@ -152,10 +157,20 @@ def _fold_mse(
                 "fewer folds, another cv splitter, or drop zero-weight samples."
             )
         sw_tr = sw_tr * (len(train) / sw_tr.sum())
-    coefs, intercepts, _ = centred_path(
+    coefs, intercepts, (gaps, _, converged) = centred_path(
         X_tr, y_tr, sw_tr, fit_intercept, alphas, l1_ratio, precompute, solve_kw
     )
     del X_tr
+    if not all(converged):
+        # as scikit-learn's folds (its enet_path warns)
+        k = converged.index(False)
+        warnings.warn(
+            "Objective did not converge on a cross-validation fold. You might "
+            "want to increase the number of iterations. Duality gap: "
+            f"{gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     # Only the features active somewhere on the path contribute (a handful
     # when p >> n): predict with those columns instead of all of X[test].
     active = np.flatnonzero(np.any(coefs != 0, axis=1))
