@@ -1,9 +1,9 @@
 """Small dense Cholesky and LU solves written out in Numba.
 
 Numba's LAPACK binding (``np.linalg.solve`` / ``cholesky``) and its error
-paths took about 3.5 s to compile on a first fit with an empty cache; the
+paths add seconds of compile to a first fit with an empty cache; the
 systems solved here (Anderson weights, Newton steps on small supports) have
-a few to a hundred unknowns, where the plain loops cost microseconds.
+a few to a hundred unknowns, where plain loops are cheap.
 """
 
 import numpy as np

@@ -19,18 +19,15 @@ from skreg._config import JIT_OPTIONS
 # streams from memory, where shorter ones stay in the caches between reads.
 # Long columns are read several at a time here (col_stats, col_products),
 # CD sweeps prefetch them (skreg._kernels.cd.cd_epochs), the solver leaves
-# its working-set checks to the full pass over them (skreg.solvers.cd), and
-# a fit on them may run a second thread (skreg.solvers._threads).
+# its working-set checks to the full pass over them (skreg.solvers.cd).
 LONG_COLUMN_ROWS = 8192
 
 
 # One single-loop function per layout: LLVM vectorises a lone reduction
 # loop, but not loops that share an accumulator across branches; callers
-# branch on the (run-time) layout flags once per column.  Measured on a
-# 500 x 900 dense block: 0.09 ms per pass this way, 0.8 ms with the
-# branches inside one function.  The dense leaves are inlined at Numba-IR
-# level (0.085 -> 0.075 ms per CD epoch of 700 x 500); the sparse ones are
-# not (inlined, a CD step on a CSC column of 10 entries went 52 -> 63 ns).
+# branch on the (run-time) layout flags once per column.  The dense leaves
+# are inlined at Numba-IR level; the sparse ones are not, since inlining
+# them made a short CSC step slower (docs/solvers.rst, Measurements).
 @njit(inline="always", **JIT_OPTIONS)
 def dense_dot(j, X, v):
     s = 0.0
@@ -84,10 +81,9 @@ def dense_dot_next(j, nxt, X, sw, has_sw, v):
 
     A long column streams from memory at one core's bandwidth, which the
     product alone does not use up, and the step's axpy reads the column
-    from cache with the memory bus idle: with the next column prefetched
-    under each product and the axpy applied in the next step's sweep (see
-    :func:`dense_axpy_dot_next`), 12 CD epochs over 250 columns of 20000
-    rows went from 28.3 to 19.5-21.5 ms.  The sum runs in blocks of
+    from cache with the memory bus idle: prefetching the next column under
+    each product (with the axpy applied in the next step's sweep, see
+    :func:`dense_axpy_dot_next`) fills that gap.  The sum runs in blocks of
     ``_PF_BLOCK`` entries.
     """
     n = X.shape[0]
@@ -201,8 +197,7 @@ def dense_axpy(j, a, X, v):
 
 # On short dense columns a CD step is latency-bound: the dot of column j
 # waits for the axpy of the previous step.  Applying that pending axpy in the
-# same sweep as the next dot reads the residual once instead of twice
-# (measured: 0.12 -> 0.087 ms per epoch on 700 columns of 500 rows).
+# same sweep as the next dot reads the residual once instead of twice.
 @njit(inline="always", **JIT_OPTIONS)
 def dense_axpy_dot(k, a, j, X, sw, has_sw, v):
     """``v += a * X[:, k]``, then return ``sum_i sw_i X[i, j] v_i``, in one

@@ -69,9 +69,8 @@ class DesignArrays(NamedTuple):
 
 # The per-pass functions below unpack the design tuple once and branch on
 # the layout per column in their own loop.  Per-column helpers taking the
-# tuple (or the unpacked arrays) and dispatching to the leaf loops measured
-# 1.5-2.5x slower per column on short columns, inlined or not (CD steps on
-# CSC columns of 10 entries: 95 ns through such helpers, 51 ns written out).
+# tuple (or the unpacked arrays) and dispatching to the leaf loops cost more
+# than the arithmetic on short columns, inlined or not.
 @njit(**JIT_OPTIONS)
 def _dense_dot4(j0, j1, j2, j3, X, sw, has_sw, v):
     # x_j^T S v for four columns in one loop: four streams from memory at
@@ -195,8 +194,7 @@ def copy_into(dst, src):
     """``dst[:] = src`` for 1-d arrays of the same length.
 
     A loop rather than the slice assignment, whose shape check and error
-    message (string formatting) took about 2 s to compile on a first fit
-    with an empty cache.
+    message (string formatting) add seconds of compile to a first fit.
     """
     for i in range(dst.shape[0]):
         dst[i] = src[i]

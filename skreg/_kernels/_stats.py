@@ -10,21 +10,19 @@ from skreg._kernels._columns import LONG_COLUMN_ROWS, sparse_dot
 
 # Column statistics: one function per layout, each doing a column's whole
 # work (its loops find the column in cache after the first); the has_sw
-# branches sit outside the element loops.  Through per-statistic helpers
-# branching on the layout inside, CSC columns of 10 entries cost 120 ns each.
+# branches sit outside the element loops, since per-statistic helpers
+# branching on the layout inside cost more than a short column's arithmetic.
 #
 # A dense column is read once: its centred squared norm is expanded as
 # sum sw x^2 - 2 m sum sw x + m^2 sum sw (see _centred_norm2).  The direct
-# sum of squared centred values took a second loop over every column:
-# 0.91 -> 0.40 ms on 500 x 5000 (a design the last-level cache holds).
+# sum of squared centred values would take a second loop over every column.
 # Only where the expansion cancels (|m| large against the spread) is the
 # direct sum taken, in a later pass over those columns: a branch on it
 # inside the column loop cost as much as the second loop itself.
 _CANCEL_RATIO = 16.0
 # Long columns are read four at a time: one core streams several columns
-# from memory faster than one (20000 x 500: 4.4 ms one at a time, 3.2 two,
-# 2.5 four).  On short ones, which the caches hold, the grouped loop was
-# slower (500 x 5000: 0.45 -> 1.1 ms for pairs).
+# from memory faster than one.  Short ones, which the caches hold, are read
+# one at a time, where the grouped loop was slower.
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -152,8 +150,8 @@ def _centred_norm2(X, sw, has_sw, xm, sw_sum, colsum, qw):
 # The sums of one sparse column, a function per case (weights or not, the
 # one target's correlation or not), and _sparse_stats branches on the case
 # once, outside its loop over the columns: with the branches and the
-# finishing arithmetic inside the inlined per-column function, a pass over
-# 50000 CSC columns of 10 entries took 3.5 ms, this way 0.6.  Sums over
+# finishing arithmetic inside the inlined per-column function, the pass was
+# several times slower on short columns.  Sums over
 # all rows, implicit zeros included: sum_i sw_i (x_ij - m)^2 is sum sw x^2
 # - 2 m sum sw x + m^2 sum sw (scikit-learn's sparse CD expands it the same
 # way); the target's correlation in the same loop (a second loop cost as
@@ -246,8 +244,8 @@ def _dense_sums_grouped(X, sw, has_sw, y1, XtY, plain, colsum, norm2):
 
 def _dense_stats(X, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY):
     # col_stats of a dense design: its two column loops in compiled functions
-    # of their own (next to the sparse loop, a call for several targets or
-    # the other loop, the same loop measured 0.38 -> 0.56 ms on 500 x 5000).
+    # of their own: compiled next to the sparse loop, a call for several
+    # targets or the other loop, the same loop ran slower.
     # The features are counted by the statistics' length, not X's columns:
     # X may carry a padding column (see skreg.solvers.design.Design)
     p = colsum.shape[0]
@@ -281,8 +279,8 @@ def _sparse_stats(
     data, indices, indptr, sw, has_sw, xm, sw_sum, center, YT, colsum, norm2, XtY
 ):
     # col_stats of a CSC design; returns the largest plain squared norm.
-    # One loop over the columns per case: a branch on the case inside it
-    # kept the pass at 2.4-4.4 ms (see _sparse_sums).
+    # One loop over the columns per case, the branch on the case outside
+    # it (see _sparse_sums).
     largest = 0.0
     p = colsum.shape[0]
     if YT.shape[0] == 1:
@@ -338,7 +336,7 @@ def col_stats(X, data, indices, indptr, is_sparse, sw, has_sw, xm, sw_sum, cente
     cold-started solver's first duality gap needs.  Targets as rows: a
     C-ordered array has the same Numba type for any number of them, where
     an ``(n, 1)`` column is typed C-ordered and ``(n, 2)`` Fortran-ordered,
-    two compiled signatures (3.7 s each on an empty cache).
+    two compiled signatures, each paid on an empty cache.
     Each column is read from memory once (twice on a dense design with
     several targets, or for a dense column whose mean dwarfs its spread).
 

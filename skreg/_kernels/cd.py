@@ -174,7 +174,7 @@ def _anderson_step(Z, y, rd, c, w, ws, pen, hist, rdhist, chist, w_acc, rd_tmp):
     K = hist.shape[0] - 1
     coefs = np.empty(K)
     # Typed (not literal) arguments: a literal 0 or False makes Numba compile
-    # a second copy of each callee for it (1 s more on a first fit).
+    # a second copy of each callee for it, paid again on a first fit.
     first = np.int64(0)
     if not anderson_weights(hist, first, sw, np.bool_(False), coefs):
         return c, False
@@ -268,9 +268,8 @@ def cd_epochs(
     S = state[1]
     # Primal extrapolation needs K + 1 epochs in one call, dual
     # extrapolation K + 1 epochs before a gap check: without them the
-    # histories are never read.  Storing them anyway cost 0.6-0.9 ms of a
-    # call of 4 epochs over 250 columns of 20000 rows (7.9-8.7 -> 7.2-7.8
-    # ms), the tall benchmark's calls (its gap checks are the outer passes).
+    # histories are never read, and storing them anyway costs a visible part
+    # of the short calls on tall data (whose gap checks are the outer passes).
     use_aa = anderson_k > 0 and n_ws > 1 and max_epochs > anderson_k
     any_l1 = False
     for t in range(n_ws):
@@ -296,16 +295,11 @@ def cd_epochs(
     next_check = check_every
     # On dense designs a step's axpy is deferred into the next step's dot
     # sweep (see dense_axpy_dot); ``pend`` is the column still to apply.
-    # Each step then reads and writes the residual once: per epoch 0.088 ->
-    # 0.075 ms on 700 columns of 500 rows.  Long columns stream from
-    # memory, and there the fused sweep alone measured slower (2.32 -> 2.57
-    # ms on 225 columns of 20000); with the sweep's next column prefetched
-    # into L2 under each step (``stream``: dense_dot_next,
-    # dense_axpy_dot_next) 12 epochs over 250 such columns went 28.3 -> 22.0
-    # ms with the axpy apart (its own prefetch of the column after next) and
-    # to 19.5-21.5 ms fused (the tall benchmark's fits: within noise).  A
-    # random sweep does not know its next column: on long columns it keeps
-    # the plain loops, unfused.
+    # Each step then reads and writes the residual once.  Long columns stream
+    # from memory, where the fused sweep alone is slower; it pays there only
+    # with the sweep's next column prefetched into L2 under each step
+    # (``stream``: dense_dot_next, dense_axpy_dot_next).  A random sweep does
+    # not know its next column: on long columns it keeps the plain loops.
     stream = n >= LONG_COLUMN_ROWS and not random
     fuse = n < LONG_COLUMN_ROWS or stream
     n_sweep = n_ws
@@ -326,8 +320,7 @@ def cd_epochs(
             wj = w[j]
             # The layout branches are written out here, on arrays unpacked
             # once, rather than through a per-column helper (see
-            # col_products): 95 -> 51 ns per step on CSC columns of 10
-            # entries, 0.096 -> 0.075 ms per dense epoch of 700 x 500.
+            # col_products), whose call costs more than a short column's work.
             if is_sparse:
                 if has_sw:
                     g = sparse_dot_w(j, data, indices, indptr, sw, rd)

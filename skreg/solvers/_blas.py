@@ -10,8 +10,8 @@ def single_thread_blas():
     """A context in which BLAS uses one thread.
 
     For the small products of Newton steps: a multi-threaded BLAS on a busy
-    machine (or inside a threaded GridSearchCV) spins for up to 100x the
-    single-threaded time.  The controller is built once, so that a limit
+    machine (or inside a threaded GridSearchCV) spins far longer than one
+    thread computes.  The controller is built once, so that a limit
     costs microseconds instead of a scan of the loaded libraries.  A limit
     only lowers the user's own (threadpoolctl's limits nest).
     """

@@ -242,15 +242,13 @@ def _drop_flipped(solver, w, cols, signs, keep, pen, primal, objective):
     """Drop every feature the Newton solution flipped at once: outcome 2, or
     0 (``w`` unchanged).
 
-    The feature-sign walk drops one feature per solve (on the wide benchmark
-    at ``alpha_max / 100``: 11 solves from 465 features).  Solving on the
-    support less the flipped features, and dropping again what flips then,
-    takes two or three solves.  The result is the exact minimiser on its
-    sign pattern, kept only when it lowers the objective; it may have
-    dropped a feature the walk would have kept, which the next polish round
-    brings back as an optimality violator.  Measured: 44.1 -> 41.7 ms to
-    1e-6 on that problem, neutral elsewhere, and as many exact loose fits
-    on 144 small correlated problems.
+    The feature-sign walk drops one feature per solve, which on wide
+    correlated problems means many solves.  Solving on the support less the
+    flipped features, and dropping again what flips then, takes two or
+    three solves.  The result is the exact minimiser on its sign pattern,
+    kept only when it lowers the objective; it may have dropped a feature
+    the walk would have kept, which the next polish round brings back as an
+    optimality violator.
     """
     for _ in range(4):
         sol = solver.solve(cols[keep], signs[keep])

@@ -47,11 +47,9 @@ _POLISH_ROUNDS = 5
 # _EARLY_POLISH_WORK entries (a few ms) and 1 / _EARLY_POLISH_RATIO of the
 # step's flops (a flop of the step's BLAS products costs about a quarter of
 # a CD entry visit).  On an ill-conditioned support the last decade of the
-# gap takes CD as long as the decades before: wide 500 x 5000 at
-# alpha_max / 100 to tol 1e-4 took 244 epochs with the polish at
-# convergence, 148 with it early (45 -> 42 ms).  Without the work floor
-# small fits started it too, where a walk over many sign changes cost more
-# than the epochs it saved (80 x 600 at alpha_max / 30: 2.5 -> 8 ms).
+# gap takes CD as long as the decades before, which the polish replaces.
+# The work floor keeps small fits from starting it, where a walk over many
+# sign changes costs more than the epochs it saves.
 _EARLY_POLISH_GAP = 10.0
 _EARLY_POLISH_RATIO = 8.0
 _EARLY_POLISH_WORK = 2e7
@@ -59,13 +57,9 @@ _EARLY_POLISH_WORK = 2e7
 # start at with that tol (_EARLY_POLISH_GAP times it), not only within
 # _EARLY_POLISH_GAP times the smaller tol: the support settles at a gap set
 # by the problem, not by tol, and CD's last decades of the gap on an
-# ill-conditioned support are what the polish replaces.  Wide 500 x 5000 at
-# alpha_max / 100 (Lasso), tol 1e-5 to 1e-10: 64-73 -> 33-38 ms, as at tol
-# 1e-4 (all reach the exact optimum).  Only on supports of at most n_samples
-# features: the ElasticNet's 631 features there (whose Gram matrix is
-# conditioned by l2 alone) took 35 -> 42 ms at tol 1e-8, the step giving
-# way to CD again.  Neutral on the benchmark's tall, sparse and diabetes
-# problems.
+# ill-conditioned support are what the polish replaces.  Only on supports
+# of at most n_samples features: larger ones (whose Gram matrix is
+# conditioned by l2 alone) made the step give way to CD again, a loss.
 _EARLY_POLISH_TOL = 1e-4
 # a Newton step may cost (in flops) this many times the CD work spent so far
 _NEWTON_BUDGET = 2.0
@@ -104,12 +98,8 @@ class Polish:
         self.design = design
         # the rows a Newton step's Gram products visit per column: the
         # stored entries of a sparse column (its products are sparse), all
-        # rows of a dense one.  Priced at n_samples rows, sparse steps were
-        # a thousand times overpriced on the benchmark's 10000 x 50000
-        # design: the ElasticNet at alpha_max / 10 stopped at tol 1e-2 with
-        # relative suboptimality 1.4e-5 (now the optimum, 6.2 -> 7.3 ms),
-        # and at alpha_max / 100 the steps during the solve came late (tol
-        # 1e-4: Lasso 50 -> 45 ms, ElasticNet 48-65 -> 42-64 ms)
+        # rows of a dense one.  Priced at n_samples rows, sparse steps look
+        # far dearer than they are, and come late or not at all
         self.rows = (
             max(design.nnz / max(design.n_features, 1), 1.0)
             if design.is_sparse
@@ -211,9 +201,9 @@ class Polish:
                     # spent to converge, no more
                     settle = max(n_epochs // 4, 20)
                     self.tighten_epochs = min(n_epochs + settle, self.max_iter)
-                # only on small fits (about 10 ms of CD work): on large
+                # only on small fits (below _TIGHTEN_WORK): on large
                 # ill-conditioned ones the extra inner solves cost more than
-                # the precision is worth (measured: +40% on 500 x 5000)
+                # the precision is worth
                 self.tighten = (
                     outcome in (1, 2)
                     and n_epochs < self.tighten_epochs

@@ -46,8 +46,8 @@ def _centred_gram(design, XA, XAw, cols):
 
     The centring terms ``m c^T + c m^T - s m m^T`` are the symmetric rank-2
     update ``m u^T + u m^T`` with ``u = c - s m / 2``: one in-place pass over
-    the lower triangle instead of three outer products (0.6 ms of a 4.5 ms
-    factor on 456 columns of 500 rows).
+    the lower triangle instead of three outer products, a visible share of
+    the factor's cost.
     """
     # symmetric: the transpose of a C-ordered product is the Fortran array
     # the BLAS routine updates in place, without a copy
@@ -147,9 +147,8 @@ class SupportSolver:
 
     def prefetch(self, feats):
         """Compute the bordering columns of ``feats`` held at zero in one
-        batched solve: a feature-sign walk then finds them cached.  One
-        ``dpotrs`` per column cost 0.1-0.2 ms on a factor of 480 features,
-        73 columns at once 1.2 ms."""
+        batched solve: a feature-sign walk then finds them cached, and one
+        ``dpotrs`` on many columns costs far less than one per column."""
         pos = self.pos0[feats]
         keys = [int(j) for j in pos[pos >= 0]]
         ext = self.pos_extra[feats[pos < 0]]
@@ -232,8 +231,8 @@ class SupportSolver:
         K[np.arange(B.size), np.arange(B.size)] += self.pen.l2[B]
         rhs = -np.concatenate([C_B.T @ v, v[D]])
         rhs[: B.size] += self.b_extra[eb] - self.pen.l1[B] * signs[~inside]
-        # LAPACK's dgesv directly: np.linalg.solve's wrapper cost 30 us a
-        # call, about a walk step's whole arithmetic
+        # LAPACK's dgesv directly: np.linalg.solve's wrapper costs about as
+        # much as a walk step's whole arithmetic
         _, _, z, info = dgesv(K, rhs)
         if info != 0:
             # exactly singular
@@ -247,8 +246,8 @@ class SupportSolver:
 def _cholesky(G):
     # G is symmetric positive semi-definite; a singular one (more support
     # than rank, l2 = 0) has no Newton step to offer.  The raw LAPACK
-    # wrappers: scipy's cho_factor/cho_solve cost 5 us of checks per call,
-    # which small fits (a few features) pay several times.
+    # wrappers: scipy's cho_factor/cho_solve check their input on every
+    # call, which small fits (a few features) pay several times.
     factor, info = dpotrf(G, lower=1, clean=0)
     if info != 0 or not np.all(np.isfinite(factor)):
         return None

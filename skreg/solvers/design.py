@@ -8,7 +8,8 @@ from skreg._kernels._design import DesignArrays
 from skreg._kernels._stats import col_stats
 from skreg._kernels.gap import raw_products
 
-# entries below which a dense pass stays in the kernel (about 10 us of work)
+# entries below which a dense pass stays in the kernel: a BLAS call's
+# overhead would dominate the work
 _BLAS_MIN_SIZE = 50_000
 
 
@@ -81,7 +82,7 @@ class Design:
         if self.is_sparse:
             # (2, 2): a (1, 1) array is C-contiguous too, which Numba types
             # as a C-layout array, and every kernel then compiled a second
-            # signature for sparse designs (12.6 s on an empty cache)
+            # signature for sparse designs, paid on an empty cache
             self.X = np.zeros((2, 2), dtype=dtype, order="F")
             self._X_kernel = self.X
             n_stored = int(X.indptr[-1])
@@ -95,8 +96,8 @@ class Design:
             self.data = np.asarray(X.data, dtype=dtype)
             # Unsigned views (the values are never negative): Numba then
             # knows the loop counters over a column's entries are too, and
-            # drops the negative-index wraparound of every access (a pass
-            # over a CSC design of 10 entries per column: 1.16 -> 0.73 ms).
+            # drops the negative-index wraparound of every access, which
+            # dominates short CSC columns.
             self.indices = np.asarray(X.indices, dtype=np.int32).view(np.uint32)
             self.indptr = np.asarray(X.indptr, dtype=np.int32).view(np.uint32)
         else:
@@ -106,7 +107,7 @@ class Design:
             if X.flags.c_contiguous and self.n_features == 1 and self.n_samples > 1:
                 # One column is C- and Fortran-contiguous, and Numba types it
                 # as C-ordered: every kernel would compile a second signature
-                # (about 15 s on an empty cache).  The kernels get the column
+                # on an empty cache.  The kernels get the column
                 # inside a two-column Fortran array; they read feature 0 only.
                 self._X_kernel = np.zeros((self.n_samples, 2), dtype=dtype, order="F")
                 self._X_kernel[:, 0] = X[:, 0]
@@ -172,7 +173,7 @@ class Design:
             and 2 * n_feats >= self.n_features
             and self.nnz >= _BLAS_MIN_SIZE
             # two vectors: BLAS reads X twice, the kernel once, four long
-            # columns at a time (20000 x 500: 4.1-5.1 ms against 3.3)
+            # columns at a time, which is faster there
             and not (with_acc and self.long_columns)
         )
 
@@ -184,9 +185,8 @@ class Design:
         small ones the call overhead dominates) with ``feats`` covering at
         least half its columns goes through BLAS matrix-vector products,
         which use every core: a pass over all of ``X`` is memory-bound, and
-        one core does not saturate the memory bus (measured on 2 cores: 4.2 ->
-        2.0 ms on 20000 x 500, 0.59 -> 0.19 ms on 500 x 5000), except for two
-        vectors on long columns (see :meth:`blas_pass`).  Otherwise the
+        one core does not saturate the memory bus, except for two vectors on
+        long columns (see :meth:`blas_pass`).  Otherwise the
         kernel :func:`~skreg._kernels.gap.raw_products` reads only ``feats``.
         """
         if not self.blas_pass(feats.size, with_acc):
@@ -194,7 +194,7 @@ class Design:
             return
         XT = self.X.T
         # two matrix-vector products: one product with an (n, 2) block reads
-        # X once but measured slower (5.5 against 3.7 ms on 20000 x 500)
+        # X once but is slower
         for r, out in ((rd, XtA), (r_acc, XtA_acc)) if with_acc else ((rd, XtA),):
             prod = XT @ (r * self.sw if self.has_sw else r)
             if feats.size == self.n_features:

@@ -71,10 +71,9 @@ def _seed_state(random_state):
 
 
 def _products(design, st, feats):
-    """``G[feats] = Z^T S r`` in one compiled pass.  (A multi-threaded BLAS
-    product measured 8-10 ms against 0.8-1.2 ms single-threaded on a
-    300 x 2000 design with 10 tasks on the shared 2-core machine: the
-    compiled pass, single-threaded like the epochs, is predictable.)"""
+    """``G[feats] = Z^T S r`` in one compiled pass: single-threaded like
+    the epochs, it is predictable where a multi-threaded BLAS product
+    spins on a busy machine."""
     X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = design.Z
     row_products(
         X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
@@ -174,8 +173,8 @@ def multitask_cd(
     settled_ratio : float
         The ratio used instead when no feature outside the last working set
         violates its optimality condition (the set may be the solution's):
-        on a 300 x 2000 problem with 10 tasks at ``alpha_max / 30`` the
-        outer loop otherwise ran six passes, each cutting the gap by 3.5x.
+        otherwise the outer loop runs many passes, each cutting the gap by
+        only a few times.
     check_every : int
         Epochs between the inner solve's gap checks.
     full_every : int

@@ -256,8 +256,8 @@ def solve_path(
             screening=screening,
         )
         # The KKT checks are single matrix-vector products: memory-bound, and
-        # a multi-threaded BLAS only adds synchronisation (16x slower on a
-        # busy 2-core machine), all the more under joblib's fold threads.
+        # a multi-threaded BLAS only adds synchronisation on a busy machine,
+        # all the more under joblib's fold threads.
         with threadpool_limits(limits=1, user_api="blas"):
             _strong_rule_path(
                 X,

@@ -421,11 +421,9 @@ def ridge_objective(design, y, w, alpha):
 
 # CD epochs before a wide non-negative Ridge problem goes to the dual Newton
 # (see skreg.solvers.ridge_dual): CD alone solves the well-conditioned ones
-# in fewer, and the Newton steps start from a better pattern.  Measured on
-# wide designs (500 x 5000 correlated, 100 x 1000, 300 x 3000, 50 x 400;
-# alpha 0.01 to 100) against Newton from w = 0 (both with at most 10 steps):
-# 57-75 -> 55-110 ms on the first, and 54 -> 42 ms, 26 -> 4.4 ms on the
-# strongly correlated ones with a small support, where the steps shorten
+# in fewer, and the Newton steps start from a better pattern, which matters
+# most on strongly correlated designs with a small support, where the steps
+# shorten
 _CD_BEFORE_NEWTON = 20
 
 
