@@ -1,10 +1,11 @@
 """First fit in a fresh process: import time and first-fit time.
 
 Runs ``python -c`` subprocesses that import skreg and fit an L1Regressor on
-the diabetes data once, first with an empty Numba cache (every kernel is
-compiled) and then again with the cache that run left (kernels are loaded).
+the diabetes data (or a reference problem of ``bench_solvers``: wide, tall,
+sparse) once, first with an empty Numba cache (every kernel is compiled)
+and then again with the cache that run left (kernels are loaded).
 
-    python benchmarks/bench_cold_start.py [--repeats 3]
+    python benchmarks/bench_cold_start.py [--repeats 3] [--problem diabetes]
 """
 
 import argparse
@@ -15,18 +16,27 @@ import sys
 import tempfile
 
 CHILD = r"""
-import json, time
+import json, sys, time
 t0 = time.perf_counter()
 import skreg
-from sklearn.datasets import load_diabetes
-X, y = load_diabetes(return_X_y=True)
+t_import = time.perf_counter() - t0
+sys.path.insert(0, REPO)
+from benchmarks.bench_solvers import PROBLEMS, alpha_max
+X, y = PROBLEMS[PROBLEM]()
+alpha = 0.1 if PROBLEM == "diabetes" else alpha_max(X, y, True, 1.0) / 10
 t1 = time.perf_counter()
-skreg.L1Regressor(alpha=0.1).fit(X, y)
+skreg.L1Regressor(alpha=alpha).fit(X, y)
 t2 = time.perf_counter()
-skreg.L1Regressor(alpha=0.1).fit(X, y)
+skreg.L1Regressor(alpha=alpha).fit(X, y)
 t3 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "first_fit": t2 - t1, "second_fit": t3 - t2}))
+print(json.dumps({"import": t_import, "first_fit": t2 - t1, "second_fit": t3 - t2}))
 """
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def child_for(problem):
+    """The child script for one problem."""
+    return f"REPO = {REPO!r}; PROBLEM = {problem!r}" + CHILD
 
 
 def run(cache_dir, child=CHILD):
@@ -46,10 +56,12 @@ def run(cache_dir, child=CHILD):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--problem", default="diabetes")
     args = ap.parse_args(argv)
+    child = child_for(args.problem)
     with tempfile.TemporaryDirectory() as cache_dir:
-        cold = run(cache_dir)
-        warm = [run(cache_dir) for _ in range(args.repeats)]
+        cold = run(cache_dir, child)
+        warm = [run(cache_dir, child) for _ in range(args.repeats)]
     best = min(warm, key=lambda r: r["first_fit"])
     print(
         f"cold cache: import {cold['import']:.2f} s, "

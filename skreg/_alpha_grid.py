@@ -6,6 +6,20 @@ from sklearn.utils.extmath import safe_sparse_dot
 __all__ = ["alpha_grid"]
 
 
+def _residual_on(X, yc, cols, sw, fit_intercept):
+    """``yc`` less its weighted least-squares fit on the columns ``cols``
+    (centred with an intercept): the residual of the unpenalised features'
+    model, the dual point at ``alpha_max``."""
+    XU = X[:, cols]
+    XU = np.asarray(XU.toarray() if hasattr(XU, "toarray") else XU, dtype=np.float64)
+    if fit_intercept:
+        XU = XU - np.average(XU, axis=0, weights=sw)
+    root = np.ones(X.shape[0]) if sw is None else np.sqrt(sw)
+    Y = yc.reshape(X.shape[0], -1)
+    beta = np.linalg.lstsq(XU * root[:, None], Y * root[:, None], rcond=None)[0]
+    return (Y - XU @ beta).reshape(yc.shape)
+
+
 def alpha_grid(
     X,
     y,
@@ -17,6 +31,7 @@ def alpha_grid(
     n_alphas=100,
     sample_weight=None,
     positive=False,
+    penalty_factor=None,
 ):
     """Geometric grid of ``alpha`` from ``alpha_max`` down to ``eps * alpha_max``.
 
@@ -46,6 +61,11 @@ def alpha_grid(
         Sample weights.
     positive : bool, default=False
         Grid for the positivity-constrained problem.
+    penalty_factor : ndarray of shape (n_features,), default=None
+        Per-feature factors: ``alpha_max`` is then the largest correlation
+        over its feature's factor, among penalised features (factor > 0
+        and finite), with the target first fitted on the unpenalised ones
+        (factor 0), which are in every model.
 
     Returns
     -------
@@ -58,13 +78,16 @@ def alpha_grid(
             "l1_ratio=0. Please supply a grid by providing your estimator with "
             "the appropriate `alphas=` argument."
         )
-    if Xy is not None:
+    free = None if penalty_factor is None else np.flatnonzero(penalty_factor == 0)
+    if Xy is not None and (free is None or free.size == 0):
         Xyw = np.asarray(Xy, dtype=np.float64)
     else:
         yw = np.asarray(y, dtype=np.float64)
         sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
         if fit_intercept:
             yw = yw - np.average(yw, axis=0, weights=sw)
+        if free is not None and free.size:
+            yw = _residual_on(X, yw, free, sw, fit_intercept)
         if sw is not None:
             yw = yw * sw.reshape((-1,) + (1,) * (yw.ndim - 1))
         Xyw = np.asarray(safe_sparse_dot(X.T, yw, dense_output=True), dtype=np.float64)
@@ -77,6 +100,12 @@ def alpha_grid(
             Xyw = Xyw - np.multiply.outer(X_mean, yw.sum(axis=0))
     if Xyw.ndim == 1:
         Xyw = Xyw[:, None]
+    if penalty_factor is not None:
+        pf = np.asarray(penalty_factor, dtype=np.float64)
+        scale = np.zeros_like(pf)
+        penalised = np.isfinite(pf) & (pf > 0)
+        scale[penalised] = 1.0 / pf[penalised]
+        Xyw = Xyw * scale[:, None]
     n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     if positive:
         a_max = max(0.0, float(np.max(Xyw))) / (n * l1_ratio)

@@ -17,6 +17,7 @@ decomposition gives the leave-one-out errors used by
 import sys
 import warnings
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
@@ -30,6 +31,7 @@ from sklearn.utils._param_validation import (
 )
 
 from skreg._alpha_grid import alpha_grid
+from skreg._penalty_params import check_penalty_params
 from skreg._ridge_path import ridge_path
 from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
@@ -90,6 +92,9 @@ _PATH_CONSTRAINTS = {
 }
 
 _PATH_PARAMS = {
+    "penalty_factor",
+    "lower_bounds",
+    "upper_bounds",
     "X_offset",
     "X_scale",
     "sample_weight",
@@ -183,7 +188,10 @@ def enet_path(
         ``tol`` (default 1e-4), ``max_iter`` (default 1000), ``selection``
         ('cyclic' or 'random'), ``random_state``, ``do_screening`` and, for
         sparse ``X``, ``X_offset`` / ``X_scale`` (implicit centring
-        ``X - X_offset / X_scale``) and ``sample_weight`` (as scikit-learn).
+        ``X - X_offset / X_scale``) and ``sample_weight`` (as scikit-learn);
+        ``penalty_factor``, ``lower_bounds`` and ``upper_bounds`` as in
+        :class:`~skreg.ElasticNetRegressor` (the default grid's ``alpha_max``
+        follows the factors; single-task paths only).
         ``multi_task=True`` computes scikit-learn's multi-task path instead
         (the L2,1 penalty of :class:`skreg.MultiTaskElasticNetRegressor`):
         ``y`` of shape (n_samples, n_targets), ``coef_init`` of shape
@@ -282,6 +290,15 @@ def enet_path(
         Xy = Xy if multi_task else Xy.ravel()
     elif gram is not None:
         Xy = X.T.astype(np.float64) @ y.astype(np.float64)
+    factor, lower, upper = check_penalty_params(
+        SimpleNamespace(
+            penalty_factor=params.get("penalty_factor"),
+            lower_bounds=params.get("lower_bounds"),
+            upper_bounds=params.get("upper_bounds"),
+            positive=positive,
+        ),
+        X.shape[1],
+    )
     if isinstance(grid, Integral):
         alphas = alpha_grid(
             X,
@@ -292,12 +309,18 @@ def enet_path(
             eps=eps,
             n_alphas=int(grid),
             positive=positive,
+            penalty_factor=factor,
         )
     else:
         alphas = np.asarray(grid, dtype=np.float64).ravel()
         if alphas.size > 1:
             alphas = np.sort(alphas)[::-1]
     if multi_task:
+        if not (factor is None and lower is None and upper is None):
+            raise ValueError(
+                "penalty_factor, lower_bounds and upper_bounds are not supported "
+                "by the multi-task path (2-D y); compute one path per target."
+            )
         return _multitask_path(
             X, y, alphas, l1_ratio, xm, sw, coef_init, tol, max_iter, return_n_iter
         )
@@ -327,6 +350,9 @@ def enet_path(
         positive=positive,
         random_state=random_state,
         screening=params.get("do_screening", True),
+        penalty_factor=factor,
+        lower=lower,
+        upper=upper,
     )
     if verbose:
         for i in range(len(alphas)):

@@ -8,24 +8,11 @@ from numpy.testing import assert_allclose
 from skreg._kernels.penalty import make_penalty
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
-from tests._oracle import sparsify
+from tests._oracle import prox_grad_optimum, sparsify
 
 
-def _oracle(Z, y, s, l1, l2, lower, upper, n_iter=20_000):
-    """Accelerated proximal gradient to machine precision (a few dozen
-    features): the minimiser of the same objective, written from scratch."""
-    L = np.linalg.eigvalsh(Z.T @ (s[:, None] * Z)).max() + l2.max()
-    w = np.zeros(Z.shape[1])
-    v, t = w.copy(), 1.0
-    for _ in range(n_iter):
-        g = -Z.T @ (s * (y - Z @ v)) + l2 * v
-        u = v - g / L
-        w_new = np.sign(u) * np.maximum(np.abs(u) - l1 / L, 0.0)
-        w_new = np.clip(w_new, lower, upper)
-        t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
-        v = w_new + (t - 1) / t_new * (w_new - w)
-        w, t = w_new, t_new
-    return w
+def _oracle(Z, y, s, l1, l2, lower, upper):
+    return prox_grad_optimum(Z, y, s, l1, l2, lower, upper)
 
 
 def _objective(Z, y, s, w, l1, l2):

@@ -75,17 +75,18 @@ def dual_value(r_norm2, ry, w_l2, scale, pen, feats, XtA, has_box):
 
 
 @njit(**JIT_OPTIONS)
-def _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, grad):
+def _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, XtA, w):
     # no L1 part: formulation B of Dünner et al. (2016) when every feature
     # has a ridge part, else the squared (projected) gradient norm as the
-    # gap, both as scikit-learn's cd_fast
+    # gap, both as scikit-learn's cd_fast; XtA holds z^T S r - l2 w
     ridge = True
     for k in range(feats.shape[0]):
         ridge = ridge and pen.l2[feats[k]] > 0.0
     conj = 0.0
     for k in range(feats.shape[0]):
         j = feats[k]
-        g = grad[j]
+        # formulation B's conjugate reads z^T S r, the gradient norm XtA
+        g = XtA[j] + pen.l2[j] * w[j] if ridge else XtA[j]
         if pen.lower[j] == 0.0:
             g = max(g, 0.0)
         if pen.upper[j] == 0.0:
@@ -140,14 +141,7 @@ def primal_dual_from_products(
                 scale_acc = min(scale_acc, dual_limit(u, l1, lo, hi))
     primal = 0.5 * (r_norm2 + w_l2) + w_l1
     if not any_l1:
-        # (XtA holds the gradient less l2 w; the smooth dual wants z^T r)
-        for k in range(feats.shape[0]):
-            j = feats[k]
-            XtA[j] += pen.l2[j] * w[j]
-        dual = _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, XtA)
-        for k in range(feats.shape[0]):
-            j = feats[k]
-            XtA[j] -= pen.l2[j] * w[j]
+        dual = _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, XtA, w)
         return primal, dual, scale, -np.inf, 1.0
     dual = dual_value(r_norm2, ry, w_l2, scale, pen, feats, XtA, has_box)
     if not with_acc:

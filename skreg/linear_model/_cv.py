@@ -23,12 +23,13 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
+from skreg._penalty_params import PENALTY_CONSTRAINTS
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_fit_data,
     check_weights,
 )
-from skreg.linear_model._cv_folds import cv_alpha_grids, cv_fold_paths
+from skreg.linear_model._cv_folds import controls, cv_alpha_grids, cv_fold_paths
 from skreg.linear_model._cv_select import choose_alpha
 from skreg.linear_model._dask import is_dask_input
 from skreg.linear_model._l1 import ElasticNetRegressor
@@ -56,6 +57,7 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         "selection": [StrOptions({"cyclic", "random"})],
         "alpha_rule": [StrOptions({"min", "1se"})],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        **PENALTY_CONSTRAINTS,
     }
 
     def _l1_ratios(self):
@@ -99,6 +101,7 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             )
         y = column_or_1d(y, warn=True)
         sw = check_weights(sample_weight, X)
+        controls(self, X.shape[1])  # bad values fail before the folds
         l1_ratios = self._l1_ratios()
         alphas = cv_alpha_grids(self, X, y, sw, l1_ratios)
         cv = check_cv(self.cv)
@@ -151,6 +154,9 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             positive=self.positive,
             random_state=self.random_state,
             selection=self.selection,
+            penalty_factor=self.penalty_factor,
+            lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds,
         )
         model.fit(X, y, sample_weight=sample_weight)
         self.coef_ = model.coef_
@@ -250,6 +256,13 @@ class L1RegressorCV(_EnetCVBase):
         Scorer of the test folds (a name or ``scorer(estimator, X, y)``), higher is
         better; ``None``: the (weighted) mean squared error of ``mse_path_``.
         Sample weights reach a scorer only through metadata routing.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of ``alpha`` (0: unpenalised, ``np.inf``:
+        left out), as :class:`ElasticNetRegressor`'s; the default grid's
+        ``alpha_max`` follows them.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), \
+            default=None
+        Box constraints on the coefficients, containing 0.
 
     Attributes
     ----------
@@ -326,6 +339,9 @@ class L1RegressorCV(_EnetCVBase):
         selection="cyclic",
         alpha_rule="min",
         scoring=None,
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -342,6 +358,9 @@ class L1RegressorCV(_EnetCVBase):
         self.selection = selection
         self.alpha_rule = alpha_rule
         self.scoring = scoring
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     path = staticmethod(lasso_path)
 
@@ -400,6 +419,13 @@ class ElasticNetRegressorCV(_EnetCVBase):
         Scorer of the test folds (a name or ``scorer(estimator, X, y)``), higher is
         better; ``None``: the (weighted) mean squared error of ``mse_path_``.
         Sample weights reach a scorer only through metadata routing.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of ``alpha`` (0: unpenalised, ``np.inf``:
+        left out), as :class:`ElasticNetRegressor`'s; the default grid's
+        ``alpha_max`` follows them.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), \
+            default=None
+        Box constraints on the coefficients, containing 0.
 
     Attributes
     ----------
@@ -486,6 +512,9 @@ class ElasticNetRegressorCV(_EnetCVBase):
         selection="cyclic",
         alpha_rule="min",
         scoring=None,
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -503,6 +532,9 @@ class ElasticNetRegressorCV(_EnetCVBase):
         self.selection = selection
         self.alpha_rule = alpha_rule
         self.scoring = scoring
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     path = staticmethod(enet_path)
 

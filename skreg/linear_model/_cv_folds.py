@@ -4,6 +4,7 @@ scikit-learn scorer)."""
 
 import warnings
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -15,6 +16,7 @@ from sklearn.utils.validation import _check_method_params
 from threadpoolctl import threadpool_limits
 
 from skreg._alpha_grid import alpha_grid
+from skreg._penalty_params import check_penalty_params
 from skreg.linear_model._base import weighted_offsets
 from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
@@ -63,9 +65,24 @@ def centred_path(X, y, sw, fit_intercept, alphas, l1_ratio, precompute, solve_kw
     return coefs, intercepts, info
 
 
+def controls(est, n_features):
+    """Validated ``(penalty_factor, lower, upper)`` of ``est`` (None where it
+    has none: estimators without glmnet's controls have all None)."""
+    return check_penalty_params(
+        SimpleNamespace(
+            penalty_factor=getattr(est, "penalty_factor", None),
+            lower_bounds=getattr(est, "lower_bounds", None),
+            upper_bounds=getattr(est, "upper_bounds", None),
+            positive=est.positive,
+        ),
+        n_features,
+    )
+
+
 def cv_alpha_grids(est, X, y, sw, l1_ratios):
     """The decreasing alpha grid of each ``l1_ratio`` of a CV estimator."""
     if isinstance(est.alphas, Integral):
+        factor, _, _ = controls(est, X.shape[1])
         return [
             alpha_grid(
                 X,
@@ -76,6 +93,7 @@ def cv_alpha_grids(est, X, y, sw, l1_ratios):
                 eps=est.eps,
                 n_alphas=est.alphas,
                 sample_weight=sw,
+                penalty_factor=factor,
             )
             for r in l1_ratios
         ]
@@ -94,7 +112,15 @@ def cv_fold_paths(est, X, y, sw, folds, alphas, l1_ratios, scorer, score_params)
     Returns the array of shape (n_l1_ratio, n_folds, n_alphas) and the power
     of two that the mean squared errors are expressed in (see ``_fold_mse``).
     """
-    solve_kw = {"max_iter": est.max_iter, "tol": est.tol, "positive": est.positive}
+    factor, lower, upper = controls(est, X.shape[1])
+    solve_kw = {
+        "max_iter": est.max_iter,
+        "tol": est.tol,
+        "positive": est.positive,
+        "penalty_factor": factor,
+        "lower": lower,
+        "upper": upper,
+    }
     # One seed drawn here keeps the folds reproducible and thread-safe.
     rs = (
         check_random_state(est.random_state).randint(np.iinfo(np.int32).max)

@@ -10,6 +10,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from skreg._penalty_params import (
+    PENALTY_CONSTRAINTS,
+    check_penalty_params,
+)
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_design_values,
@@ -110,6 +114,20 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         the same duality-gap rule.
     verbose : int, default=0
         With a gradient solver, print the loss and gap of each epoch.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of the penalty (glmnet's
+        ``penalty.factor``): feature ``j``'s term becomes
+        ``alpha * pf_j * (l1_ratio |w_j| + (1 - l1_ratio) / 2 w_j^2)``.  0
+        leaves a feature unpenalised, ``np.inf`` leaves it out (its
+        coefficient is 0).  Used as given: glmnet rescales its factors to
+        sum to ``n_features``, which ``pf * n_features / pf.sum()`` (with
+        ``alpha`` unchanged) reproduces.  None means all ones.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), \
+            default=None
+        Box constraints on the coefficients (glmnet's ``lower.limits`` and
+        ``upper.limits``); the box must contain 0 (``lower_bounds <= 0 <=
+        upper_bounds``).  ``positive=True`` is ``lower_bounds=0``.  None
+        means unbounded.
 
     Attributes
     ----------
@@ -163,6 +181,7 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         "selection": [StrOptions({"cyclic", "random"})],
         "solver": [StrOptions({"cd", "fista", "gd"})],
         "verbose": ["verbose"],
+        **PENALTY_CONSTRAINTS,
     }
 
     def __init__(
@@ -181,6 +200,9 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         selection="cyclic",
         solver="cd",
         verbose=0,
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -195,6 +217,9 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         self.selection = selection
         self.solver = solver
         self.verbose = verbose
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _l1_ratio(self):
         return self.l1_ratio
@@ -255,6 +280,7 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             ) from None
         X_offset = design.xm.astype(X.dtype)
         n_targets = Y.shape[1]
+        factor, lower, upper = check_penalty_params(self, X.shape[1])
         if self.warm_start and hasattr(self, "coef_"):
             W = np.array(np.atleast_2d(self.coef_), dtype=X.dtype)
             if W.shape != (n_targets, X.shape[1]):
@@ -286,6 +312,9 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             verbose=self.verbose,
             fit_intercept=self.fit_intercept,
             design=design,
+            penalty_factor=factor,
+            lower=lower,
+            upper=upper,
         )
         n = X.shape[0]
         for res in results:
@@ -362,6 +391,14 @@ class L1Regressor(ElasticNetRegressor):
         Coordinate descent, accelerated or plain proximal gradient.
     verbose : int, default=0
         With a gradient solver, print the loss and gap of each epoch.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of ``alpha`` (glmnet's ``penalty.factor``):
+        0 leaves a feature unpenalised, ``np.inf`` leaves it out.  See
+        :class:`ElasticNetRegressor`.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), \
+            default=None
+        Box constraints on the coefficients, containing 0 (glmnet's
+        ``lower.limits``/``upper.limits``).
 
     Attributes
     ----------
@@ -418,6 +455,9 @@ class L1Regressor(ElasticNetRegressor):
         selection="cyclic",
         solver="cd",
         verbose=0,
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         super().__init__(
             alpha=alpha,
@@ -433,4 +473,7 @@ class L1Regressor(ElasticNetRegressor):
             selection=selection,
             solver=solver,
             verbose=verbose,
+            penalty_factor=penalty_factor,
+            lower_bounds=lower_bounds,
+            upper_bounds=upper_bounds,
         )

@@ -3,6 +3,7 @@
 import numbers
 import warnings
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
@@ -11,12 +12,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
+from skreg._penalty_params import check_penalty_params
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_fit_data,
     weighted_offsets,
 )
 from skreg.linear_model._dask import is_dask_input
+from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
 from skreg.solvers.ridge import (
     DIRECT_SOLVERS,
@@ -132,6 +135,14 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         ``'sag'`` solvers shuffle the data).
     verbose : int, default=0
         With ``'gd'`` or ``'fista'``, print the loss of each epoch.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of ``alpha`` (a per-feature ridge, glmnet's
+        ``penalty.factor``): the penalty becomes ``alpha * sum_j pf_j
+        w_j^2``.  ``np.inf`` leaves a feature out (coefficient 0).  With
+        positive factors every solver solves the same problem exactly (on
+        columns scaled by ``1 / sqrt(pf)``); a factor of 0 (an unpenalised
+        feature) is solved by coordinate descent (``solver_='cd'``), the
+        duality gap within ``tol * ||y||^2``.  None means all ones.
 
     Attributes
     ----------
@@ -240,6 +251,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         "positive": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "penalty_factor": ["array-like", None],
     }
 
     def __init__(
@@ -254,6 +266,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         positive=False,
         random_state=None,
         verbose=0,
+        penalty_factor=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -264,6 +277,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         self.positive = positive
         self.random_state = random_state
         self.verbose = verbose
+        self.penalty_factor = penalty_factor
 
     def _alphas(self, n_targets):
         alpha = np.asarray(self.alpha, dtype=np.float64)
@@ -339,6 +353,22 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         # Dense X keeps its memory order (the closed forms and scipy solvers
         # take either); other sparse formats become CSR with int32 indices.
         X, y = check_fit_data(self, X, y, order=None, accept_sparse=["csr", "csc"])
+        factor, _, _ = check_penalty_params(
+            SimpleNamespace(
+                penalty_factor=self.penalty_factor, lower_bounds=None, upper_bounds=None
+            ),
+            X.shape[1],
+        )
+        # positive factors: the same Ridge on columns scaled by 1/sqrt(pf)
+        scale = None
+        if factor is not None and np.all(factor > 0):
+            scale = np.where(np.isinf(factor), 0.0, 1.0 / np.sqrt(factor))
+            sx = scale.astype(X.dtype)
+            if sparse.issparse(X):
+                X = (X @ sparse.diags(sx)).asformat(self._sparse_format(X))
+            else:
+                X = X * sx
+            factor = None
         self._check_solver(X)
         sw = self._check_sample_weight(sample_weight, X)
         n_samples, n_features = X.shape
@@ -352,7 +382,11 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         Yc = Y - y_offset
         n_iter = None
         histories = None
-        if solver in DIRECT_SOLVERS:
+        if factor is not None:
+            # unpenalised features: per-feature l2 weights in the CD kernels
+            W, n_iter = self._fit_factors(X, Yc, alphas, factor, sw, X_offset)
+            solver = "cd"
+        elif solver in DIRECT_SOLVERS:
             W, solver = fit_ridge_direct(
                 X,
                 Yc,
@@ -392,12 +426,56 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
             histories = [np.empty(0) for _ in range(n_targets)]
         self.loss_history_ = histories
         self._set_intercept(X_offset, y_offset)
+        if scale is not None:
+            # (the intercept, from the scaled columns' means, is unchanged)
+            self.coef_ = (self.coef_ * scale).astype(X.dtype, copy=False)
         if not (np.isfinite(self.coef_).all() and np.isfinite(self.intercept_).all()):
             raise ValueError(
                 "Ridge fit resulted in non-finite coefficients; the input data may "
                 "contain large values and need to be preprocessed."
             )
         return self
+
+    @staticmethod
+    def _sparse_format(X):
+        return "csc" if X.format == "csc" else "csr"
+
+    def _fit_factors(self, X, Yc, alphas, factor, sw, X_offset):
+        """Coordinate descent with per-feature L2 weights ``alpha * factor``
+        (CD scaling: the Ridge objective is twice CD's)."""
+        if sparse.issparse(X):
+            X = X.tocsc()
+            X.sort_indices()
+        else:
+            X = np.asfortranarray(X)
+        design = Design(X, sw, X_offset)
+        out = np.isinf(factor)
+        bound = np.where(out, 0.0, np.inf)
+        W = np.zeros((Yc.shape[1], X.shape[1]))
+        n_iter = np.zeros(Yc.shape[1], dtype=np.int32)
+        for k in range(Yc.shape[1]):
+            res = enet_cd(
+                design,
+                np.asarray(Yc[:, k], dtype=np.float64),
+                W[k],
+                0.0,
+                alphas[k] * np.where(out, 0.0, factor),
+                lower=-bound,
+                upper=bound,
+                positive=self.positive,
+                max_iter=self.max_iter or 1000,
+                tol=self.tol,
+            )
+            n_iter[k] = res.n_iter
+            if not res.converged:
+                warnings.warn(
+                    _CONVERGENCE_MSG.format(
+                        solver="cd", n_iter=res.n_iter, crit=res.gap, tol=res.tol
+                    ),
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+        return W, n_iter
 
     def _fit_numba(self, X, Yc, alphas, solver, sw, X_offset):
         if sparse.issparse(X):

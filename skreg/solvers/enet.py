@@ -12,7 +12,13 @@ from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.exact import exact_finish, gram_finish, wants_exact_finish
 from skreg.solvers.working_set import _seed_state
 
-__all__ = ["TOL_FLOOR", "fit_enet_targets", "penalty_strengths", "resolve_gram"]
+__all__ = [
+    "TOL_FLOOR",
+    "fit_enet_targets",
+    "penalty_arrays",
+    "penalty_strengths",
+    "resolve_gram",
+]
 
 # tol=0 ("stop on max_iter only") as the smallest positive relative gap: the
 # solver core's work estimate divides by the absolute tolerance.  No gap
@@ -23,6 +29,24 @@ TOL_FLOOR = 1e-300
 def penalty_strengths(alpha, l1_ratio, n_samples):
     """``(l1, l2)`` in CD scaling for scikit-learn's ``alpha`` and ``l1_ratio``."""
     return alpha * l1_ratio * n_samples, alpha * (1.0 - l1_ratio) * n_samples
+
+
+def penalty_arrays(l1, l2, factor=None, lower=None, upper=None):
+    """``(l1, l2, lower, upper)`` for the solvers: the strengths times the
+    per-feature ``factor``, where an infinite factor leaves the feature out
+    (bounds 0 and no penalty).  Scalars pass through when ``factor`` is None.
+    """
+    if factor is None:
+        return l1, l2, lower, upper
+    factor = np.asarray(factor, dtype=np.float64)
+    out = np.isinf(factor)
+    f = np.where(out, 0.0, factor)
+    if np.any(out):
+        p = factor.shape[0]
+        lower = np.where(out, 0.0, -np.inf if lower is None else lower)
+        upper = np.where(out, 0.0, np.inf if upper is None else upper)
+        lower, upper = np.broadcast_to(lower, p), np.broadcast_to(upper, p)
+    return l1 * f, l2 * f, lower, upper
 
 
 def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):
@@ -103,18 +127,25 @@ def fit_enet_targets(
     verbose=0,
     fit_intercept=True,
     design=None,
+    penalty_factor=None,
+    lower=None,
+    upper=None,
 ):
     """Fit every column of the centred targets ``Yc``; ``W`` is updated in place.
 
     ``design`` is the :class:`Design` of ``X`` with ``X_offset`` when the
-    caller already built it.  Returns one result per target (coefficients
-    live in ``W``).
+    caller already built it.  ``penalty_factor``, ``lower`` and ``upper``
+    (arrays of shape ``(n_features,)`` or None) make the penalty per feature
+    (see :func:`penalty_arrays`); a precomputed Gram matrix then goes
+    unused.  Returns one result per target (coefficients live in ``W``).
     """
     n = X.shape[0]
     tol = max(tol, TOL_FLOOR)
     l1, l2 = penalty_strengths(alpha, l1_ratio, n)
+    per_feature = penalty_factor is not None or lower is not None or upper is not None
+    l1, l2, lower, upper = penalty_arrays(l1, l2, penalty_factor, lower, upper)
     results = []
-    if solver == "cd":
+    if solver == "cd" and not per_feature:
         G = resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept)
         if G is not None:
             Q = _weighted_centred(X.astype(np.float64), X_offset, sample_weight).T @ (
@@ -174,6 +205,8 @@ def fit_enet_targets(
                 max_iter=max_iter,
                 tol=tol,
                 positive=positive,
+                lower=lower,
+                upper=upper,
                 random_state=random_state,
                 xty=None if design.XtY is None else design.XtY[:, k],
             )
@@ -191,9 +224,11 @@ def fit_enet_targets(
                 positive=positive,
                 accelerated=solver == "fista",
                 verbose=verbose,
+                lower=lower,
+                upper=upper,
             )
         W[k] = res.coef
-        if solver == "cd":
+        if solver == "cd" and not per_feature:
             res = _finish(
                 X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
             )

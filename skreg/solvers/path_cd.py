@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from skreg._kernels.cd_gram import gram_cd
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design, weighted_norm2
-from skreg.solvers.enet import TOL_FLOOR, penalty_strengths
+from skreg.solvers.enet import TOL_FLOOR, penalty_arrays, penalty_strengths
 from skreg.solvers.working_set import _seed_state
 
 __all__ = ["solve_path"]
@@ -229,6 +229,9 @@ def solve_path(
     random_state=None,
     screening=True,
     strong_rules=True,
+    penalty_factor=None,
+    lower=None,
+    upper=None,
 ):
     """Warm-started ElasticNet solutions of a centred problem along ``alphas``.
 
@@ -238,9 +241,16 @@ def solve_path(
     float64 design and ``l1_ratio > 0``, strong rules with KKT checks around
     working-set CD (module docstring), else working-set CD on the full design.
 
+    ``penalty_factor``, ``lower`` and ``upper`` make the penalty per feature
+    (see :func:`skreg.solvers.enet.penalty_arrays`): working-set CD on the
+    full design then solves every alpha.
+
     Returns ``(coefs, dual_gaps, n_iters, converged)`` with ``coefs`` of shape
     ``(n_features, n_alphas)`` in float64 and gaps in the estimator's scale.
     """
+    per_feature = not (penalty_factor is None and lower is None and upper is None)
+    if per_feature:
+        gram, strong_rules = None, False
     n, p = X.shape
     tol = max(tol, TOL_FLOOR)
     y = np.ascontiguousarray(y, dtype=np.float64)
@@ -280,12 +290,15 @@ def solve_path(
     for alpha in alphas:
         l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
         if gram is None:
+            l1, l2, lo, hi = penalty_arrays(l1, l2, penalty_factor, lower, upper)
             res = enet_cd(
                 design,
                 y,
                 w,
                 l1,
                 l2,
+                lower=lo,
+                upper=hi,
                 max_iter=max_iter,
                 tol=tol,
                 positive=positive,

@@ -98,6 +98,8 @@ def _run(
     tol_abs,
     loss_scale,
     extrapolation=5,
+    lower=None,
+    upper=None,
 ):
     """Shared driver; returns ``(w, n_iter, crit, converged, history)``.
 
@@ -113,9 +115,9 @@ def _run(
     XtA = np.zeros(p)
     grad = np.zeros(p)
     feats = np.arange(p)
-    pen = make_penalty(p, l1, l2, positive)
+    pen = make_penalty(p, l1, l2, positive, lower, upper)
     L = lipschitz_constant(design)
-    if L == 0.0 and (l1 > 0 or l2 > 0):
+    if L == 0.0 and (np.any(pen.l1 > 0) or np.any(pen.l2 > 0)):
         # Every centred column is zero: the data term is constant and the
         # penalty alone is minimised at 0.
         w[:] = 0.0
@@ -134,7 +136,7 @@ def _run(
     grad_prev = grad.copy()
     grad_v = grad.copy()
     state = np.array([1.0, primal, step, -np.inf, 0.0])
-    use_dx = extrapolation > 0 and l1 > 0
+    use_dx = extrapolation > 0 and bool(np.any(pen.l1 > 0))
     n = design.n_samples
     rhist = np.empty((extrapolation + 1, n) if use_dx else (1, 1))
     r_acc = np.empty(n if use_dx else 1)
@@ -196,6 +198,8 @@ def enet_prox_grad(
     positive=False,
     accelerated=True,
     verbose=0,
+    lower=None,
+    upper=None,
 ):
     """Minimise ``1/2 sum s (y - Z w)^2 + l1 |w|_1 + l2/2 |w|^2`` in place.
 
@@ -214,9 +218,10 @@ def enet_prox_grad(
         Centred target.
     w : ndarray of shape (n_features,)
         Starting point; updated in place (iterations run in float64).
-    l1, l2 : float
+    l1, l2 : float or ndarray of shape (n_features,)
         Penalty strengths in CD scaling (``n alpha l1_ratio`` and
-        ``n alpha (1 - l1_ratio)`` for scikit-learn's objective).
+        ``n alpha (1 - l1_ratio)`` for scikit-learn's objective), per
+        feature or for all.
     max_iter : int, default=1000
         Maximum number of epochs (full gradient steps).
     tol : float, default=1e-4
@@ -229,6 +234,8 @@ def enet_prox_grad(
     verbose : int, default=0
         When > 0 print ``epoch k/N  loss ...  gap ...`` after every epoch,
         loss and gap in scikit-learn's scale (divided by ``n_samples``).
+    lower, upper : float or ndarray of shape (n_features,) or None
+        Box constraints (the prox then also clips).
 
     Returns
     -------
@@ -244,13 +251,15 @@ def enet_prox_grad(
         design,
         y,
         w,
-        float(l1),
-        float(l2),
+        l1,
+        l2,
         max_iter=max_iter,
         positive=positive,
         accelerated=accelerated,
         verbose=verbose,
         mode=0,
+        lower=lower,
+        upper=upper,
         tol_abs=tol_abs,
         loss_scale=1.0 / design.n_samples,
     )
