@@ -26,6 +26,11 @@ from skreg._kernels._design import add_columns, copy_into
 from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.prox import coordinate_min
 
+# The kernel state array cd_epochs shares with its caller: the residual
+# offset, the weighted residual sum, "r_dual holds a better dual point" and
+# "an Anderson step was accepted" (floats: one array, one signature).
+OFFSET, RSUM, HAS_DUAL, ACCEPTED = 0, 1, 2, 3
+
 
 @njit(**JIT_OPTIONS)
 def _rand_below(rng_state, n):
@@ -213,6 +218,91 @@ def _anderson_step(Z, y, rd, c, w, ws, pen, hist, rdhist, chist, w_acc, rd_tmp):
     return c, False
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _sweep(Z, norm2, pen, ws, sweep, n_sweep, rd, w, c, S, random, rng_state, stream):
+    """One CD epoch over the positions ``sweep[:n_sweep]`` of ``ws`` (in a
+    random order when ``random``); ``rd`` and ``w`` are updated in place.
+    Returns the new residual offset ``c``.
+
+    On dense designs a step's axpy is deferred into the next step's dot
+    sweep (see dense_axpy_dot): ``pend`` is the column still to apply, so
+    each step reads and writes the residual once.  With ``stream`` (long
+    columns, cyclic order) the next column is also prefetched under each
+    step.  Inlined into :func:`cd_epochs` (the same machine code as one
+    function).
+    """
+    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
+    fuse = rd.shape[0] < LONG_COLUMN_ROWS or stream
+    pend = -1
+    pend_d = 0.0
+    for f in range(n_sweep):
+        k = sweep[_rand_below(rng_state, n_sweep) if random else f]
+        j = ws[k]
+        lip = norm2[j]
+        if lip == 0.0:
+            continue
+        wj = w[j]
+        # The layout branches are written out here, on arrays unpacked
+        # once, rather than through a per-column helper (see
+        # col_products), whose call costs more than a short column's work.
+        if is_sparse:
+            if has_sw:
+                g = sparse_dot_w(j, data, indices, indptr, sw, rd)
+            else:
+                g = sparse_dot(j, data, indices, indptr, rd)
+        elif stream:
+            nxt = ws[sweep[f + 1]] if f + 1 < n_sweep else j
+            if pend >= 0:
+                g = dense_axpy_dot_next(pend, -pend_d, j, nxt, X, sw, has_sw, rd)
+                pend = -1
+            else:
+                g = dense_dot_next(j, nxt, X, sw, has_sw, rd)
+        elif pend >= 0:
+            g = dense_axpy_dot(pend, -pend_d, j, X, sw, has_sw, rd)
+            pend = -1
+        elif has_sw:
+            g = dense_dot_w(j, X, sw, rd)
+        else:
+            g = dense_dot(j, X, rd)
+        g += centring(j, xm, colsum, c, S)
+        new = coordinate_min(
+            g + wj * lip, lip, pen.l1[j], pen.l2[j], pen.lower[j], pen.upper[j]
+        )
+        if new != wj:
+            d = new - wj
+            if is_sparse:
+                sparse_axpy(j, -d, data, indices, indptr, rd)
+            elif fuse:
+                pend = j
+                pend_d = d
+            else:
+                dense_axpy(j, -d, X, rd)
+            c += d * xm[j]
+            w[j] = new
+    if pend >= 0:
+        dense_axpy(pend, -pend_d, X, rd)
+    return c
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _ws_gap(
+    Z, y, rd, c, S, w, pen, ws, XtA, XtA_acc, r_acc, with_acc, r_dual, state, best
+):
+    """The working set's duality gap against the best dual value ``best``
+    seen, at the residual ``rd + c`` and (``with_acc``) at the extrapolated
+    residual ``r_acc``, which is kept in ``r_dual`` (and ``state[HAS_DUAL]`` set)
+    when it is the best dual point.  Returns ``(gap, best)``."""
+    primal, dual, _, dual_acc, _ = enet_primal_dual2(
+        Z, y, rd, c, r_acc, with_acc, S, w, pen, ws, XtA, XtA_acc
+    )
+    best = max(best, dual)
+    if dual_acc > best:
+        best = dual_acc
+        copy_into(r_dual, r_acc)
+        state[HAS_DUAL] = 1.0
+    return primal - best, best
+
+
 @njit(**JIT_OPTIONS)
 def cd_epochs(
     Z,
@@ -236,10 +326,11 @@ def cd_epochs(
 ):
     """Run CD epochs over the features ``ws`` until their gap is ``<= tol_in``.
 
-    ``state = [c, S, has_dual, extrapolated]`` carries the residual offset
-    (updated in place), the invariant weighted residual sum, a flag set to 1
-    when ``r_dual`` holds an extrapolated residual whose dual value beat the
-    plain residual's, and one set to 1 when an Anderson step was accepted.
+    ``state`` (four floats, indexed by ``OFFSET``, ``RSUM``, ``HAS_DUAL``,
+    ``ACCEPTED``) carries the residual offset ``c`` (updated in place), the
+    invariant weighted residual sum ``S``, a flag set to 1 when ``r_dual``
+    holds an extrapolated residual whose dual value beat the plain
+    residual's, and one set to 1 when an Anderson step was accepted.
     The restricted duality gap is checked after ``check_every`` epochs, then
     every ``2 * check_every`` epochs and after the last one; with
     ``check_every <= 0`` never (the caller checks it from its own pass over
@@ -264,8 +355,8 @@ def cd_epochs(
     X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
     n = rd.shape[0]
     n_ws = ws.shape[0]
-    c = state[0]
-    S = state[1]
+    c = state[OFFSET]
+    S = state[RSUM]
     # Primal extrapolation needs K + 1 epochs in one call, dual
     # extrapolation K + 1 epochs before a gap check: without them the
     # histories are never read, and storing them anyway costs a visible part
@@ -293,70 +384,19 @@ def cd_epochs(
     # in a few epochs); later ones every 2 * check_every epochs, since each
     # costs about one epoch (two with dual extrapolation).
     next_check = check_every
-    # On dense designs a step's axpy is deferred into the next step's dot
-    # sweep (see dense_axpy_dot); ``pend`` is the column still to apply.
-    # Each step then reads and writes the residual once.  Long columns stream
-    # from memory, where the fused sweep alone is slower; it pays there only
-    # with the sweep's next column prefetched into L2 under each step
-    # (``stream``: dense_dot_next, dense_axpy_dot_next).  A random sweep does
-    # not know its next column: on long columns it keeps the plain loops.
+    # Long columns stream from memory: the sweep prefetches its next column
+    # (see _sweep), which a random order does not know.
     stream = n >= LONG_COLUMN_ROWS and not random
-    fuse = n < LONG_COLUMN_ROWS or stream
     n_sweep = n_ws
     for epoch in range(max_epochs):
-        pend = -1
-        pend_d = 0.0
         full = epoch % full_every == 0
         if full:
             n_sweep = n_ws
             for t in range(n_ws):
                 sweep[t] = t
-        for f in range(n_sweep):
-            k = sweep[_rand_below(rng_state, n_sweep) if random else f]
-            j = ws[k]
-            lip = norm2[j]
-            if lip == 0.0:
-                continue
-            wj = w[j]
-            # The layout branches are written out here, on arrays unpacked
-            # once, rather than through a per-column helper (see
-            # col_products), whose call costs more than a short column's work.
-            if is_sparse:
-                if has_sw:
-                    g = sparse_dot_w(j, data, indices, indptr, sw, rd)
-                else:
-                    g = sparse_dot(j, data, indices, indptr, rd)
-            elif stream:
-                nxt = ws[sweep[f + 1]] if f + 1 < n_sweep else j
-                if pend >= 0:
-                    g = dense_axpy_dot_next(pend, -pend_d, j, nxt, X, sw, has_sw, rd)
-                    pend = -1
-                else:
-                    g = dense_dot_next(j, nxt, X, sw, has_sw, rd)
-            elif pend >= 0:
-                g = dense_axpy_dot(pend, -pend_d, j, X, sw, has_sw, rd)
-                pend = -1
-            elif has_sw:
-                g = dense_dot_w(j, X, sw, rd)
-            else:
-                g = dense_dot(j, X, rd)
-            g += centring(j, xm, colsum, c, S)
-            new = coordinate_min(
-                g + wj * lip, lip, pen.l1[j], pen.l2[j], pen.lower[j], pen.upper[j]
-            )
-            if new != wj:
-                d = new - wj
-                if is_sparse:
-                    sparse_axpy(j, -d, data, indices, indptr, rd)
-                elif fuse:
-                    pend = j
-                    pend_d = d
-                else:
-                    dense_axpy(j, -d, X, rd)
-                c += d * xm[j]
-                w[j] = new
-        if pend >= 0:
-            dense_axpy(pend, -pend_d, X, rd)
+        c = _sweep(
+            Z, norm2, pen, ws, sweep, n_sweep, rd, w, c, S, random, rng_state, stream
+        )
         n_epochs += 1
         if full and full_every > 1:
             n_sweep = 0
@@ -389,7 +429,7 @@ def cd_epochs(
                 if accepted:
                     # the residual sequence jumped: restart its history
                     n_rhist = 0
-                    state[3] = 1.0
+                    state[ACCEPTED] = 1.0
         if use_dx:
             row = n_rhist % (K + 1)
             for i in range(n):
@@ -404,27 +444,11 @@ def cd_epochs(
                 and n_rhist >= K + 1
                 and anderson_combine(rhist, n_rhist % (K + 1), sw, has_sw, r_acc)
             )
-            primal, dual, _, dual_acc, _ = enet_primal_dual2(
-                Z,
-                y,
-                rd,
-                c,
-                r_acc,
-                with_acc,
-                S,
-                w,
-                pen,
-                ws,
-                XtA,
-                XtA_acc,
-            )
-            best_dual = max(best_dual, dual)
-            if dual_acc > best_dual:
-                best_dual = dual_acc
-                copy_into(r_dual, r_acc)
-                state[2] = 1.0
-            gap_ws = primal - best_dual
+            gap_ws, best_dual = _ws_gap(
+                Z, y, rd, c, S, w, pen, ws, XtA, XtA_acc, r_acc, with_acc,
+                r_dual, state, best_dual,
+            )  # fmt: skip
             if gap_ws <= tol_in:
                 break
-    state[0] = c
+    state[OFFSET] = c
     return n_epochs, gap_ws

@@ -26,13 +26,29 @@ which factors the Gram matrix of a reference support once (LAPACK through
 SciPy, on one BLAS thread).
 """
 
+from enum import IntEnum
+
 import numpy as np
 
 from skreg._kernels.gap import zero_violators
 from skreg.solvers._blas import single_thread_blas
 from skreg.solvers._support_solver import SupportSolver
 
-__all__ = ["kkt_violators", "newton_cost", "support_newton"]
+__all__ = ["Step", "kkt_violators", "newton_cost", "support_newton"]
+
+
+class Step(IntEnum):
+    """Outcome of a support Newton step (ordered by how much it achieved)."""
+
+    #: rejected, ``w`` unchanged
+    REJECTED = 0
+    #: a sign-limited part of the step was taken
+    PARTIAL = 1
+    #: the exact solution on the support less the features whose sign flipped
+    DROPPED = 2
+    #: the full Newton step: the exact solution on the support
+    FULL = 3
+
 
 # A feature-sign walk makes at most max(WALK_SOLVES, k // WALK_SHARE)
 # solves on a support of k features; when the first solve flips at most
@@ -114,10 +130,8 @@ def support_newton(design, y, w, pen, primal, objective, add=None, solver=None):
 
     Returns
     -------
-    outcome : int
-        0 when rejected, 1 when a partial (sign-limited) step was taken, 2
-        when the exact solution on the support less the features whose sign
-        flipped was taken, 3 when the full Newton step was taken.
+    outcome : Step
+        What the step achieved (see :class:`Step`).
     solver : SupportSolver or None
         The solver used, for the next call.
     """
@@ -130,7 +144,7 @@ def support_newton(design, y, w, pen, primal, objective, add=None, solver=None):
     if k == 0 or k > 3000 or (k > design.n_samples and pen.l2[cols].min() == 0):
         # without l2 the Gram matrix of more features than samples is
         # singular; with it, an ElasticNet support may exceed n_samples
-        return 0, solver
+        return Step.REJECTED, solver
     args = (design, y, w, cols, signs, pen, primal, objective, solver)
     with single_thread_blas():
         return _newton_step(*args)
@@ -147,7 +161,7 @@ def _newton_step(design, y, w, cols, signs, pen, primal, objective, solver):
     if fresh:
         solver = SupportSolver(design, y, np.sort(cols), pen)
     outcome = _try_step(solver, w, cols, signs, pen, primal, objective)
-    if outcome == 0 and not fresh and solver.n_changed(cols):
+    if outcome == Step.REJECTED and not fresh and solver.n_changed(cols):
         # a reference support larger than the design's rank (or merely
         # ill-conditioned) borders badly: retry on a factor of this support
         solver = SupportSolver(design, y, np.sort(cols), pen)
@@ -168,7 +182,7 @@ def _try_step(solver, w, cols, signs, pen, primal, objective):
     sign change the walk is first short-cut (see :func:`_drop_flipped`).
     """
     if not solver.ok:
-        return 0
+        return Step.REJECTED
     x = w[cols].copy()
     act = np.arange(cols.size)
     full = True
@@ -185,8 +199,8 @@ def _try_step(solver, w, cols, signs, pen, primal, objective):
             cand = _candidate(w, cols[act], sol, pen)
             if objective(cand) < primal:
                 w[:] = cand
-                return 3 if full else 2
-            return 0
+                return Step.FULL if full else Step.DROPPED
+            return Step.REJECTED
         full = False
         x_act = x[act]
         entering = flips & (x_act == 0)
@@ -225,8 +239,8 @@ def _try_step(solver, w, cols, signs, pen, primal, objective):
     cand = _candidate(w, cols, x, pen)
     if np.any(cand != w) and objective(cand) < primal:
         w[:] = cand
-        return 1
-    return 0
+        return Step.PARTIAL
+    return Step.REJECTED
 
 
 def _candidate(w, cols, values, pen):
@@ -239,8 +253,8 @@ def _candidate(w, cols, values, pen):
 
 
 def _drop_flipped(solver, w, cols, signs, keep, pen, primal, objective):
-    """Drop every feature the Newton solution flipped at once: outcome 2, or
-    0 (``w`` unchanged).
+    """Drop every feature the Newton solution flipped at once:
+    ``Step.DROPPED``, or ``Step.REJECTED`` (``w`` unchanged).
 
     The feature-sign walk drops one feature per solve, which on wide
     correlated problems means many solves.  Solving on the support less the
@@ -253,15 +267,15 @@ def _drop_flipped(solver, w, cols, signs, keep, pen, primal, objective):
     for _ in range(4):
         sol = solver.solve(cols[keep], signs[keep])
         if sol is None:
-            return 0
+            return Step.REJECTED
         flips = np.sign(sol) != signs[keep]
         if not np.any(flips):
             break
         keep = keep[~flips]
     else:
-        return 0
+        return Step.REJECTED
     cand = _candidate(w, cols[keep], sol, pen)
     if not objective(cand) < primal:
-        return 0
+        return Step.REJECTED
     w[:] = cand
-    return 2
+    return Step.DROPPED

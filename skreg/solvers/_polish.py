@@ -19,7 +19,7 @@ from enum import Enum
 
 import numpy as np
 
-from skreg.solvers._newton import kkt_violators, newton_cost
+from skreg.solvers._newton import Step, kkt_violators, newton_cost
 
 __all__ = ["Action", "Polish", "cd_work_left"]
 
@@ -183,11 +183,11 @@ class Polish:
             budget = max(
                 2 * self.design.nnz, _NEWTON_BUDGET * (total_work + self.work_left)
             )
-            outcome = 0
+            outcome = Step.REJECTED
             if 0 < k and newton_cost(self.rows, k) <= budget:
                 outcome = step((viol, np.sign(XtA[viol])))
-            self.polished = outcome == 3
-            if outcome >= 2 and self.rounds_left > 0:
+            self.polished = outcome == Step.FULL
+            if outcome >= Step.DROPPED and self.rounds_left > 0:
                 # the exact solution on a sign pattern: check the gap and the
                 # zero features again (a step that changes nothing ends the
                 # polish)
@@ -205,7 +205,7 @@ class Polish:
                 # ill-conditioned ones the extra inner solves cost more than
                 # the precision is worth
                 self.tighten = (
-                    outcome in (1, 2)
+                    outcome in (Step.PARTIAL, Step.DROPPED)
                     and n_epochs < self.tighten_epochs
                     and total_work <= _TIGHTEN_WORK
                 )
@@ -232,7 +232,7 @@ class Polish:
             self.tried_signs = signs
             outcome = step()
             if outcome:
-                self.ready = outcome == 3
+                self.ready = outcome == Step.FULL
                 return True
         self.last_signs = signs
         return False

@@ -15,7 +15,7 @@ from functools import partial
 import numpy as np
 
 from skreg._kernels._design import residual
-from skreg._kernels.cd import cd_epochs
+from skreg._kernels.cd import ACCEPTED, HAS_DUAL, OFFSET, RSUM, cd_epochs
 from skreg._kernels.gap import (
     dual_scale,
     dual_value,
@@ -27,7 +27,7 @@ from skreg._kernels.gap import (
     ws_scores,
 )
 from skreg.solvers._free import FreeFeatures, free_features
-from skreg.solvers._newton import support_newton
+from skreg.solvers._newton import Step, support_newton
 from skreg.solvers._polish import Action, Polish
 
 __all__ = ["CDOptions", "WorkingSetCD"]
@@ -200,11 +200,11 @@ class WorkingSetCD:
         from; with ``fresh``, the residual of ``w`` recomputed first."""
         design, st = self.design, self.kstate
         if fresh:
-            st[0] = residual(design.Z, self.y, self.w, self.rd)
+            st[OFFSET] = residual(design.Z, self.y, self.w, self.rd)
             self.w_stale = False
         # invariant under CD steps only when xm is exactly the weighted mean
-        st[1] = design.weighted_sum(self.rd) + st[0] * design.sw_sum
-        return st[0], st[1]
+        st[RSUM] = design.weighted_sum(self.rd) + st[OFFSET] * design.sw_sum
+        return st[OFFSET], st[RSUM]
 
     def _measure(self, feats):
         """One full pass: the gap at ``w`` and the best dual point."""
@@ -219,7 +219,9 @@ class WorkingSetCD:
         else:
             # the rescaled residual, and the extrapolated residual of the
             # last inner solve when it has one, from one read of the design
-            with_acc = self.kstate[2] == 1.0 and self.any_l1 and self.free is None
+            with_acc = (
+                self.kstate[HAS_DUAL] == 1.0 and self.any_l1 and self.free is None
+            )
             self.design.raw_products(
                 self.rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc
             )
@@ -280,8 +282,8 @@ class WorkingSetCD:
             add=add, solver=self.newton_solver,
         )  # fmt: skip
         # the extrapolated residual predates the step: not worth a pass
-        self.kstate[2] = 0.0
-        self.w_stale = self.w_stale or outcome > 0
+        self.kstate[HAS_DUAL] = 0.0
+        self.w_stale = self.w_stale or outcome > Step.REJECTED
         return outcome
 
     def _objective(self, v):
@@ -377,7 +379,7 @@ class WorkingSetCD:
             return False
         design, pen, w, ws = self.design, self.pen, self.w, chunk.ws
         r_norm2, ry = residual_stats(
-            self.rd, self.kstate[0], self.y, design.sw, design.has_sw
+            self.rd, self.kstate[OFFSET], self.y, design.sw, design.has_sw
         )
         scale = dual_scale(ps.XtA_theta, ws, pen)
         w_l2 = float(np.dot(pen.l2[ws] * w[ws], w[ws]))
@@ -393,7 +395,7 @@ class WorkingSetCD:
         """CD epochs on ``ws``; returns the number run."""
         opts, st = self.opts, self.kstate
         # only an extrapolated residual of this solve is worth a pass
-        st[2] = st[3] = 0.0
+        st[HAS_DUAL] = st[ACCEPTED] = 0.0
         sweep = np.empty(ws.size, dtype=np.int64)
         ep, _ = cd_epochs(
             self.design.Z, self.design.norm2, self.y, self.rd, st, self.w,
@@ -402,7 +404,7 @@ class WorkingSetCD:
         )  # fmt: skip
         # an accepted Anderson step combined stored residuals, whose rounding
         # grows with the weights: the residual is recomputed after one
-        self.w_moved = st[3] == 1.0
+        self.w_moved = st[ACCEPTED] == 1.0
         self.epoch_work = ws.size * self.col_cost
         work = ep * self.epoch_work
         self.last_inner_work = self.last_inner_work + work if goes_on else work
