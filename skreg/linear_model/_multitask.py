@@ -205,7 +205,9 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         n_targets = y.shape[1]
         y_offset = target_offset(y, sw, self.fit_intercept, X.dtype)
         Yc = np.asarray(y, dtype=np.float64) - y_offset
-        design = Design(X, sw, center=self.fit_intercept)
+        cold = not (self.warm_start and hasattr(self, "coef_"))
+        # the first correlations Z^T S Y come with the column statistics
+        design = Design(X, sw, center=self.fit_intercept, targets=Yc if cold else None)
         check_design_values(X, design)
         X_offset = design.xm.astype(X.dtype)
         if self.warm_start and hasattr(self, "coef_"):
@@ -232,6 +234,7 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             max_iter=self.max_iter,
             tol=self.tol,
             random_state=random_state,
+            xty=design.XtY,
         )
         if not res.converged:
             warnings.warn(

@@ -73,7 +73,8 @@ def _seed_state(random_state):
 def _products(design, st, feats):
     """``G[feats] = Z^T S r`` in one compiled pass: single-threaded like
     the epochs, it is predictable where a multi-threaded BLAS product
-    spins on a busy machine."""
+    spins on a busy machine, and it needs no process-wide BLAS limit that
+    fits in other threads would share."""
     X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = design.Z
     row_products(
         X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
@@ -106,11 +107,14 @@ def _working_set(st, feats, scores, rel, p0, n):
     violated = ~support & (rel > 1.0)
     n_supp = int(support.sum())
     size = max(p0, 2 * n_supp)
-    if st.first_ws:
-        size = max(size, min(int(violated.sum()), n))
-        st.first_ws = False
     settled = False
-    if st.last_ws is not None:
+    if st.first_ws:
+        n_viol = int(violated.sum())
+        size = max(size, min(n_viol, n))
+        # every violated feature is in the set: it may be the solution's
+        settled = n_viol <= n
+        st.first_ws = False
+    elif st.last_ws is not None:
         in_last = np.zeros(st.W.shape[0], dtype=bool)
         in_last[st.last_ws] = True
         settled = not np.any(violated & ~in_last[feats])
@@ -133,6 +137,7 @@ def multitask_cd(
     max_iter=1000,
     tol=1e-4,
     random_state=None,
+    xty=None,
     working_set=True,
     screening=True,
     anderson=5,
@@ -162,6 +167,9 @@ def multitask_cd(
         Stop when the duality gap is ``<= tol * sum_i s_i |y_i|^2``.
     random_state : numpy.random.RandomState or None
         When given, rows are drawn at random (``selection='random'``).
+    xty : ndarray of shape (n_features, n_tasks) or None
+        ``Z^T S Y`` when known (``Design(targets=Y).XtY``): a cold start
+        then skips its first pass over the design.
     working_set, screening : bool
         Use working sets / gap-safe screening (both need some ``l1_j > 0``).
     anderson : int
@@ -209,10 +217,21 @@ def multitask_cd(
     rw = Y * design.sw if design.has_sw else Y
     tol_abs = float(tol) * float(np.vdot(rw, Y))
     converged = False
+    n_outer = 0
     while True:
         feats = np.flatnonzero(st.keep)
-        _refresh_residual(design, Y, st)
-        _products(design, st, feats)
+        if n_outer % 10 == 0:
+            # the kernel keeps the residual up to date (as scikit-learn's
+            # does); recomputed at the start and every 10 passes against
+            # drift, not at every pass (a full read of the support)
+            _refresh_residual(design, Y, st)
+        n_outer += 1
+        if xty is not None and not np.any(st.W):
+            # at W = 0 the residual is Y: its products are known
+            st.G[:] = xty
+        else:
+            _products(design, st, feats)
+        xty = None
         r2, ry = _residual_stats(design, Y, st)
         primal, dual, dual_norm = gap_from_products(st.G, st.W, feats, l1, l2, r2, ry)
         # screening only removes features: earlier dual points stay feasible
