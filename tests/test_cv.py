@@ -281,6 +281,7 @@ def _expected_failed(est):
         ElasticNetRegressorCV(alphas=5, cv=3, scoring="neg_mean_absolute_error"),
         L2RegressorCV(),
         L2RegressorCV(cv=3),
+        L2RegressorCV(alpha_rule="1se"),
     ],
     expected_failed_checks=_expected_failed,
 )

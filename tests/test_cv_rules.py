@@ -5,11 +5,16 @@ import numpy as np
 import pytest
 import sklearn
 from numpy.testing import assert_allclose
-from sklearn.linear_model import ElasticNet, ElasticNetCV, LassoCV
+from sklearn.linear_model import ElasticNet, ElasticNetCV, LassoCV, Ridge, RidgeCV
 from sklearn.metrics import make_scorer, median_absolute_error
-from sklearn.model_selection import KFold, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
-from skreg import ElasticNetRegressor, ElasticNetRegressorCV, L1RegressorCV
+from skreg import (
+    ElasticNetRegressor,
+    ElasticNetRegressorCV,
+    L1RegressorCV,
+    L2RegressorCV,
+)
 from tests._oracle import make_problem, sparsify
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
@@ -149,3 +154,46 @@ def test_bad_rule_and_scoring():
         L1RegressorCV(scoring="not_a_scorer").fit(X, y)
     with pytest.raises(ValueError, match="scores are not finite"):
         L1RegressorCV(cv=KFold(20), alphas=3, scoring="r2").fit(X, y)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_loo_one_standard_error_rule(weighted):
+    X, y = _noisy(40, 30, seed=8)
+    sw = np.random.RandomState(1).rand(40) + 0.5 if weighted else None
+    alphas = np.logspace(-2, 4, 25)
+    ref = RidgeCV(alphas=alphas, store_cv_results=True).fit(X, y, sample_weight=sw)
+    errors = ref.cv_results_.T  # leave-one-out: one fold per sample
+    alpha_min, alpha_1se = _one_se(errors[::-1], alphas[::-1])
+    ours = L2RegressorCV(alphas=alphas).fit(X, y, sample_weight=sw)
+    assert ours.alpha_min_ == ours.alpha_ == ref.alpha_ == alpha_min
+    assert ours.alpha_1se_ == pytest.approx(alpha_1se, rel=1e-12)
+    assert ours.alpha_1se_ > ours.alpha_min_
+    one_se = L2RegressorCV(alphas=alphas, alpha_rule="1se").fit(X, y, sample_weight=sw)
+    refit = RidgeCV(alphas=[alpha_1se]).fit(X, y, sample_weight=sw)
+    assert one_se.alpha_ == one_se.alpha_1se_
+    assert_allclose(one_se.coef_, refit.coef_, rtol=1e-8)
+    assert_allclose(one_se.intercept_, refit.intercept_, rtol=1e-8)
+    assert one_se.best_score_ == pytest.approx(refit.best_score_, rel=1e-8)
+
+
+def test_ridge_kfold_one_standard_error_rule():
+    X, y = _noisy(50, 20, seed=9)
+    alphas = np.logspace(-1, 4, 12)
+    search = GridSearchCV(Ridge(), {"alpha": alphas}, cv=FOLDS).fit(X, y)
+    scores = np.column_stack(
+        [search.cv_results_[f"split{k}_test_score"] for k in range(5)]
+    )
+    alpha_min, alpha_1se = _one_se(-scores[::-1], alphas[::-1])
+    ours = L2RegressorCV(alphas=alphas, cv=FOLDS, alpha_rule="1se").fit(X, y)
+    assert ours.alpha_min_ == search.best_params_["alpha"] == alpha_min
+    assert ours.alpha_ == ours.alpha_1se_ == alpha_1se
+    assert_allclose(ours.coef_, Ridge(alpha=alpha_1se).fit(X, y).coef_, rtol=1e-7)
+
+
+def test_ridge_rule_needs_folds():
+    X, y = _noisy(30, 5, seed=10)
+    with pytest.raises(ValueError, match="alpha_rule='1se'"):
+        L2RegressorCV(alpha_rule="1se", scoring="r2").fit(X, y)
+    with pytest.raises(ValueError, match="alpha_rule='1se'"):
+        L2RegressorCV(alpha_rule="1se", alpha_per_target=True).fit(X, y)
+    assert not hasattr(L2RegressorCV(scoring="r2").fit(X, y), "alpha_1se_")

@@ -3,7 +3,20 @@ one-standard-error rule (glmnet's ``lambda.min`` and ``lambda.1se``)."""
 
 import numpy as np
 
-__all__ = ["choose_alpha", "one_se_index"]
+__all__ = ["choose_alpha", "one_se_alpha", "one_se_index"]
+
+
+def _within_one_se(errors, i_min):
+    """Which alphas' mean errors are at most that of ``i_min`` plus its
+    standard error ``std(ddof=1) / sqrt(n_folds)`` (0 with a single fold)."""
+    mean = errors.mean(axis=1)
+    n_folds = errors.shape[1]
+    se = 0.0
+    if n_folds > 1:
+        se = float(np.std(errors[i_min], ddof=1)) / np.sqrt(n_folds)
+    within = mean <= mean[i_min] + se
+    within[i_min] = True  # also when the errors are not finite
+    return within
 
 
 def one_se_index(fold_errors):
@@ -26,15 +39,20 @@ def one_se_index(fold_errors):
         ``cvsd`` for folds of equal weight (0 with a single fold).
     """
     errors = np.asarray(fold_errors, dtype=np.float64)
-    mean = errors.mean(axis=1)
-    i_min = int(np.argmin(mean))
-    n_folds = errors.shape[1]
-    se = 0.0
-    if n_folds > 1:
-        se = float(np.std(errors[i_min], ddof=1)) / np.sqrt(n_folds)
+    i_min = int(np.argmin(errors.mean(axis=1)))
     # the grid decreases: the first index within the bound is the largest alpha
-    i_1se = int(np.flatnonzero(mean <= mean[i_min] + se)[0])
+    i_1se = int(np.flatnonzero(_within_one_se(errors, i_min))[0])
     return i_min, i_1se
+
+
+def one_se_alpha(alphas, fold_errors, i_min):
+    """The largest of ``alphas`` (in any order) whose mean error over folds
+    is within one standard error of that of ``alphas[i_min]``.
+
+    ``fold_errors`` has shape (n_alphas, n_folds), lower is better.
+    """
+    errors = np.asarray(fold_errors, dtype=np.float64)
+    return float(np.max(np.asarray(alphas)[_within_one_se(errors, i_min)]))
 
 
 def choose_alpha(fold_errors, grids, l1_ratios):

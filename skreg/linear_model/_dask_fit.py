@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, PredefinedSplit
 
 from skreg._alpha_grid import alpha_grid
-from skreg.linear_model._cv_select import choose_alpha
+from skreg.linear_model._cv_select import choose_alpha, one_se_alpha
 from skreg.linear_model._dask import DaskData, reduce_stats
 from skreg.solvers.gram import (
     GramCD,
@@ -368,6 +368,10 @@ def fit_ridge_cv_dask(est, X, y, sample_weight, alphas):
                 scores[i, f] = np.mean(1.0 - sse / test.yy)
     mean = scores.mean(axis=1)
     i = int(np.argmax(mean))
+    est.alpha_min_ = float(alphas[i])
+    est.alpha_1se_ = one_se_alpha(alphas, -scores, i)
+    if est.alpha_rule == "1se":
+        i = int(np.flatnonzero(alphas == est.alpha_1se_)[0])
     est.alpha_ = float(alphas[i])
     est.best_score_ = float(mean[i])
     G, Q, _ = gram_system(total, fit_intercept=est.fit_intercept, rescale=False)

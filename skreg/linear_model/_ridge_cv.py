@@ -10,7 +10,7 @@ from numbers import Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import GridSearchCV, check_cv
 from sklearn.utils import check_scalar
@@ -27,6 +27,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from skreg.linear_model._base import (
     LinearRegressorBase,
 )
+from skreg.linear_model._cv_select import one_se_alpha
 from skreg.linear_model._dask import is_dask_input
 from skreg.solvers.ridge_gcv import RidgeDecomposition
 
@@ -72,6 +73,13 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         ``scoring`` is given) in ``cv_results_`` (``cv=None`` only).
     alpha_per_target : bool, default=False
         Choose one ``alpha`` per target (``cv=None`` only).
+    alpha_rule : {'min', '1se'}, default='min'
+        The alpha of the model fitted: ``'min'`` the best CV score (as
+        scikit-learn), ``'1se'`` the largest alpha whose mean CV error is
+        within one standard error of the best (glmnet's ``lambda.1se``).
+        ``'1se'`` needs errors per fold: the default squared errors with
+        ``cv=None`` (one fold per sample) or any ``cv`` splitter; not a
+        ``scoring`` with ``cv=None`` nor ``alpha_per_target``.
 
     Attributes
     ----------
@@ -87,7 +95,14 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         Estimated regularisation parameter (one per target when
         ``alpha_per_target=True``).
     best_score_ : float or ndarray of shape (n_targets,)
-        Score of the model with the best ``alpha`` (negative MSE by default).
+        Score of the model at ``alpha_`` (negative MSE by default).
+    alpha_min_ : float
+        The alpha of the best mean CV score (when the one-standard-error rule
+        applies, see ``alpha_rule``).
+    alpha_1se_ : float
+        The largest alpha whose mean CV error is within one standard error,
+        ``std(ddof=1) / sqrt(n_folds)`` of the fold errors (leave-one-out:
+        of the per-sample errors), of the best one (when the rule applies).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -134,6 +149,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         "gcv_mode": [StrOptions({"auto", "svd", "eigen"}), None],
         "store_cv_results": ["boolean"],
         "alpha_per_target": ["boolean"],
+        "alpha_rule": [StrOptions({"min", "1se"})],
     }
 
     def __init__(
@@ -146,6 +162,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         gcv_mode=None,
         store_cv_results=False,
         alpha_per_target=False,
+        alpha_rule="min",
     ):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
@@ -154,6 +171,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         self.gcv_mode = gcv_mode
         self.store_cv_results = store_cv_results
         self.alpha_per_target = alpha_per_target
+        self.alpha_rule = alpha_rule
 
     def _checked_alphas(self):
         low = "neither" if self.cv is None else "left"
@@ -206,6 +224,18 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                 "(e.g. y.toarray())."
             )
         alphas = self._checked_alphas()
+        for name in ("alpha_min_", "alpha_1se_"):  # from a fit with other settings
+            self.__dict__.pop(name, None)
+        if (
+            self.alpha_rule == "1se"
+            and self.cv is None
+            and (self.scoring is not None or self.alpha_per_target)
+        ):
+            raise ValueError(
+                "alpha_rule='1se' needs an error per fold: with cv=None only the "
+                "default squared errors (scoring=None) of a single alpha for all "
+                "targets (alpha_per_target=False) give one per sample."
+            )
         if is_dask_input(X, y, sample_weight, self.cv):
             from skreg.linear_model._dask_fit import fit_ridge_cv_dask
 
@@ -236,12 +266,31 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         best = search.best_estimator_
         self.alpha_ = best.alpha
         self.best_score_ = search.best_score_
+        res = search.cv_results_
+        fold_scores = np.column_stack(
+            [res[f"split{k}_test_score"] for k in range(search.n_splits_)]
+        )
+        self._one_se(alphas, -fold_scores, int(search.best_index_))
+        if self.alpha_rule == "1se" and self.alpha_1se_ != self.alpha_:
+            i = int(np.flatnonzero(alphas == self.alpha_1se_)[0])
+            best = clone(inner).set_params(alpha=self.alpha_1se_)
+            best.fit(
+                X,
+                y,
+                **({} if sample_weight is None else {"sample_weight": sample_weight}),
+            )
+            self.alpha_ = self.alpha_1se_
+            self.best_score_ = float(res["mean_test_score"][i])
         self.coef_ = best.coef_
         self.intercept_ = best.intercept_
         self.n_features_in_ = best.n_features_in_
         if hasattr(best, "feature_names_in_"):
             self.feature_names_in_ = best.feature_names_in_
         return self
+
+    def _one_se(self, alphas, fold_errors, i_min):
+        self.alpha_min_ = float(alphas[i_min])
+        self.alpha_1se_ = one_se_alpha(alphas, fold_errors, i_min)
 
     def _fit_gcv(self, X, y, sample_weight, alphas, params):
         orig_dtype = getattr(getattr(X, "dtype", None), "kind", None) == "f" and X.dtype
@@ -286,10 +335,15 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         if self.store_cv_results:
             results = np.empty((n, n_y, len(alphas)))
         best_coef = best_score = best_alpha = None
+        # one-standard-error rule: leave-one-out is n folds of one sample
+        rule = scorer is None and not per_target
+        sample_errors = np.empty((len(alphas), n)) if rule else None
         for i, alpha in enumerate(alphas):
             looe, coef = dec.loo(float(alpha))
             if scorer is None:
                 sq = looe**2
+                if rule:
+                    sample_errors[i] = sq.mean(axis=1)
                 score = -sq.mean(axis=0) if self.alpha_per_target else -sq.mean()
                 if self.store_cv_results:
                     results[:, :, i] = sq
@@ -334,6 +388,14 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                 )
         self.alpha_ = best_alpha if per_target else float(best_alpha)
         self.best_score_ = best_score
+        if rule:
+            i_min = int(np.flatnonzero(alphas == best_alpha)[0])
+            self._one_se(alphas, sample_errors, i_min)
+            if self.alpha_rule == "1se":
+                self.alpha_ = self.alpha_1se_
+                _, best_coef = dec.loo(self.alpha_)
+                i = int(np.flatnonzero(alphas == self.alpha_)[0])
+                self.best_score_ = -float(sample_errors[i].mean())
         coef = best_coef.T
         if y.ndim == 1 or n_y == 1:
             coef = coef.ravel()
