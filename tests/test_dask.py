@@ -17,7 +17,7 @@ from skreg import (
     L2RegressorCV,
     stats,
 )
-from skreg._kernels.block_stats import block_stats, merge_stats, subtract_stats
+from skreg._kernels.block_stats import centre_block, merge_stats, subtract_stats
 from skreg._kernels.gram_cd import gram_cd
 
 da = pytest.importorskip("dask.array")
@@ -85,8 +85,13 @@ def test_merged_statistics_equal_numpy(weighted):
 def test_kernels_run_as_python():
     # the pure-Python versions catch typing-only bugs and give coverage
     X, Y, sw = _data(n=40, p=3, k=2)
-    a = block_stats.py_func(X[:25], Y[:25], sw[:25], True)
-    b = block_stats.py_func(X[25:], Y[25:], sw[25:], True)
+    parts = []
+    for rows in (slice(0, 25), slice(25, 40)):
+        weight, xm, ym, Z, V, yy = centre_block.py_func(
+            X[rows], Y[rows], sw[rows], True
+        )
+        parts.append((weight, xm, ym, Z.T @ Z, Z.T @ V, yy))
+    a, b = parts
     whole = merge_stats.py_func(*a, *b)
     for got, want in zip(whole, _centred_moments(X, Y, sw), strict=True):
         assert_allclose(got, want, rtol=1e-10)

@@ -16,44 +16,47 @@ from skreg._config import JIT_OPTIONS
 
 
 @njit(**JIT_OPTIONS)
-def block_stats(X, Y, sw, has_sw):
-    """Statistics of the rows of ``X`` (n, p) and ``Y`` (n, k), float64.
+def centre_block(X, Y, sw, has_sw):
+    """Weighted means and the centred, weighted copy of a block of rows.
 
-    Returns ``(weight, x_mean, y_mean, xx, xy, yy)``; a block of total
-    weight 0 has zero means and moments.
+    For ``X`` (n, p) and ``Y`` (n, k) returns ``(weight, x_mean, y_mean, Z,
+    V, yy)`` with ``Z = sqrt(s) (X - x_mean)`` and ``V = sqrt(s) (Y -
+    y_mean)`` (C order, float64) and ``yy = diag(V^T V)``; the caller forms
+    ``Z^T Z`` and ``Z^T V`` with BLAS (a symmetric rank-k update costs half
+    a general product, which numba cannot call).  A block of total weight 0
+    has zero means.
     """
     n, p = X.shape
     k = Y.shape[1]
+    s = sw if has_sw else np.ones(n)
     weight = 0.0
     x_mean = np.zeros(p)
     y_mean = np.zeros(k)
     for i in range(n):
-        s = sw[i] if has_sw else 1.0
-        weight += s
+        si = s[i]
+        weight += si
+        xi = X[i]
         for j in range(p):
-            x_mean[j] += s * X[i, j]
+            x_mean[j] += si * xi[j]
         for t in range(k):
-            y_mean[t] += s * Y[i, t]
-    if weight <= 0.0:
-        return 0.0, x_mean, y_mean, np.zeros((p, p)), np.zeros((p, k)), np.zeros(k)
-    x_mean /= weight
-    y_mean /= weight
-    # sqrt(s) (row - mean): one centred copy, then BLAS products
+            y_mean[t] += si * Y[i, t]
+    if weight > 0.0:
+        x_mean /= weight
+        y_mean /= weight
     Z = np.empty((n, p))
     V = np.empty((n, k))
     yy = np.zeros(k)
     for i in range(n):
-        r = np.sqrt(sw[i]) if has_sw else 1.0
+        r = np.sqrt(s[i])
+        xi = X[i]
+        zi = Z[i]
         for j in range(p):
-            Z[i, j] = r * (X[i, j] - x_mean[j])
+            zi[j] = r * (xi[j] - x_mean[j])
         for t in range(k):
             v = r * (Y[i, t] - y_mean[t])
             V[i, t] = v
             yy[t] += v * v
-    Zt = Z.T
-    xx = np.dot(Zt, Z)
-    xy = np.dot(Zt, V)
-    return weight, x_mean, y_mean, xx, xy, yy
+    return weight, x_mean, y_mean, Z, V, yy
 
 
 @njit(**JIT_OPTIONS)

@@ -71,6 +71,9 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.  Sparse input is used as CSC and never densified.
+            A dask array or DataFrame is read once for every fold, alpha
+            and the refit (see :ref:`dask`; ``cv`` may then also be a dask
+            array of fold ids).
         y : array-like of shape (n_samples,)
             Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None

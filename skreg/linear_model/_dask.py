@@ -39,7 +39,13 @@ def _is_frame(obj):
 
 
 class DaskData:
-    """Row blocks of ``X``, ``y``, weights and fold ids, as delayed objects.
+    """``X``, ``y``, weights and fold ids split into the same blocks of rows.
+
+    When ``X`` is a dask array every input becomes a dask array with ``X``'s
+    row chunks, so that one ``blockwise`` task per block reads them all (the
+    graph optimiser fuses the tasks that produce a block into it: a block
+    shared by ``X`` and ``y`` is read once and never moves between
+    workers).  A dask DataFrame ``X`` gives lists of delayed partitions.
 
     Parameters
     ----------
@@ -52,8 +58,6 @@ class DaskData:
     """
 
     def __init__(self, X, y, sample_weight=None):
-        import dask.array as da
-
         if y is None:
             raise ValueError("y: a target is required to fit on dask input.")
         self.feature_names = None
@@ -63,23 +67,25 @@ class DaskData:
             self.feature_names = np.asarray(X.columns, dtype=object)
             self.n_features = len(X.columns)
             self.row_chunks = None
-            self.x_blocks = list(X.to_delayed(optimize_graph=False))
+            self.x = list(X.to_delayed(optimize_graph=False))
+            self.n_blocks = len(self.x)
             self.dtype = np.result_type(*X.dtypes)
         elif hasattr(X, "chunks"):
             if X.ndim != 2:
                 raise ValueError(
                     f"X: expected a 2-d dask array, got {X.ndim} dimension(s)."
                 )
-            X = X.rechunk({1: -1})
+            self.x = X.rechunk({1: -1})
             self.n_features = X.shape[1]
             self.row_chunks = X.chunks[0]
-            self.x_blocks = list(X.to_delayed(optimize_graph=False).ravel())
+            self.n_blocks = len(self.row_chunks)
             self.dtype = X.dtype
         else:
             raise TypeError(
                 "X: with a dask y or sample_weight, X must be a dask array or "
                 f"dask DataFrame too; got {type(X).__name__}."
             )
+        self.blockwise = self.row_chunks is not None
         if not (np.issubdtype(self.dtype, np.number) or self.dtype == bool):
             raise ValueError(f"X: dtype {self.dtype} is not numeric.")
         self.dtype = (
@@ -93,11 +99,10 @@ class DaskData:
         if self.y_ndim > 2:
             raise ValueError(f"y: expected 1 or 2 dimensions, got {self.y_ndim}.")
         self.n_targets = 1 if self.y_ndim == 1 else int(y.shape[1])
-        self.y_blocks = self.split_like_x(y, "y", da)
-        self.sw_blocks = None
+        self.y = self.split_like_x(y, "y")
+        self.sw = None
         if sample_weight is not None and np.ndim(sample_weight) > 0:
-            self.sw_blocks = self.split_like_x(sample_weight, "sample_weight", da)
-        self.n_blocks = len(self.x_blocks)
+            self.sw = self.split_like_x(sample_weight, "sample_weight")
 
     @property
     def n_rows(self):
@@ -106,46 +111,55 @@ class DaskData:
             return None
         return int(sum(self.row_chunks))
 
-    def split_like_x(self, a, name, da):
-        """Blocks of ``a`` (one per row block of ``X``), as delayed objects."""
+    def split_like_x(self, a, name):
+        """``a`` with the row chunks of ``X`` (a dask array), or its delayed
+        blocks when ``X`` is a DataFrame."""
+        import dask.array as da
+
         if _is_frame(a) and not hasattr(a, "chunks"):
-            blocks = list(a.to_delayed(optimize_graph=False))
-        else:
-            if not hasattr(a, "chunks"):
-                if self.row_chunks is None or self.n_rows is None:
-                    raise ValueError(
-                        f"{name}: an in-memory {name} needs X's block lengths; "
-                        f"pass {name} as a dask collection partitioned like X."
-                    )
-                a = np.asarray(a)
-                if a.shape[0] != self.n_rows:
-                    raise ValueError(
-                        f"{name}: {a.shape[0]} rows, but X has {self.n_rows}."
-                    )
-                a = da.from_array(a, chunks=(self.row_chunks,) + a.shape[1:])
-            elif self.row_chunks is not None and a.chunks[0] != self.row_chunks:
-                if a.shape[0] != self.n_rows and not np.isnan(a.shape[0]):
-                    raise ValueError(
-                        f"{name}: {a.shape[0]} rows, but X has {self.n_rows}."
-                    )
-                a = a.rechunk({0: self.row_chunks})
-            if a.ndim == 2:
-                a = a.rechunk({1: -1})
+            if self.blockwise:
+                # a Series next to an array X: align its values to X's rows
+                a = a.to_dask_array()
+            else:
+                return self._check_count(list(a.to_delayed(optimize_graph=False)), name)
+        if not hasattr(a, "chunks"):
+            if self.n_rows is None:
+                raise ValueError(
+                    f"{name}: an in-memory {name} needs X's block lengths; "
+                    f"pass {name} as a dask collection partitioned like X."
+                )
+            a = np.asarray(a)
+            if a.shape[0] != self.n_rows:
+                raise ValueError(f"{name}: {a.shape[0]} rows, but X has {self.n_rows}.")
+            a = da.from_array(a, chunks=(self.row_chunks,) + a.shape[1:])
+        if a.ndim == 2:
+            a = a.rechunk({1: -1})
+        if not self.blockwise:
             blocks = list(a.to_delayed(optimize_graph=False).ravel())
-        if len(blocks) != len(self.x_blocks):
+            return self._check_count(blocks, name)
+        if a.chunks[0] != self.row_chunks:
+            if np.isnan(a.shape[0]):
+                a = a.compute_chunk_sizes()
+            if a.shape[0] != self.n_rows:
+                raise ValueError(f"{name}: {a.shape[0]} rows, but X has {self.n_rows}.")
+            a = a.rechunk({0: self.row_chunks})
+        return a
+
+    def _check_count(self, blocks, name):
+        if len(blocks) != self.n_blocks:
             raise ValueError(
                 f"{name}: {len(blocks)} blocks of rows, but X has "
-                f"{len(self.x_blocks)}; partition {name} like X."
+                f"{self.n_blocks}; partition {name} like X."
             )
         return blocks
 
-    def fold_blocks(self, fold_ids=None, n_folds=None):
-        """Per-block fold ids (delayed) from an array of fold ids, or the
-        row ranges of ``n_folds`` KFold folds in row order."""
+    def fold_ids(self, fold_ids=None, n_folds=None):
+        """``(ids, edges)``: fold ids split like ``X``, or, for ``n_folds``
+        KFold folds by row order, the row numbers and the folds' edges."""
         import dask.array as da
 
         if fold_ids is not None:
-            return self.split_like_x(fold_ids, "cv", da)
+            return self.split_like_x(fold_ids, "cv"), None
         n = self.n_rows
         if n is None:
             raise ValueError(
@@ -163,11 +177,10 @@ class DaskData:
         sizes = np.full(n_folds, n // n_folds)
         sizes[: n % n_folds] += 1
         edges = np.concatenate([[0], np.cumsum(sizes)])
-        starts = np.concatenate([[0], np.cumsum(self.row_chunks)])
-        return [("range", int(s), edges) for s in starts[:-1]]
+        return da.arange(n, chunks=(self.row_chunks,)), edges
 
 
-def _block_task(x, y, sw, folds, max_sets):
+def _block_task(x, y, sw, folds, edges, max_sets):
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if y.shape[0] != x.shape[0]:
@@ -182,12 +195,11 @@ def _block_task(x, y, sw, folds, max_sets):
                 "sample_weight: a block has weights that are negative, not "
                 "finite or not one per row of X."
             )
-    if folds is None:
-        ids = None
-    elif isinstance(folds, tuple):
-        _, start, edges = folds
-        ids = np.searchsorted(edges, start + np.arange(x.shape[0]), side="right") - 1
-    else:
+    ids = None
+    if edges is not None:
+        # row numbers -> KFold folds by row order
+        ids = np.searchsorted(edges, np.asarray(folds), side="right") - 1
+    elif folds is not None:
         ids = np.asarray(folds).ravel()
         if ids.shape[0] != x.shape[0] or not np.issubdtype(ids.dtype, np.integer):
             raise ValueError(
@@ -203,13 +215,61 @@ def _block_task(x, y, sw, folds, max_sets):
     return block_fold_stats(x, y, sw, ids)
 
 
-def reduce_stats(data, *, folds=None, n_sets=1):
+def _blockwise_task(*args):
+    out = np.empty(1, dtype=object)
+    out[0] = _block_task(*args)
+    return out
+
+
+def _block_results(data, folds, edges, max_sets):
+    """One delayed ``{fold id: SuffStats}`` per block of rows."""
+    from dask import delayed
+
+    if not data.blockwise:
+        block = delayed(_block_task, pure=True)
+        n = data.n_blocks
+        sws = data.sw or [None] * n
+        fb = folds or [None] * n
+        return [
+            block(x, y, w, f, edges, max_sets)
+            for x, y, w, f in zip(data.x, data.y, sws, fb, strict=True)
+        ]
+    import dask.array as da
+
+    def index(a, ind):
+        return (a, None) if a is None else (a, ind if a.ndim == 1 else ind + "t")
+
+    stats = da.blockwise(
+        _blockwise_task,
+        "i",
+        data.x,
+        "ij",
+        *index(data.y, "i"),
+        *index(data.sw, "i"),
+        *index(folds, "i"),
+        edges,
+        None,
+        max_sets,
+        None,
+        dtype=object,
+        concatenate=True,
+        adjust_chunks={"i": 1},
+        meta=np.empty(0, dtype=object),
+    )
+    return [delayed(_first)(b) for b in stats.to_delayed()]
+
+
+def _first(a):
+    return a[0]
+
+
+def reduce_stats(data, *, folds=None, edges=None, n_sets=1):
     """Statistics of all the rows, as a dict ``{fold id: SuffStats}``.
 
-    ``folds`` is the list returned by :meth:`DaskData.fold_blocks` (or
-    None, giving ``{0: stats}``); ``n_sets`` is the number of sets expected
-    (checked against the memory limit before any data are read).  The
-    blocks are read once, by the active dask scheduler.
+    ``folds`` and ``edges`` come from :meth:`DaskData.fold_ids` (None:
+    ``{0: stats}``); ``n_sets`` is the number of sets expected (checked
+    against the memory limit before any data are read).  The blocks are
+    read once, by the active dask scheduler.
     """
     import dask
     from dask import delayed
@@ -217,14 +277,8 @@ def reduce_stats(data, *, folds=None, n_sets=1):
     check_stats_size(data.n_features, data.n_targets, n_sets)
     max_sets = check_stats_size(data.n_features, data.n_targets, 1)
     max_sets = max(get_stats_memory_limit() // max_sets, 1)
-    block = delayed(_block_task, pure=True)
     join = delayed(merge_dicts, pure=True)
-    sws = data.sw_blocks or [None] * data.n_blocks
-    fb = folds or [None] * data.n_blocks
-    parts = [
-        block(x, y, w, f, max_sets)
-        for x, y, w, f in zip(data.x_blocks, data.y_blocks, sws, fb, strict=True)
-    ]
+    parts = _block_results(data, folds, edges, max_sets)
     while len(parts) > 1:
         merged = [join(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
         if len(parts) % 2:

@@ -192,7 +192,7 @@ def _ridge_solve(stats, alphas, est, sample_weight):
 
 
 def resolve_folds(cv, data):
-    """``(fold id blocks, number of KFold folds or None)`` for dask input.
+    """``(fold ids, edges, number of KFold folds or None)`` for dask input.
 
     ``cv`` may be None (5 folds), an int or an unshuffled ``KFold``: folds
     by row order with KFold's sizes; a ``PredefinedSplit`` or a dask array
@@ -208,11 +208,11 @@ def resolve_folds(cv, data):
                 "cv: dask input is split by row order; KFold(shuffle=True) is "
                 "not supported (shuffle the rows or give fold ids instead)."
             )
-        return data.fold_blocks(n_folds=cv.n_splits), cv.n_splits
+        return (*data.fold_ids(n_folds=cv.n_splits), cv.n_splits)
     if isinstance(cv, PredefinedSplit):
-        return data.fold_blocks(fold_ids=np.asarray(cv.test_fold)), None
+        return (*data.fold_ids(fold_ids=np.asarray(cv.test_fold)), None)
     if hasattr(cv, "__dask_graph__"):
-        return data.fold_blocks(fold_ids=cv), None
+        return (*data.fold_ids(fold_ids=cv), None)
     raise ValueError(
         "cv: on dask input, cv must be None, an int, an unshuffled KFold, a "
         f"PredefinedSplit or a dask array of fold ids; got {type(cv).__name__}."
@@ -221,8 +221,8 @@ def resolve_folds(cv, data):
 
 def fold_stats(est, data):
     """Whole-data statistics and the (training, held-out) pairs of each fold."""
-    folds, n_folds = resolve_folds(est.cv, data)
-    by_id = reduce_stats(data, folds=folds, n_sets=(n_folds or 1) + 1)
+    folds, edges, n_folds = resolve_folds(est.cv, data)
+    by_id = reduce_stats(data, folds=folds, edges=edges, n_sets=(n_folds or 1) + 1)
     total = merge_all(list(by_id.values()))
     _check_weight(total)
     ids = sorted(f for f in by_id if f >= 0)

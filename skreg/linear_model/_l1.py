@@ -232,7 +232,9 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.  Dense input is used in Fortran order (C-ordered
-            input is copied once); sparse input as CSC.
+            input is copied once); sparse input as CSC.  A dask array or
+            DataFrame is reduced to sufficient statistics in one pass and
+            solved by Gram coordinate descent (see :ref:`dask`).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values, cast to ``X``'s dtype.
         sample_weight : float or array-like of shape (n_samples,), default=None

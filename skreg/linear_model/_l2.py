@@ -335,6 +335,8 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
             Training data.  Dense input is used in its own memory order by
             the closed-form and scipy solvers; ``'cd'``/``'gd'``/``'fista'``
             need Fortran order (C-ordered input is copied once) or CSC.
+            A dask array or DataFrame is reduced to sufficient statistics
+            in one pass and solved in closed form (see :ref:`dask`).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values, cast to ``X``'s dtype.
         sample_weight : float or array-like of shape (n_samples,), default=None

@@ -198,7 +198,9 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data (computations run in float64).
+            Training data (computations run in float64).  A dask array or
+            DataFrame is read once for every fold and alpha; it needs
+            ``cv`` (see :ref:`dask`).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None

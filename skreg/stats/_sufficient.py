@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from skreg._kernels.block_stats import block_stats, merge_stats, subtract_stats
+from skreg._kernels.block_stats import centre_block, merge_stats, subtract_stats
 
 __all__ = [
     "SuffStats",
@@ -134,7 +134,20 @@ def compute(X, y, sample_weight=None):
     Y = _as_float2d(y)
     has_sw = sample_weight is not None
     sw = np.asarray(sample_weight, dtype=np.float64) if has_sw else np.empty(0)
-    return SuffStats(float(X.shape[0]), *block_stats(X, Y, sw, has_sw))
+    weight, x_mean, y_mean, Z, V, yy = centre_block(X, Y, sw, has_sw)
+    p, k = X.shape[1], Y.shape[1]
+    if not weight > 0:
+        return SuffStats(
+            float(X.shape[0]),
+            0.0,
+            x_mean,
+            y_mean,
+            np.zeros((p, p)),
+            np.zeros((p, k)),
+            yy,
+        )
+    # numpy computes Z^T Z as a symmetric rank-k update (BLAS syrk)
+    return SuffStats(float(X.shape[0]), weight, x_mean, y_mean, Z.T @ Z, Z.T @ V, yy)
 
 
 def merge(a, b):
