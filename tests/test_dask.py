@@ -103,13 +103,16 @@ def test_kernels_run_as_python():
     inf = np.full(p, np.inf)
     penalty = (np.full(p, 1.0), np.zeros(p), -inf, inf)
     ws = []
-    for kernel in (gram_cd.py_func, gram_cd):
+    tol = 1e-12 * yy[0]
+    for kernel, random in [(gram_cd.py_func, False), (gram_cd, False), (gram_cd, True)]:
         w = np.zeros(p)
+        state = np.array([12345], dtype=np.uint64)
         q = Q[:, 0].copy()
-        gap, n_iter = kernel(G, q, yy[0], w, G @ w, *penalty, 1000, 1e-10 * yy[0])
-        assert gap <= 1e-10 * yy[0] and n_iter > 0
+        gap, n_iter = kernel(G, q, yy[0], w, G @ w, *penalty, 1000, tol, random, state)
+        assert gap <= tol and n_iter > 0
         ws.append(w)
     assert_allclose(ws[0], ws[1], rtol=1e-8)
+    assert_allclose(ws[0], ws[2], rtol=1e-5)
 
 
 def _dask(X, y, sw, rows=130):

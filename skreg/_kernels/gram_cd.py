@@ -1,5 +1,8 @@
 """Coordinate descent on a Gram system with per-feature penalties and bounds.
 
+The covariance-update solver of ``precompute=True`` fits and of fits from
+sufficient statistics (dask input).
+
 Minimises ``1/2 w^T G w - q^T w + 1/2 yy + sum_j (l1[j] |w_j| + l2[j]/2 w_j^2)``
 subject to ``lower[j] <= w_j <= upper[j]``: the CD-scaled ElasticNet
 objective written with ``G = Z^T S Z``, ``q = Z^T S y`` and
@@ -10,6 +13,7 @@ number of rows, which is what makes statistics-only fits possible.
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
+from skreg._kernels.cd import _rand_below
 from skreg._kernels.prox import soft_threshold
 
 
@@ -85,10 +89,15 @@ def gram_gap(q, yy, w, Gw, l1, l2, lower, upper):
 
 
 @njit(**JIT_OPTIONS)
-def gram_cd(G, q, yy, w, Gw, l1, l2, lower, upper, max_iter, tol_abs):
-    """Cyclic CD epochs on ``w`` (and ``Gw = G w``) in place until the gap is
-    at most ``tol_abs``; returns ``(gap, n_epochs)``.  Only coordinates
-    that move pay their O(p) update of ``Gw``.
+def gram_cd(
+    G, q, yy, w, Gw, l1, l2, lower, upper, max_iter, tol_abs, random, rng_state
+):
+    """CD epochs on ``w`` (and ``Gw = G w``) in place until the gap is at
+    most ``tol_abs``; returns ``(gap, n_epochs)``.
+
+    Coordinates are visited in order, or drawn at random (``random``, from
+    the xorshift state ``rng_state``).  Only coordinates that move pay
+    their O(p) update of ``Gw``.
     """
     p = w.shape[0]
     gap = gram_gap(q, yy, w, Gw, l1, l2, lower, upper)
@@ -96,7 +105,8 @@ def gram_cd(G, q, yy, w, Gw, l1, l2, lower, upper, max_iter, tol_abs):
         return gap, 0
     n_iter = 0
     for it in range(max_iter):
-        for j in range(p):
+        for f in range(p):
+            j = _rand_below(rng_state, p) if random else f
             g_jj = G[j, j]
             if g_jj + l2[j] <= 0.0:
                 continue

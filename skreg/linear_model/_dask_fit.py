@@ -93,6 +93,24 @@ def _warn_convergence(results):
             )
 
 
+def _refit(est, stats, alpha, l1_ratio, W0, y_ndim, dtype):
+    """Solve for one ``alpha`` from ``stats`` and set the fitted attributes."""
+    W, b, results = _enet_solve(
+        stats,
+        alpha,
+        l1_ratio,
+        fit_intercept=est.fit_intercept,
+        positive=est.positive,
+        max_iter=est.max_iter,
+        tol=est.tol,
+        W0=W0,
+    )
+    _warn_convergence(results)
+    _set_enet_attributes(
+        est, W, b, results, stats.n_rows, y_ndim, dtype, est.fit_intercept
+    )
+
+
 def _set_enet_attributes(est, W, b, results, n_rows, y_ndim, dtype, fit_intercept):
     gaps = np.array([r.gap / n_rows for r in results], dtype=dtype)
     W = W.astype(dtype)
@@ -125,20 +143,7 @@ def fit_enet_dask(est, X, y, sample_weight):
                 f"warm_start: previous coef_ has shape {W0.shape}, expected "
                 f"{(data.n_targets, data.n_features)}"
             )
-    W, b, results = _enet_solve(
-        stats,
-        est.alpha,
-        est._l1_ratio(),
-        fit_intercept=est.fit_intercept,
-        positive=est.positive,
-        max_iter=est.max_iter,
-        tol=est.tol,
-        W0=W0,
-    )
-    _warn_convergence(results)
-    _set_enet_attributes(
-        est, W, b, results, stats.n_rows, data.y_ndim, data.dtype, est.fit_intercept
-    )
+    _refit(est, stats, est.alpha, est._l1_ratio(), W0, data.y_ndim, data.dtype)
     return est
 
 
@@ -312,20 +317,7 @@ def fit_enet_cv_dask(est, X, y, sample_weight):
     est.alphas_ = np.asarray(grids)
     if len(l1_ratios) == 1 or not isinstance(est.alphas, numbers.Integral):
         est.alphas_ = est.alphas_[0]
-    W, b, results = _enet_solve(
-        total,
-        est.alpha_,
-        est.l1_ratio_,
-        fit_intercept=est.fit_intercept,
-        positive=est.positive,
-        max_iter=est.max_iter,
-        tol=est.tol,
-        W0=None,
-    )
-    _warn_convergence(results)
-    _set_enet_attributes(
-        est, W, b, results, total.n_rows, 1, data.dtype, est.fit_intercept
-    )
+    _refit(est, total, est.alpha_, est.l1_ratio_, None, 1, data.dtype)
     if not hasattr(est, "l1_ratio"):
         del est.l1_ratio_
     return est

@@ -6,11 +6,12 @@ import warnings
 import numpy as np
 from scipy import sparse
 
-from skreg._kernels.cd_gram import gram_cd
+from skreg._kernels.gram_cd import gram_cd
 from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.exact import exact_finish, gram_finish, wants_exact_finish
 from skreg.solvers.working_set import _seed_state
+from skreg.solvers.gram import uniform_penalty
 
 __all__ = [
     "TOL_FLOOR",
@@ -161,9 +162,8 @@ def fit_enet_targets(
                     np.ascontiguousarray(Q[:, k]),
                     y_norm2,
                     w,
-                    l1,
-                    l2,
-                    positive,
+                    G @ w,
+                    *uniform_penalty(l1, l2, w.shape[0], positive),
                     max_iter,
                     tol * y_norm2,
                     random_state is not None,

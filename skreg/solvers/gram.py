@@ -21,16 +21,25 @@ __all__ = [
     "gram_enet_path",
     "ridge_cd_from_gram",
     "ridge_from_gram",
+    "uniform_penalty",
 ]
+
+
+def uniform_penalty(l1, l2, n_features, positive=False):
+    """Per-feature ``(l1, l2, lower, upper)`` arrays for scalar strengths."""
+    lower = np.zeros(n_features) if positive else np.full(n_features, -np.inf)
+    return (
+        np.full(n_features, float(l1)),
+        np.full(n_features, float(l2)),
+        lower,
+        np.full(n_features, np.inf),
+    )
 
 
 def enet_penalty(alpha, l1_ratio, n_rows, n_features, positive=False):
     """Per-feature ``(l1, l2, lower, upper)`` in CD scaling for ``alpha``."""
-    l1 = np.full(n_features, alpha * l1_ratio * n_rows)
-    l2 = np.full(n_features, alpha * (1.0 - l1_ratio) * n_rows)
-    lower = np.zeros(n_features) if positive else np.full(n_features, -np.inf)
-    upper = np.full(n_features, np.inf)
-    return l1, l2, lower, upper
+    l1, l2 = alpha * l1_ratio * n_rows, alpha * (1.0 - l1_ratio) * n_rows
+    return uniform_penalty(l1, l2, n_features, positive)
 
 
 @dataclass
@@ -70,7 +79,16 @@ class GramCD:
         if tol_abs is None:
             tol_abs = self.tol * self.yy
         gap, n_iter = gram_cd(
-            self.G, self.q, float(self.yy), w, Gw, *penalty, self.max_iter, tol_abs
+            self.G,
+            self.q,
+            float(self.yy),
+            w,
+            Gw,
+            *penalty,
+            self.max_iter,
+            tol_abs,
+            False,
+            np.zeros(1, dtype=np.uint64),
         )
         if gap <= tol_abs and n_iter > 0:
             w, gap = self.polish(w, gap, penalty)

@@ -22,11 +22,12 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from skreg._kernels.cd_gram import gram_cd
+from skreg._kernels.gram_cd import gram_cd
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.enet import TOL_FLOOR, penalty_arrays, penalty_strengths
 from skreg.solvers.working_set import _seed_state
+from skreg.solvers.gram import uniform_penalty
 
 __all__ = ["solve_path"]
 
@@ -312,9 +313,8 @@ def solve_path(
                 q,
                 y_norm2,
                 w,
-                l1,
-                l2,
-                positive,
+                gram @ w,
+                *uniform_penalty(l1, l2, w.shape[0], positive),
                 max_iter,
                 tol * y_norm2,
                 random_state is not None,
