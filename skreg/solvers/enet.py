@@ -10,8 +10,8 @@ from skreg._kernels.gram_cd import gram_cd
 from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.exact import exact_finish, gram_finish, wants_exact_finish
-from skreg.solvers.working_set import _seed_state
 from skreg.solvers.gram import uniform_penalty
+from skreg.solvers.working_set import _seed_state
 
 __all__ = [
     "TOL_FLOOR",

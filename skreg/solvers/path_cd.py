@@ -26,8 +26,8 @@ from skreg._kernels.gram_cd import gram_cd
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.enet import TOL_FLOOR, penalty_arrays, penalty_strengths
-from skreg.solvers.working_set import _seed_state
 from skreg.solvers.gram import uniform_penalty
+from skreg.solvers.working_set import _seed_state
 
 __all__ = ["solve_path"]
 
