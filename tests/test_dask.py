@@ -308,6 +308,8 @@ def test_too_many_features_says_how_much_memory():
 def test_bad_dask_input():
     X, y, sw = _data(n=300)
     Xd, yd, swd = _dask(X, y, sw)
+    with pytest.raises(ValueError, match="penalty_factor: not supported"):
+        L1Regressor(penalty_factor=np.ones(X.shape[1])).fit(Xd, yd)
     with pytest.raises(ValueError, match="shuffle"):
         L1RegressorCV(cv=KFold(3, shuffle=True, random_state=0)).fit(Xd, yd)
     with pytest.raises(ValueError, match="leave-one-out"):

@@ -47,6 +47,14 @@ def _check_scalar_weight(sample_weight):
 
 def _read(estimator, X, y, sample_weight, **kw):
     _check_scalar_weight(sample_weight)
+    for name in ("penalty_factor", "lower_bounds", "upper_bounds"):
+        if getattr(estimator, name, None) is not None:
+            # the Gram solver takes per-feature arrays; the estimators'
+            # rescaling of them is not wired to dask input yet
+            raise ValueError(
+                f"{name}: not supported on dask input yet; fit without it or "
+                "on in-memory data."
+            )
     data = DaskData(X, y, sample_weight)
     estimator.n_features_in_ = data.n_features
     if data.feature_names is not None and all(
