@@ -35,7 +35,6 @@ from skreg._penalty_params import check_penalty_params
 from skreg._ridge_path import ridge_path
 from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
-from skreg.solvers.path_multitask import solve_multitask_path
 
 __all__ = ["alpha_grid", "enet_path", "lasso_path", "ridge_path"]
 
@@ -90,6 +89,8 @@ _PATH_CONSTRAINTS = {
     "return_n_iter": ["boolean"],
     "positive": ["boolean"],
 }
+
+_CONTROLS = ("penalty_factor", "lower_bounds", "upper_bounds")
 
 _PATH_PARAMS = {
     "penalty_factor",
@@ -151,9 +152,10 @@ def enet_path(
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.  Dense ``X`` is used in Fortran order, sparse as CSC.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        Target values.  A 2-D ``y`` gives scikit-learn's multi-task path:
-        the penalty ``alpha * l1_ratio * sum_j |W[:, j]|_2`` shares the
-        support across targets (no Gram kernel, ``positive`` not allowed).
+        Target values.  A 2-D ``y`` gives scikit-learn's multi-task path
+        (as ``multi_task=True``, see ``**params``): the penalty
+        ``alpha * l1_ratio * sum_j |W[:, j]|_2`` shares the support across
+        targets (``positive`` not allowed).
     l1_ratio : float, default=0.5
         Mixing parameter, ``0 <= l1_ratio <= 1`` (1 is the Lasso).
     eps : float, default=1e-3
@@ -234,9 +236,18 @@ def enet_path(
     >>> bool(np.all(coefs[:, 0] == 0))
     True
     """
-    if params.pop("multi_task", False):
-        # the L2,1 (MultiTaskElasticNet) path: skreg._multitask_path
+    multi_task = params.pop("multi_task", False)
+    if multi_task or (not sparse.issparse(y) and np.ndim(y) == 2):
+        # the L2,1 (MultiTaskElasticNet) path: skreg._multitask_path, also
+        # for any 2-d y, as scikit-learn's enet_path
         from skreg._multitask_path import multitask_enet_path
+
+        if any(params.get(k) is not None for k in _CONTROLS):
+            raise ValueError(
+                "penalty_factor, lower_bounds and upper_bounds are not supported "
+                "by the multi-task path (2-D y); compute one path per target."
+            )
+        params = {k: v for k, v in params.items() if k not in _CONTROLS}
 
         return multitask_enet_path(
             X, y, l1_ratio=l1_ratio, eps=eps, alphas=_resolve_alphas(n_alphas, alphas),
@@ -266,9 +277,6 @@ def enet_path(
             accept_large_sparse=False,
         )
         y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
-    multi_task = y.ndim == 2
-    if multi_task and positive:
-        raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
     if sparse.issparse(X):
         X = X.tocsc()
         X.sort_indices()
@@ -282,12 +290,9 @@ def enet_path(
     else:
         X = np.asfortranarray(X)
         xm, sw = None, None  # dense input is taken as already centred/weighted
-        gram = None
-        if not multi_task:
-            gram = resolve_gram(X, precompute, None, np.zeros(X.shape[1]), False)
+        gram = resolve_gram(X, precompute, None, np.zeros(X.shape[1]), False)
     if Xy is not None:
-        Xy = np.asarray(Xy, dtype=np.float64)
-        Xy = Xy if multi_task else Xy.ravel()
+        Xy = np.asarray(Xy, dtype=np.float64).ravel()
     elif gram is not None:
         Xy = X.T.astype(np.float64) @ y.astype(np.float64)
     factor, lower, upper = check_penalty_params(
@@ -315,15 +320,6 @@ def enet_path(
         alphas = np.asarray(grid, dtype=np.float64).ravel()
         if alphas.size > 1:
             alphas = np.sort(alphas)[::-1]
-    if multi_task:
-        if not (factor is None and lower is None and upper is None):
-            raise ValueError(
-                "penalty_factor, lower_bounds and upper_bounds are not supported "
-                "by the multi-task path (2-D y); compute one path per target."
-            )
-        return _multitask_path(
-            X, y, alphas, l1_ratio, xm, sw, coef_init, tol, max_iter, return_n_iter
-        )
     if coef_init is not None:
         coef_init = np.asarray(coef_init, dtype=np.float64).ravel()
         if coef_init.shape != (X.shape[1],):
@@ -376,24 +372,6 @@ def _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter):
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps
-
-
-def _multitask_path(
-    X, Y, alphas, l1_ratio, xm, sw, coef_init, tol, max_iter, return_n_iter
-):
-    # scikit-learn's 2-D y: the multi-task (l2,1) problem, no Gram kernel
-    coefs, gaps, n_iters, converged = solve_multitask_path(
-        X,
-        Y,
-        alphas,
-        l1_ratio,
-        sample_weight=sw,
-        X_offset=xm,
-        coef_init=coef_init,
-        max_iter=max_iter,
-        tol=tol,
-    )
-    return _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter)
 
 
 @validate_params(_PATH_CONSTRAINTS, prefer_skip_nested_validation=True)

@@ -104,7 +104,7 @@ def test_path_deprecations_and_errors():
     with pytest.warns(FutureWarning, match="alphas=None"):
         alphas, _, _ = lasso_path(X, y, alphas=None)
     assert alphas.shape == (100,)
-    with pytest.raises(ValueError, match="multi-output"):
+    with pytest.raises(ValueError, match="positive"):
         lasso_path(X, np.c_[y, y], positive=True)
     with pytest.raises(ValueError, match="Unexpected parameters"):
         lasso_path(X, y, foo=1)
