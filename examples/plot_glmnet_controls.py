@@ -1,7 +1,7 @@
 """
-=====================================================
+=======================================================
 Penalty factors and box constraints (glmnet's controls)
-=====================================================
+=======================================================
 
 Two controls that R users reach for in glmnet and that scikit-learn's
 Lasso lacks:
