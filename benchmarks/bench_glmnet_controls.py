@@ -9,12 +9,15 @@ Prints the median fit time of each variant and its ratio to the plain fit.
 """
 
 import argparse
+import os
+import sys
 import time
 import warnings
 
 import numpy as np
 
-from benchmarks.bench_solvers import PROBLEMS, alpha_max
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.bench_solvers import PROBLEMS, alpha_max  # noqa: E402
 from skreg import ElasticNetRegressor
 
 warnings.filterwarnings("ignore")

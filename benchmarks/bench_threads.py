@@ -10,13 +10,16 @@ Usage: python benchmarks/bench_threads.py [--problem tall] [--repeats 5]
 """
 
 import argparse
+import os
+import sys
 import time
 
 import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from benchmarks.bench_solvers import PROBLEMS, alpha_max
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.bench_solvers import PROBLEMS, alpha_max  # noqa: E402
 from skreg import L1Regressor
 
 
