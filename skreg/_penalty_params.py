@@ -12,7 +12,7 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["PENALTY_CONSTRAINTS", "check_penalty_params"]
+__all__ = ["PENALTY_CONSTRAINTS", "check_controls", "check_penalty_params"]
 
 PENALTY_CONSTRAINTS = {
     "penalty_factor": ["array-like", None],
@@ -36,10 +36,28 @@ def _per_feature(value, name, n_features):
 
 
 def check_penalty_params(est, n_features):
-    """Validated ``(penalty_factor, lower, upper)`` of ``est``: float64 arrays
-    of shape ``(n_features,)``, or None where the parameter is unset (bounds
-    stay None when ``positive`` alone constrains the signs)."""
-    factor = est.penalty_factor
+    """:func:`check_controls` of an estimator's parameters (those it lacks
+    count as unset)."""
+    return check_controls(
+        n_features,
+        getattr(est, "penalty_factor", None),
+        getattr(est, "lower_bounds", None),
+        getattr(est, "upper_bounds", None),
+        getattr(est, "positive", False),
+    )
+
+
+def check_controls(
+    n_features,
+    penalty_factor=None,
+    lower_bounds=None,
+    upper_bounds=None,
+    positive=False,
+):
+    """Validated ``(penalty_factor, lower, upper)``: float64 arrays of shape
+    ``(n_features,)``, or None where the parameter is unset (bounds stay None
+    when ``positive`` alone constrains the signs)."""
+    factor = penalty_factor
     if factor is not None:
         if np.ndim(factor) != 1:
             raise ValueError(
@@ -49,8 +67,7 @@ def check_penalty_params(est, n_features):
         factor = _per_feature(factor, "penalty_factor", n_features)
         if np.any(factor < 0):
             raise ValueError("penalty_factor must be >= 0 (inf leaves a feature out).")
-    lower = est.lower_bounds
-    upper = est.upper_bounds
+    lower, upper = lower_bounds, upper_bounds
     if lower is not None:
         lower = _per_feature(lower, "lower_bounds", n_features)
         if np.any(lower > 0):
@@ -65,6 +82,6 @@ def check_penalty_params(est, n_features):
                 "upper_bounds must be >= 0: the bounds must contain 0, as "
                 "glmnet's upper.limits."
             )
-    if getattr(est, "positive", False) and lower is not None:
+    if positive and lower is not None:
         lower = np.maximum(lower, 0.0)
     return factor, lower, upper

@@ -17,7 +17,6 @@ decomposition gives the leave-one-out errors used by
 import sys
 import warnings
 from numbers import Integral, Real
-from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
@@ -31,7 +30,7 @@ from sklearn.utils._param_validation import (
 )
 
 from skreg._alpha_grid import alpha_grid
-from skreg._penalty_params import check_penalty_params
+from skreg._penalty_params import check_controls
 from skreg._ridge_path import ridge_path
 from skreg.solvers.enet import resolve_gram
 from skreg.solvers.path_cd import solve_path
@@ -295,14 +294,8 @@ def enet_path(
         Xy = np.asarray(Xy, dtype=np.float64).ravel()
     elif gram is not None:
         Xy = X.T.astype(np.float64) @ y.astype(np.float64)
-    factor, lower, upper = check_penalty_params(
-        SimpleNamespace(
-            penalty_factor=params.get("penalty_factor"),
-            lower_bounds=params.get("lower_bounds"),
-            upper_bounds=params.get("upper_bounds"),
-            positive=positive,
-        ),
-        X.shape[1],
+    factor, lower, upper = check_controls(
+        X.shape[1], *(params.get(k) for k in _CONTROLS), positive
     )
     if isinstance(grid, Integral):
         alphas = alpha_grid(

@@ -23,13 +23,13 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
-from skreg._penalty_params import PENALTY_CONSTRAINTS
+from skreg._penalty_params import PENALTY_CONSTRAINTS, check_penalty_params
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_fit_data,
     check_weights,
 )
-from skreg.linear_model._cv_folds import controls, cv_alpha_grids, cv_fold_paths
+from skreg.linear_model._cv_folds import cv_alpha_grids, cv_fold_paths
 from skreg.linear_model._cv_select import choose_alpha
 from skreg.linear_model._dask import is_dask_input
 from skreg.linear_model._l1 import ElasticNetRegressor
@@ -104,7 +104,7 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             )
         y = column_or_1d(y, warn=True)
         sw = check_weights(sample_weight, X)
-        controls(self, X.shape[1])  # bad values fail before the folds
+        check_penalty_params(self, X.shape[1])  # bad values fail before the folds
         l1_ratios = self._l1_ratios()
         alphas = cv_alpha_grids(self, X, y, sw, l1_ratios)
         cv = check_cv(self.cv)

@@ -4,7 +4,6 @@ scikit-learn scorer)."""
 
 import warnings
 from numbers import Integral, Real
-from types import SimpleNamespace
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -65,24 +64,10 @@ def centred_path(X, y, sw, fit_intercept, alphas, l1_ratio, precompute, solve_kw
     return coefs, intercepts, info
 
 
-def controls(est, n_features):
-    """Validated ``(penalty_factor, lower, upper)`` of ``est`` (None where it
-    has none: estimators without glmnet's controls have all None)."""
-    return check_penalty_params(
-        SimpleNamespace(
-            penalty_factor=getattr(est, "penalty_factor", None),
-            lower_bounds=getattr(est, "lower_bounds", None),
-            upper_bounds=getattr(est, "upper_bounds", None),
-            positive=est.positive,
-        ),
-        n_features,
-    )
-
-
 def cv_alpha_grids(est, X, y, sw, l1_ratios):
     """The decreasing alpha grid of each ``l1_ratio`` of a CV estimator."""
     if isinstance(est.alphas, Integral):
-        factor, _, _ = controls(est, X.shape[1])
+        factor, _, _ = check_penalty_params(est, X.shape[1])
         return [
             alpha_grid(
                 X,
@@ -112,7 +97,7 @@ def cv_fold_paths(est, X, y, sw, folds, alphas, l1_ratios, scorer, score_params)
     Returns the array of shape (n_l1_ratio, n_folds, n_alphas) and the power
     of two that the mean squared errors are expressed in (see ``_fold_mse``).
     """
-    factor, lower, upper = controls(est, X.shape[1])
+    factor, lower, upper = check_penalty_params(est, X.shape[1])
     solve_kw = {
         "max_iter": est.max_iter,
         "tol": est.tol,

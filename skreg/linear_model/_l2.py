@@ -3,7 +3,6 @@
 import numbers
 import warnings
 from numbers import Integral, Real
-from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
@@ -355,12 +354,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         # Dense X keeps its memory order (the closed forms and scipy solvers
         # take either); other sparse formats become CSR with int32 indices.
         X, y = check_fit_data(self, X, y, order=None, accept_sparse=["csr", "csc"])
-        factor, _, _ = check_penalty_params(
-            SimpleNamespace(
-                penalty_factor=self.penalty_factor, lower_bounds=None, upper_bounds=None
-            ),
-            X.shape[1],
-        )
+        factor, _, _ = check_penalty_params(self, X.shape[1])
         # positive factors: the same Ridge on columns scaled by 1/sqrt(pf)
         scale = None
         if factor is not None and np.all(factor > 0):
