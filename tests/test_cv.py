@@ -133,6 +133,31 @@ def test_default_tolerance_as_accurate_as_sklearn():
     assert ref.alpha_ == pytest.approx(exact.alpha_, rel=1e-12)
 
 
+@pytest.mark.parametrize("is_sparse", [False, True])
+def test_repeated_path_models_tie_exactly(is_sparse):
+    # At a coarse grid and the default tol, the warm start from one alpha
+    # already meets tol at the next one on every fold: the path repeats the
+    # model, its CV errors must tie exactly and alpha_ be the larger alpha
+    # (np.argmin's first), for float32 and float64 X alike.
+    rng = np.random.RandomState(42)
+    X = rng.randn(50, 10)
+    y = X @ np.r_[rng.randn(10)] + 0.01 * rng.randn(50)
+    fits = []
+    for dtype in (np.float64, np.float32):
+        Xi = sparse.csr_matrix(X, dtype=dtype) if is_sparse else X.astype(dtype)
+        fits.append(L1RegressorCV(alphas=5).fit(Xi, y))
+    for fit in fits:
+        mse = fit.mse_path_
+        tied = np.all(mse[1:] == mse[:-1], axis=1)
+        assert tied.any()
+        i = int(np.argmin(mse.mean(axis=1)))
+        assert fit.alpha_ == fit.alphas_[i] and mse.mean(axis=1)[i - 1] != mse.mean(
+            axis=1
+        )[i]
+    assert_allclose(fits[0].alpha_, fits[1].alpha_, rtol=1e-6)
+    assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-5)
+
+
 def test_cv_errors():
     X, y = _noisy(20, 5, seed=7)
     with pytest.raises(ValueError, match="single target"):

@@ -182,6 +182,11 @@ def _fold_mse(
             ConvergenceWarning,
             stacklevel=2,
         )
+    # A path step whose warm start already meets tol returns its predecessor
+    # unchanged: equal models must tie exactly, or the rounding of the
+    # products below (different for float32 and float64 X) picks alpha_.
+    first = _first_equal_column(coefs)
+    intercepts = intercepts[first]
     # Only the features active somewhere on the path contribute (a handful
     # when p >> n): predict with those columns instead of all of X[test].
     active = np.flatnonzero(np.any(coefs != 0, axis=1))
@@ -195,7 +200,7 @@ def _fold_mse(
             (alphas, l1_ratio, fit_intercept),
             scorer,
             score_params,
-        )
+        )[first]
     pred = np.asarray(
         safe_sparse_dot(X_te[:, active], coefs[active], dense_output=True)
     )
@@ -204,8 +209,17 @@ def _fold_mse(
     # the unscaled ones bit for bit) cannot overflow when y is huge.
     residues /= y_scale
     if sw is None:
-        return (residues**2).mean(axis=0)
-    return np.average(residues**2, weights=sw[test], axis=0)
+        return (residues**2).mean(axis=0)[first]
+    return np.average(residues**2, weights=sw[test], axis=0)[first]
+
+
+def _first_equal_column(coefs):
+    """For each column, the index of the first of the run of equal columns
+    it belongs to (a path repeats a model only at consecutive alphas)."""
+    k = coefs.shape[1]
+    same = np.zeros(k, dtype=bool)
+    same[1:] = np.all(coefs[:, 1:] == coefs[:, :-1], axis=0)
+    return np.maximum.accumulate(np.where(same, 0, np.arange(k)))
 
 
 def _fold_scores(X_te, y_te, coefs, intercepts, model_params, scorer, params):
