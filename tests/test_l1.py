@@ -162,6 +162,25 @@ def test_warm_start_continues():
     assert est.n_iter_ <= cold.n_iter_
 
 
+@pytest.mark.parametrize("is_sparse", [False, True])
+@pytest.mark.parametrize("alpha, l1_ratio", [(1e-5, 0.5), (1e-2, 1.0), (1e-1, 1.0)])
+def test_warm_start_at_smaller_alpha_saves_epochs(is_sparse, alpha, l1_ratio):
+    # scikit-learn's test_warm_start_convergence_with_regularizer_decrement:
+    # from the solution at 10 alpha (same support, a support that grows, one
+    # that shrinks), fewer epochs than a cold fit to the same answer
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    X = sparsify(X, density=1.0) if is_sparse else X
+    kw = dict(l1_ratio=l1_ratio)
+    cold = ElasticNetRegressor(alpha=alpha, **kw).fit(X, y)
+    warm = ElasticNetRegressor(alpha=10 * alpha, warm_start=True, **kw).fit(X, y)
+    warm.set_params(alpha=alpha).fit(X, y)
+    assert warm.n_iter_ < cold.n_iter_
+    assert warm.dual_gap_ <= 1e-4 * np.sum((y - y.mean()) ** 2) / len(y)
+    assert_allclose(warm.coef_, cold.coef_, rtol=1e-8)
+
+
 def test_alpha_zero_behaves_like_sklearn():
     X, y = make_problem(50, 5)
     with pytest.warns(UserWarning, match="alpha=0"):

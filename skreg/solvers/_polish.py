@@ -68,11 +68,17 @@ _NEWTON_BUDGET = 2.0
 def cd_work_left(gap, tol_abs, last_gap, epochs, epoch_work):
     """CD work (entries) still needed to bring the gap to ``tol_abs``,
     extrapolated from the last ``epochs`` epochs of ``epoch_work`` entries,
-    which took the gap from ``last_gap`` to ``gap``; 0 when unknown."""
+    which took the gap from ``last_gap`` to ``gap``; 0 when unknown.
+    Infinite at ``tol_abs = 0``: CD's gap decreases linearly, never to 0."""
     if not (tol_abs < gap < last_gap) or epochs <= 0:
         return 0.0
     rate = np.log(last_gap / gap) / epochs
-    return float(np.log(gap / tol_abs) / rate * epoch_work)
+    return float(_efolds(gap, tol_abs) / rate * epoch_work)
+
+
+def _efolds(gap, tol_abs):
+    """``log(gap / tol_abs)`` for ``gap > tol_abs >= 0`` (inf at 0)."""
+    return np.inf if tol_abs <= 0 else float(np.log(gap / tol_abs))
 
 
 class Polish:
@@ -139,13 +145,21 @@ class Polish:
         threshold = _EARLY_POLISH_GAP * tol_abs
         if k <= self.design.n_samples:
             threshold = max(threshold, self.early_gap)
-        if gap <= threshold:
-            work_left = cd_work_left(gap, tol_abs, last_gap, epochs, epoch_work)
+        # A warm start (nonzero before any CD) carries an earlier solution's
+        # support: its sign walk is short, so it is polished at any gap, its
+        # CD work estimated at one epoch on the support per e-fold of the
+        # gap (CD on a support worth a Newton step is rarely faster).
+        warm = total_work == 0 and k > 0
+        if warm or gap <= threshold:
+            if warm:
+                work_left = _efolds(gap, tol_abs) * k * self.rows
+            else:
+                work_left = cd_work_left(gap, tol_abs, last_gap, epochs, epoch_work)
             cost = newton_cost(self.rows, k)
             worth = (
                 0 < k
                 and (k <= self.design.n_samples or l2[w != 0].min() > 0)
-                and work_left >= _EARLY_POLISH_WORK
+                and (warm or work_left >= _EARLY_POLISH_WORK)
                 and work_left * _EARLY_POLISH_RATIO >= cost
                 and cost <= _NEWTON_BUDGET * (total_work + work_left)
             )
