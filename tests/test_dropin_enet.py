@@ -145,14 +145,52 @@ def test_cv_folds_warn_at_max_iter(est):
         est().fit(Xs, y)
 
 
-def test_tol_zero_runs_max_iter():
+def _fit_warns(est, X, y):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always", ConvergenceWarning)
+        est.fit(X, y)
+    return any(issubclass(w.category, ConvergenceWarning) for w in rec)
+
+
+@pytest.mark.parametrize("is_sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_tol_zero_as_sklearn(is_sparse, l1_ratio):
+    # tol=0: only a gap <= 0 is within tol, so a fit runs to max_iter and
+    # warns, unless it reaches the exact optimum (gap 0 up to rounding)
     X, y = make_problem(40, 20, seed=9)
-    Xs = sparse.csc_matrix(X - X.mean(axis=0))
+    Xi = sparse.csc_matrix(X) if is_sparse else X
+    kw = dict(alpha=0.01, l1_ratio=l1_ratio, tol=0)
+    ours, ref = ElasticNetRegressor(max_iter=2, **kw), sklm.ElasticNet(max_iter=2, **kw)
+    assert _fit_warns(ours, Xi, y) and _fit_warns(ref, Xi, y)
+    assert ours.n_iter_ == ref.n_iter_ == 2
+    ours = ElasticNetRegressor(max_iter=500, **kw)
+    ref = sklm.ElasticNet(max_iter=500, **kw)
+    # a warning exactly when the fit ran out of epochs
+    assert _fit_warns(ours, Xi, y) == (ours.n_iter_ == 500)
+    _fit_warns(ref, Xi, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+    # above alpha_max w = 0 is exact: no epoch, no warning
+    big = dict(kw, alpha=1e3)
+    ours, ref = ElasticNetRegressor(**big), sklm.ElasticNet(**big)
+    assert not _fit_warns(ours, Xi, y) and not _fit_warns(ref, Xi, y)
+    assert ours.n_iter_ == ref.n_iter_ == 0 and not np.any(ours.coef_)
+
+
+@pytest.mark.parametrize("is_sparse", [False, True])
+def test_tol_zero_path_runs_max_iter(is_sparse):
+    X, y = make_problem(40, 20, seed=9)
+    Xc = X - X.mean(axis=0)
+    Xi = sparse.csc_matrix(Xc) if is_sparse else Xc
+    alphas = np.geomspace(0.5, 0.005, 5) * np.abs(Xc.T @ (y - y.mean())).max() / 40
     with pytest.warns(ConvergenceWarning):
-        _, coefs, _, n_iters = lasso_path(
-            Xs, y - y.mean(), alphas=5, tol=0, max_iter=3, return_n_iter=True
+        _, coefs, gaps, n_iters = lasso_path(
+            Xi, y - y.mean(), alphas=alphas, tol=0, max_iter=3, return_n_iter=True
         )
-    assert np.all(np.isfinite(coefs))
+    _, _, _, ref_iters = sklm.lasso_path(
+        Xi, y - y.mean(), alphas=alphas, tol=0, max_iter=3, return_n_iter=True
+    )
+    assert np.all(np.isfinite(coefs)) and np.all(np.isfinite(gaps))
+    assert list(n_iters) == list(ref_iters) == [3] * 5
     with pytest.warns(ConvergenceWarning):
         L1Regressor(alpha=0.01, tol=0, max_iter=2).fit(X, y)
 

@@ -14,18 +14,11 @@ from skreg.solvers.gram import uniform_penalty
 from skreg.solvers.working_set import _seed_state
 
 __all__ = [
-    "TOL_FLOOR",
     "fit_enet_targets",
     "penalty_arrays",
     "penalty_strengths",
     "resolve_gram",
 ]
-
-# tol=0 ("stop on max_iter only") as the smallest positive relative gap: the
-# solver core's work estimate divides by the absolute tolerance.  No gap
-# but an exact 0 is below it, which tol=0 accepts too.
-TOL_FLOOR = 1e-300
-
 
 def penalty_strengths(alpha, l1_ratio, n_samples):
     """``(l1, l2)`` in CD scaling for scikit-learn's ``alpha`` and ``l1_ratio``."""
@@ -141,7 +134,6 @@ def fit_enet_targets(
     unused.  Returns one result per target (coefficients live in ``W``).
     """
     n = X.shape[0]
-    tol = max(tol, TOL_FLOOR)
     l1, l2 = penalty_strengths(alpha, l1_ratio, n)
     per_feature = penalty_factor is not None or lower is not None or upper is not None
     l1, l2, lower, upper = penalty_arrays(l1, l2, penalty_factor, lower, upper)
@@ -259,6 +251,11 @@ def _replace(res, W, k, out):
     if out is None:
         return res
     W[k], gap = out
+    # the finish is kept only at an objective no larger than CD's: a fit
+    # that converged stays so when the new gap's rounding exceeds tol (tol=0)
     return dataclasses.replace(
-        res, coef=W[k], gap=max(gap, 0.0), converged=bool(gap <= res.tol)
+        res,
+        coef=W[k],
+        gap=max(gap, 0.0),
+        converged=res.converged or bool(gap <= res.tol),
     )

@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from skreg._kernels.gram_cd import gram_cd
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design, weighted_norm2
-from skreg.solvers.enet import TOL_FLOOR, penalty_arrays, penalty_strengths
+from skreg.solvers.enet import penalty_arrays, penalty_strengths
 from skreg.solvers.gram import uniform_penalty
 from skreg.solvers.working_set import _seed_state
 
@@ -253,7 +253,6 @@ def solve_path(
     if per_feature:
         gram, strong_rules = None, False
     n, p = X.shape
-    tol = max(tol, TOL_FLOOR)
     y = np.ascontiguousarray(y, dtype=np.float64)
     w = np.zeros(p) if coef_init is None else np.array(coef_init, dtype=np.float64)
     out = (np.empty((p, len(alphas))), np.empty(len(alphas)), [], [])
