@@ -89,6 +89,13 @@ def build_parser():
             "--estimators l1,enet --verbose"
         ),
     )
+    _add_penalty_options(parser)
+    _add_data_options(parser)
+    _add_run_options(parser)
+    return parser
+
+
+def _add_penalty_options(parser):
     parser.add_argument(
         "--alpha",
         type=_float_in(0.0, what="alpha"),
@@ -122,6 +129,9 @@ def build_parser():
             "scikit-learn's Ridge default)"
         ),
     )
+
+
+def _add_data_options(parser):
     parser.add_argument(
         "--estimators",
         type=_choice_list(_ESTIMATORS, "estimator"),
@@ -147,6 +157,9 @@ def build_parser():
             "(default: diabetes,synthetic)"
         ),
     )
+
+
+def _add_run_options(parser):
     parser.add_argument(
         "--tol",
         type=_float_in(0.0, what="tol"),
@@ -180,7 +193,6 @@ def build_parser():
         metavar="N",
         help="epochs of the gradient solver shown by --verbose (default: %(default)s)",
     )
-    return parser
 
 
 def main(argv=None):

@@ -239,16 +239,7 @@ def enet_path(
     if multi_task or (not sparse.issparse(y) and np.ndim(y) == 2):
         # the L2,1 (MultiTaskElasticNet) path: skreg._multitask_path, also
         # for any 2-d y, as scikit-learn's enet_path
-        from skreg._multitask_path import multitask_enet_path
-
-        if any(params.get(k) is not None for k in _CONTROLS):
-            raise ValueError(
-                "penalty_factor, lower_bounds and upper_bounds are not supported "
-                "by the multi-task path (2-D y); compute one path per target."
-            )
-        params = {k: v for k, v in params.items() if k not in _CONTROLS}
-
-        return multitask_enet_path(
+        return _multitask_path(
             X, y, l1_ratio=l1_ratio, eps=eps, alphas=_resolve_alphas(n_alphas, alphas),
             Xy=Xy, coef_init=coef_init, verbose=verbose, return_n_iter=return_n_iter,
             positive=positive, check_input=check_input, **params,
@@ -257,43 +248,12 @@ def enet_path(
     if unknown:
         raise ValueError("Unexpected parameters in params", sorted(unknown))
     grid = _resolve_alphas(n_alphas, alphas)
-    X_offset = params.get("X_offset")
-    X_scale = params.get("X_scale")
-    sample_weight = params.get("sample_weight")
-    tol = params.get("tol", 1e-4)
-    max_iter = params.get("max_iter", 1000)
     selection = params.get("selection", "cyclic")
     if selection not in ("cyclic", "random"):
         raise ValueError(
             f"selection should be either 'random' or 'cyclic'; got {selection!r}."
         )
-    if check_input:
-        X = check_array(
-            X,
-            accept_sparse="csc",
-            dtype=[np.float64, np.float32],
-            order="F",
-            accept_large_sparse=False,
-        )
-        y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
-    if sparse.issparse(X):
-        X = X.tocsc()
-        X.sort_indices()
-        xm = None
-        if X_offset is not None:
-            xm = np.asarray(X_offset, dtype=np.float64)
-            if X_scale is not None:
-                xm = xm / np.asarray(X_scale, dtype=np.float64)
-        gram = None
-        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
-    else:
-        X = np.asfortranarray(X)
-        xm, sw = None, None  # dense input is taken as already centred/weighted
-        gram = resolve_gram(X, precompute, None, np.zeros(X.shape[1]), False)
-    if Xy is not None:
-        Xy = np.asarray(Xy, dtype=np.float64).ravel()
-    elif gram is not None:
-        Xy = X.T.astype(np.float64) @ y.astype(np.float64)
+    X, y, xm, sw, gram, Xy = _path_data(X, y, precompute, Xy, params, check_input)
     factor, lower, upper = check_controls(
         X.shape[1], *(params.get(k) for k in _CONTROLS), positive
     )
@@ -334,8 +294,8 @@ def enet_path(
         gram=gram,
         Xy=Xy,
         coef_init=coef_init,
-        max_iter=max_iter,
-        tol=tol,
+        max_iter=params.get("max_iter", 1000),
+        tol=params.get("tol", 1e-4),
         positive=positive,
         random_state=random_state,
         screening=params.get("do_screening", True),
@@ -350,6 +310,54 @@ def enet_path(
             else:
                 sys.stderr.write(".")
     return _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter)
+
+
+def _multitask_path(X, y, **kwargs):
+    from skreg._multitask_path import multitask_enet_path
+
+    if any(kwargs.get(k) is not None for k in _CONTROLS):
+        raise ValueError(
+            "penalty_factor, lower_bounds and upper_bounds are not supported "
+            "by the multi-task path (2-D y); compute one path per target."
+        )
+    kwargs = {k: v for k, v in kwargs.items() if k not in _CONTROLS}
+    return multitask_enet_path(X, y, **kwargs)
+
+
+def _path_data(X, y, precompute, Xy, params, check_input):
+    """``(X, y, X_offset, sample_weight, gram, Xy)`` of a single-task path:
+    validated X (Fortran or sorted CSC), the implicit centring and weights
+    of sparse X, the Gram matrix and ``X^T y`` when it is used."""
+    if check_input:
+        X = check_array(
+            X,
+            accept_sparse="csc",
+            dtype=[np.float64, np.float32],
+            order="F",
+            accept_large_sparse=False,
+        )
+        y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
+    if sparse.issparse(X):
+        X = X.tocsc()
+        X.sort_indices()
+        xm = None
+        X_offset, X_scale = params.get("X_offset"), params.get("X_scale")
+        if X_offset is not None:
+            xm = np.asarray(X_offset, dtype=np.float64)
+            if X_scale is not None:
+                xm = xm / np.asarray(X_scale, dtype=np.float64)
+        gram = None
+        sample_weight = params.get("sample_weight")
+        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+    else:
+        X = np.asfortranarray(X)
+        xm, sw = None, None  # dense input is taken as already centred/weighted
+        gram = resolve_gram(X, precompute, None, np.zeros(X.shape[1]), False)
+    if Xy is not None:
+        Xy = np.asarray(Xy, dtype=np.float64).ravel()
+    elif gram is not None:
+        Xy = X.T.astype(np.float64) @ y.astype(np.float64)
+    return X, y, xm, sw, gram, Xy
 
 
 def _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter):

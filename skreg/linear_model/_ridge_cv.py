@@ -313,25 +313,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         score_params = {}
         if _routing_enabled() and scorer is not None:
             score_params = process_routing(self, "fit", **params).scorer.score
-        mode = "svd" if self.gcv_mode == "svd" else "eigen"
-        if mode == "svd" and sparse.issparse(X):
-            # scikit-learn 1.9's deprecation, word for word
-            warnings.warn(
-                "The 'svd' mode is not supported for sparse X, we fallback to "
-                "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will "
-                "raise an error in 1.11, use the default or pass "
-                "`gcv_mode='eigen'` to suppress this warning.",
-                FutureWarning,
-                stacklevel=3,
-            )
-            mode = "eigen"
-        dec = RidgeDecomposition(
-            X,
-            y,
-            sample_weight=sample_weight,
-            fit_intercept=self.fit_intercept,
-            mode=mode,
-        )
+        dec = self._gcv_decomposition(X, y, sample_weight)
         n, n_y = X.shape[0], dec.h.shape[1]
         per_target = self.alpha_per_target and n_y > 1
         if self.store_cv_results:
@@ -358,20 +340,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                     pred = pred[:, 0]
                 if self.store_cv_results:
                     results[:, :, i] = pred.reshape(n, n_y)
-                if self.alpha_per_target and y.ndim == 2:
-                    score = np.array(
-                        [
-                            scorer(
-                                _PredictionsAsInput(),
-                                pred[:, j],
-                                y[:, j],
-                                **score_params,
-                            )
-                            for j in range(n_y)
-                        ]
-                    )
-                else:
-                    score = scorer(_PredictionsAsInput(), pred, y, **score_params)
+                score = self._gcv_score(scorer, pred, y, score_params)
             if best_score is None:
                 best_coef, best_score = coef, np.array(score, dtype=np.float64).ravel()
                 best_alpha = np.full(n_y, alpha) if per_target else alpha
@@ -398,17 +367,55 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                 _, best_coef = dec.loo(self.alpha_)
                 i = int(np.flatnonzero(alphas == self.alpha_)[0])
                 self.best_score_ = -float(sample_errors[i].mean())
+        if self.store_cv_results:
+            self.cv_results_ = results[:, 0, :] if y.ndim == 1 else results
+        self._set_gcv_model(dec, best_coef, y.ndim, orig_dtype)
+
+    def _gcv_decomposition(self, X, y, sample_weight):
+        mode = "svd" if self.gcv_mode == "svd" else "eigen"
+        if mode == "svd" and sparse.issparse(X):
+            # scikit-learn 1.9's deprecation, word for word
+            warnings.warn(
+                "The 'svd' mode is not supported for sparse X, we fallback to "
+                "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will "
+                "raise an error in 1.11, use the default or pass "
+                "`gcv_mode='eigen'` to suppress this warning.",
+                FutureWarning,
+                stacklevel=4,
+            )
+            mode = "eigen"
+        return RidgeDecomposition(
+            X,
+            y,
+            sample_weight=sample_weight,
+            fit_intercept=self.fit_intercept,
+            mode=mode,
+        )
+
+    def _gcv_score(self, scorer, pred, y, score_params):
+        """``scorer``'s score of the leave-one-out predictions (one per
+        target with ``alpha_per_target``)."""
+        if self.alpha_per_target and y.ndim == 2:
+            return np.array(
+                [
+                    scorer(_PredictionsAsInput(), pred[:, j], y[:, j], **score_params)
+                    for j in range(y.shape[1])
+                ]
+            )
+        return scorer(_PredictionsAsInput(), pred, y, **score_params)
+
+    def _set_gcv_model(self, dec, best_coef, y_ndim, orig_dtype):
+        """``coef_`` and ``intercept_`` from the chosen coefficients (in the
+        input's float dtype)."""
         coef = best_coef.T
-        if y.ndim == 1 or n_y == 1:
+        if y_ndim == 1 or coef.shape[0] == 1:
             coef = coef.ravel()
         self.coef_ = coef
         if self.fit_intercept:
-            y_off = dec.y_offset[0] if y.ndim == 1 else dec.y_offset
+            y_off = dec.y_offset[0] if y_ndim == 1 else dec.y_offset
             self.intercept_ = y_off - dec.X_offset @ coef.T
         else:
             self.intercept_ = 0.0
-        if self.store_cv_results:
-            self.cv_results_ = results[:, 0, :] if y.ndim == 1 else results
         if orig_dtype:
             self.coef_ = self.coef_.astype(orig_dtype, copy=False)
             if not isinstance(self.intercept_, float):

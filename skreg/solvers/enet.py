@@ -20,6 +20,7 @@ __all__ = [
     "resolve_gram",
 ]
 
+
 def penalty_strengths(alpha, l1_ratio, n_samples):
     """``(l1, l2)`` in CD scaling for scikit-learn's ``alpha`` and ``l1_ratio``."""
     return alpha * l1_ratio * n_samples, alpha * (1.0 - l1_ratio) * n_samples
