@@ -156,7 +156,7 @@ print(t1 - t0, t2 - t1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 102
     return [float(v) for v in out.stdout.split()[-3:]]
 
 
-def main():
+def _parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=5e7)
     parser.add_argument("--features", type=int, default=100)
@@ -172,7 +172,44 @@ def main():
         "--fits", default="read,l1,l2,cv", help="which of read,l1,l2,cv to time"
     )
     parser.add_argument("--json", default=None)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _daskml_comparison(args, client, kw, results, obj):
+    """skreg and dask-ml's solvers on ``--daskml-rows`` rows (persisted):
+    their times go to ``results``, their objectives to ``obj``."""
+    from skreg import L1Regressor
+
+    p, chunk = args.features, args.chunk
+    m = int(args.daskml_rows)
+    Xm, ym = dask_data(m, p, chunk, args.seed)
+    Xm, ym = client.persist([Xm, ym])  # dask-glm reads X at every iteration
+    mbytes = m * p * 8
+    sk = timed(
+        f"skreg L1Regressor ({m} rows)",
+        lambda: L1Regressor(alpha=args.alpha, **kw).fit(Xm, ym),
+        results,
+        client,
+        mbytes,
+    )
+    coefs = {f"skreg L1Regressor ({m} rows)": sk.coef_}
+    for solver in ("admm", "proximal_grad"):
+        label = f"dask-ml {solver} ({m} rows)"
+        model = timed(
+            label,
+            lambda s=solver: daskml_fit(Xm, ym, args.alpha, m, s, args.daskml_iter),
+            results,
+            client,
+            mbytes,
+        )
+        coefs[label] = model.coef_
+    obj_m = objective_fn(m, p, chunk, args.seed)
+    for label, coef in coefs.items():
+        obj[label] = obj_m(coef, args.alpha)
+
+
+def main():
+    args = _parse_args()
     n, p, chunk = int(args.rows), args.features, args.chunk
     nbytes = n * p * 8
 
@@ -241,33 +278,7 @@ def main():
         "objectives": obj,
     }
     if args.daskml_rows > 0:
-        m = int(args.daskml_rows)
-        Xm, ym = dask_data(m, p, chunk, args.seed)
-        Xm, ym = client.persist([Xm, ym])  # dask-glm reads X at every iteration
-        obj_m = objective_fn(m, p, chunk, args.seed)
-        mbytes = m * p * 8
-        sk = timed(
-            f"skreg L1Regressor ({m} rows)",
-            lambda: L1Regressor(alpha=args.alpha, **kw).fit(Xm, ym),
-            results,
-            client,
-            mbytes,
-        )
-        coefs = {f"skreg L1Regressor ({m} rows)": sk.coef_}
-        for solver in ("admm", "proximal_grad"):
-            label = f"dask-ml {solver} ({m} rows)"
-            model = timed(
-                label,
-                lambda s=solver: daskml_fit(Xm, ym, args.alpha, m, s, args.daskml_iter),
-                results,
-                client,
-                mbytes,
-            )
-            coefs[label] = model.coef_
-        obj_m = objective_fn(m, p, chunk, args.seed)
-        for label, coef in coefs.items():
-            obj[label] = obj_m(coef, args.alpha)
-        del Xm, ym
+        _daskml_comparison(args, client, kw, results, obj)
     for label, value in obj.items():
         print(f"objective {label:<34} {value:.10g}")
     client.close()

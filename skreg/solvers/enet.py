@@ -142,47 +142,11 @@ def fit_enet_targets(
     if solver == "cd" and not per_feature:
         G = resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept)
         if G is not None:
-            Q = _weighted_centred(X.astype(np.float64), X_offset, sample_weight).T @ (
-                _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight)
-            )
-            rng_state = _seed_state(random_state)
-            for k in range(Yc.shape[1]):
-                y = Yc[:, k].astype(np.float64)
-                y_norm2 = weighted_norm2(y, sample_weight)
-                w = W[k].astype(np.float64)
-                gap, n_iter = gram_cd(
-                    G,
-                    np.ascontiguousarray(Q[:, k]),
-                    y_norm2,
-                    w,
-                    G @ w,
-                    *uniform_penalty(l1, l2, w.shape[0], positive),
-                    max_iter,
-                    tol * y_norm2,
-                    random_state is not None,
-                    rng_state,
-                )
-                W[k] = w
-                res = CDResult(
-                    W[k],
-                    int(n_iter),
-                    float(gap),
-                    tol * y_norm2,
-                    bool(gap <= tol * y_norm2),
-                )
-                if wants_exact_finish(tol, l1, l2):
-                    res = _finish(
-                        X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
-                    )
-                else:
-                    # no support Newton polish in the Gram kernel: finish
-                    # from G, at no cost in n_samples
-                    out = gram_finish(
-                        G, Q[:, k], y_norm2, W[k], l1, l2, positive=positive
-                    )
-                    res = _replace(res, W, k, out)
-                results.append(res)
-            return results
+            return _fit_gram_targets(
+                X, Yc, W, G, l1, l2, sample_weight=sample_weight, X_offset=X_offset,
+                max_iter=max_iter, tol=tol, positive=positive,
+                random_state=random_state,
+            )  # fmt: skip
     if design is None:
         design = Design(X, sample_weight, X_offset)
     for k in range(Yc.shape[1]):
@@ -225,6 +189,48 @@ def fit_enet_targets(
             res = _finish(
                 X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
             )
+        results.append(res)
+    return results
+
+
+def _fit_gram_targets(
+    X, Yc, W, G, l1, l2, *, sample_weight, X_offset, max_iter, tol, positive,
+    random_state,
+):  # fmt: skip
+    """:func:`fit_enet_targets` by the covariance-update kernel on ``G``."""
+    Q = _weighted_centred(X.astype(np.float64), X_offset, sample_weight).T @ (
+        _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight)
+    )
+    rng_state = _seed_state(random_state)
+    results = []
+    for k in range(Yc.shape[1]):
+        y = Yc[:, k].astype(np.float64)
+        y_norm2 = weighted_norm2(y, sample_weight)
+        w = W[k].astype(np.float64)
+        gap, n_iter = gram_cd(
+            G,
+            np.ascontiguousarray(Q[:, k]),
+            y_norm2,
+            w,
+            G @ w,
+            *uniform_penalty(l1, l2, w.shape[0], positive),
+            max_iter,
+            tol * y_norm2,
+            random_state is not None,
+            rng_state,
+        )
+        W[k] = w
+        tol_abs = tol * y_norm2
+        res = CDResult(W[k], int(n_iter), float(gap), tol_abs, bool(gap <= tol_abs))
+        if wants_exact_finish(tol, l1, l2):
+            res = _finish(
+                X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
+            )
+        else:
+            # no support Newton polish in the Gram kernel: finish from G, at
+            # no cost in n_samples
+            out = gram_finish(G, Q[:, k], y_norm2, W[k], l1, l2, positive=positive)
+            res = _replace(res, W, k, out)
         results.append(res)
     return results
 
