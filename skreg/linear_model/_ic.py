@@ -71,6 +71,66 @@ def degrees_of_freedom(X, sw, X_offset, coefs, alphas, l1_ratio):
     return df
 
 
+# The parameters and attributes both estimators document (each docstring
+# names them by a %(...)s field, filled in below the classes).
+_IC_DOC = {
+    "parameters": r"""criterion : {'aic', 'bic'}, default='aic'
+        The criterion minimised: Akaike's (``K = 2``) or the Bayesian
+        (``K = log n``) information criterion.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept (``X`` is centred implicitly).  The
+        intercept is not counted in the degrees of freedom (as
+        ``LassoLarsIC``).
+    alphas : int or array-like, default=100
+        Number of alphas on the automatic grid (from ``alpha_max`` down to
+        ``eps * alpha_max``, as the CV estimators), or the alphas themselves.
+    eps : float, default=1e-3
+        Length of the automatic path: ``alpha_min / alpha_max = eps``.
+    noise_variance : float, default=None
+        The noise variance :math:`\sigma^2` of the criterion.  ``None``: the
+        residual variance of a least-squares fit, ``RSS / (n - p -
+        fit_intercept)`` (as ``LassoLarsIC``), which needs ``n_samples >
+        n_features + fit_intercept``.
+    precompute : 'auto', bool or array-like, default='auto'
+        Use a Gram matrix (``'auto'``: when ``n_samples > n_features``).
+    max_iter : int, default=1000
+        Maximum number of coordinate-descent epochs per alpha.
+    tol : float, default=1e-4
+        Duality-gap tolerance of each solve, relative to ``||y||^2 / n``.
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    positive : bool, default=False
+        Force the coefficients to be positive (also in the least-squares
+        noise estimate).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate draws when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order or at random.
+""".rstrip(),
+    "attributes": r"""alpha_ : float
+        The alpha minimising the criterion.
+    alphas_ : ndarray of shape (n_alphas,)
+        The decreasing grid of alphas of the path.
+    criterion_ : ndarray of shape (n_alphas,)
+        The criterion of every model on the path.
+    df_ : ndarray of shape (n_alphas,)
+        The degrees of freedom of every model on the path.
+    noise_variance_ : float
+        The noise variance used by the criterion.
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the model at ``alpha_``.
+    intercept_ : float
+        Independent term of the model at ``alpha_``.
+    n_iter_ : int
+        Number of coordinate-descent epochs over the whole path.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+""".rstrip(),
+}
+
+
 class _ICBase(LinearRegressorBase, BaseEstimator):
     """Shared fit of :class:`L1RegressorIC` and :class:`ElasticNetRegressorIC`."""
 
@@ -88,6 +148,35 @@ class _ICBase(LinearRegressorBase, BaseEstimator):
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
     }
+
+    def __init__(
+        self,
+        criterion="aic",
+        *,
+        fit_intercept=True,
+        alphas=100,
+        eps=1e-3,
+        noise_variance=None,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
+        self.criterion = criterion
+        self.fit_intercept = fit_intercept
+        self.alphas = alphas
+        self.eps = eps
+        self.noise_variance = noise_variance
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -222,61 +311,11 @@ class L1RegressorIC(_ICBase):
 
     Parameters
     ----------
-    criterion : {'aic', 'bic'}, default='aic'
-        The criterion minimised: Akaike's (``K = 2``) or the Bayesian
-        (``K = log n``) information criterion.
-    fit_intercept : bool, default=True
-        Whether to fit an intercept (``X`` is centred implicitly).  The
-        intercept is not counted in the degrees of freedom (as
-        ``LassoLarsIC``).
-    alphas : int or array-like, default=100
-        Number of alphas on the automatic grid (from ``alpha_max`` down to
-        ``eps * alpha_max``, as the CV estimators), or the alphas themselves.
-    eps : float, default=1e-3
-        Length of the automatic path: ``alpha_min / alpha_max = eps``.
-    noise_variance : float, default=None
-        The noise variance :math:`\sigma^2` of the criterion.  ``None``: the
-        residual variance of a least-squares fit, ``RSS / (n - p -
-        fit_intercept)`` (as ``LassoLarsIC``), which needs ``n_samples >
-        n_features + fit_intercept``.
-    precompute : 'auto', bool or array-like, default='auto'
-        Use a Gram matrix (``'auto'``: when ``n_samples > n_features``).
-    max_iter : int, default=1000
-        Maximum number of coordinate-descent epochs per alpha.
-    tol : float, default=1e-4
-        Duality-gap tolerance of each solve, relative to ``||y||^2 / n``.
-    copy_X : bool, default=True
-        Kept for compatibility: ``X`` is never modified.
-    positive : bool, default=False
-        Force the coefficients to be positive (also in the least-squares
-        noise estimate).
-    random_state : int, RandomState instance or None, default=None
-        Seed of the coordinate draws when ``selection='random'``.
-    selection : {'cyclic', 'random'}, default='cyclic'
-        Visit coordinates in order or at random.
+    %(parameters)s
 
     Attributes
     ----------
-    alpha_ : float
-        The alpha minimising the criterion.
-    alphas_ : ndarray of shape (n_alphas,)
-        The decreasing grid of alphas of the path.
-    criterion_ : ndarray of shape (n_alphas,)
-        The criterion of every model on the path.
-    df_ : ndarray of shape (n_alphas,)
-        The degrees of freedom of every model on the path.
-    noise_variance_ : float
-        The noise variance used by the criterion.
-    coef_ : ndarray of shape (n_features,)
-        Coefficients of the model at ``alpha_``.
-    intercept_ : float
-        Independent term of the model at ``alpha_``.
-    n_iter_ : int
-        Number of coordinate-descent epochs over the whole path.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    %(attributes)s
 
     See Also
     --------
@@ -309,35 +348,6 @@ class L1RegressorIC(_ICBase):
     4
     """
 
-    def __init__(
-        self,
-        criterion="aic",
-        *,
-        fit_intercept=True,
-        alphas=100,
-        eps=1e-3,
-        noise_variance=None,
-        precompute="auto",
-        max_iter=1000,
-        tol=1e-4,
-        copy_X=True,
-        positive=False,
-        random_state=None,
-        selection="cyclic",
-    ):
-        self.criterion = criterion
-        self.fit_intercept = fit_intercept
-        self.alphas = alphas
-        self.eps = eps
-        self.noise_variance = noise_variance
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.tol = tol
-        self.copy_X = copy_X
-        self.positive = positive
-        self.random_state = random_state
-        self.selection = selection
-
     def _l1_ratio(self):
         return 1.0
 
@@ -353,61 +363,11 @@ class ElasticNetRegressorIC(_ICBase):
     l1_ratio : float, default=0.5
         The ElasticNet mixing parameter, ``0 <= l1_ratio <= 1`` (``0`` needs
         a list of ``alphas``).
-    criterion : {'aic', 'bic'}, default='aic'
-        The criterion minimised: Akaike's (``K = 2``) or the Bayesian
-        (``K = log n``) information criterion.
-    fit_intercept : bool, default=True
-        Whether to fit an intercept (``X`` is centred implicitly).  The
-        intercept is not counted in the degrees of freedom (as
-        ``LassoLarsIC``).
-    alphas : int or array-like, default=100
-        Number of alphas on the automatic grid (from ``alpha_max`` down to
-        ``eps * alpha_max``, as the CV estimators), or the alphas themselves.
-    eps : float, default=1e-3
-        Length of the automatic path: ``alpha_min / alpha_max = eps``.
-    noise_variance : float, default=None
-        The noise variance :math:`\sigma^2` of the criterion.  ``None``: the
-        residual variance of a least-squares fit, ``RSS / (n - p -
-        fit_intercept)`` (as ``LassoLarsIC``), which needs ``n_samples >
-        n_features + fit_intercept``.
-    precompute : 'auto', bool or array-like, default='auto'
-        Use a Gram matrix (``'auto'``: when ``n_samples > n_features``).
-    max_iter : int, default=1000
-        Maximum number of coordinate-descent epochs per alpha.
-    tol : float, default=1e-4
-        Duality-gap tolerance of each solve, relative to ``||y||^2 / n``.
-    copy_X : bool, default=True
-        Kept for compatibility: ``X`` is never modified.
-    positive : bool, default=False
-        Force the coefficients to be positive (also in the least-squares
-        noise estimate).
-    random_state : int, RandomState instance or None, default=None
-        Seed of the coordinate draws when ``selection='random'``.
-    selection : {'cyclic', 'random'}, default='cyclic'
-        Visit coordinates in order or at random.
+    %(parameters)s
 
     Attributes
     ----------
-    alpha_ : float
-        The alpha minimising the criterion.
-    alphas_ : ndarray of shape (n_alphas,)
-        The decreasing grid of alphas of the path.
-    criterion_ : ndarray of shape (n_alphas,)
-        The criterion of every model on the path.
-    df_ : ndarray of shape (n_alphas,)
-        The degrees of freedom of every model on the path.
-    noise_variance_ : float
-        The noise variance used by the criterion.
-    coef_ : ndarray of shape (n_features,)
-        Coefficients of the model at ``alpha_``.
-    intercept_ : float
-        Independent term of the model at ``alpha_``.
-    n_iter_ : int
-        Number of coordinate-descent epochs over the whole path.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    %(attributes)s
 
     See Also
     --------
@@ -461,19 +421,27 @@ class ElasticNetRegressorIC(_ICBase):
         random_state=None,
         selection="cyclic",
     ):
-        self.criterion = criterion
+        super().__init__(
+            criterion,
+            fit_intercept=fit_intercept,
+            alphas=alphas,
+            eps=eps,
+            noise_variance=noise_variance,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            copy_X=copy_X,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+        )
         self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.alphas = alphas
-        self.eps = eps
-        self.noise_variance = noise_variance
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.tol = tol
-        self.copy_X = copy_X
-        self.positive = positive
-        self.random_state = random_state
-        self.selection = selection
 
     def _l1_ratio(self):
         return float(self.l1_ratio)
+
+
+for _cls in (L1RegressorIC, ElasticNetRegressorIC):
+    if _cls.__doc__:  # None under python -OO
+        _cls.__doc__ %= _IC_DOC
+del _cls
