@@ -9,8 +9,8 @@ from scipy import sparse
 from skreg._kernels.gram_cd import gram_cd
 from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
-from skreg.solvers.exact import exact_finish, gram_finish, wants_exact_finish
-from skreg.solvers.gram import uniform_penalty
+from skreg.solvers.exact import exact_finish, wants_exact_finish
+from skreg.solvers.gram import GramCD, uniform_penalty
 from skreg.solvers.working_set import _seed_state
 
 __all__ = [
@@ -202,35 +202,30 @@ def _fit_gram_targets(
         _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight)
     )
     rng_state = _seed_state(random_state)
+    pen = uniform_penalty(l1, l2, X.shape[1], positive)
     results = []
     for k in range(Yc.shape[1]):
         y = Yc[:, k].astype(np.float64)
         y_norm2 = weighted_norm2(y, sample_weight)
+        q = np.ascontiguousarray(Q[:, k])
         w = W[k].astype(np.float64)
-        gap, n_iter = gram_cd(
-            G,
-            np.ascontiguousarray(Q[:, k]),
-            y_norm2,
-            w,
-            G @ w,
-            *uniform_penalty(l1, l2, w.shape[0], positive),
-            max_iter,
-            tol * y_norm2,
-            random_state is not None,
-            rng_state,
-        )
-        W[k] = w
         tol_abs = tol * y_norm2
-        res = CDResult(W[k], int(n_iter), float(gap), tol_abs, bool(gap <= tol_abs))
+        gap, n_iter = gram_cd(
+            G, q, y_norm2, w, G @ w, *pen, max_iter, tol_abs,
+            random_state is not None, rng_state,
+        )  # fmt: skip
+        if not wants_exact_finish(tol, l1, l2):
+            # the Gram kernel has no support Newton step: GramCD's, from G
+            # alone (no cost in n_samples)
+            w, gap = GramCD(G, q, y_norm2).polish(w, gap, pen)
+        W[k] = w
+        # a negative gap is rounding (the dual never exceeds the primal)
+        gap = max(float(gap), 0.0)
+        res = CDResult(W[k], int(n_iter), gap, tol_abs, bool(gap <= tol_abs))
         if wants_exact_finish(tol, l1, l2):
             res = _finish(
                 X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
             )
-        else:
-            # no support Newton polish in the Gram kernel: finish from G, at
-            # no cost in n_samples
-            out = gram_finish(G, Q[:, k], y_norm2, W[k], l1, l2, positive=positive)
-            res = _replace(res, W, k, out)
         results.append(res)
     return results
 

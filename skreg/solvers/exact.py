@@ -28,7 +28,6 @@ __all__ = [
     "EXACT_TOL",
     "enet_gap",
     "exact_finish",
-    "gram_finish",
     "wants_exact_finish",
 ]
 
@@ -174,44 +173,3 @@ def _gap_terms(primal, R_norm2, r_dot_y, g, l1, l2, positive):
     dual_norm = float(np.max(g)) if positive else float(np.max(np.abs(g)))
     const = min(1.0, l1 / dual_norm) if dual_norm > 0 else 1.0
     return primal - (const * r_dot_y - 0.5 * const**2 * R_norm2)
-
-
-def gram_finish(G, q, y_norm2, w, l1, l2, *, positive=False):
-    """:func:`exact_finish` from the Gram matrix ``G = Z^T S Z`` and ``q = Z^T S y``.
-
-    One Cholesky factorisation of ``G_SS + l2 I`` and products with ``G``:
-    no pass over ``X``, so that a fit on a precomputed Gram matrix keeps its
-    cost independent of ``n_samples``.  The normal equations square the
-    condition number: used at ordinary ``tol``, where ``X``'s QR is not.
-    """
-    w = np.asarray(w, dtype=np.float64)
-    p = G.shape[0]
-    S = np.flatnonzero(w) if (l1 > 0 or positive) else np.arange(p)
-    if S.size == 0 or S.size > _MAX_SUPPORT:
-        return None
-    signs = np.sign(w[S])
-    A = G[np.ix_(S, S)] + l2 * np.eye(S.size)
-    try:
-        v = linalg.cho_solve(linalg.cho_factor(A), q[S] - l1 * signs)
-    except (linalg.LinAlgError, ValueError):
-        return None
-    if not _keeps_signs(v, signs, l1, positive):
-        return None
-    new = np.zeros(p)
-    new[S] = v
-    Gv = G[:, S] @ v
-    g = q - Gv
-    if not _optimal_off_support(g, S, l1, positive):
-        return None
-
-    def terms(x, Gx):
-        wq = float(x @ q)
-        R_norm2 = max(y_norm2 - 2.0 * wq + float(x @ Gx), 0.0)
-        pen = l1 * float(np.abs(x).sum()) + 0.5 * l2 * float(x @ x)
-        return 0.5 * R_norm2 + pen, R_norm2, y_norm2 - wq
-
-    p_new, R_norm2, r_dot_y = terms(new, Gv)
-    p_old = terms(w, G @ w)[0]
-    if p_new > p_old + 1e-13 * y_norm2:
-        return None
-    return new, _gap_terms(p_new, R_norm2, r_dot_y, g, l1, l2, positive)
