@@ -149,41 +149,22 @@ def fit_enet_targets(
             )  # fmt: skip
     if design is None:
         design = Design(X, sample_weight, X_offset)
+    kw = dict(max_iter=max_iter, tol=tol, positive=positive, lower=lower, upper=upper)
     for k in range(Yc.shape[1]):
         y = np.ascontiguousarray(Yc[:, k])
         w = np.ascontiguousarray(W[k])
         if solver == "cd":
+            xty = None if design.XtY is None else design.XtY[:, k]
             res = enet_cd(
-                design,
-                y,
-                w,
-                l1,
-                l2,
-                max_iter=max_iter,
-                tol=tol,
-                positive=positive,
-                lower=lower,
-                upper=upper,
-                random_state=random_state,
-                xty=None if design.XtY is None else design.XtY[:, k],
+                design, y, w, l1, l2, random_state=random_state, xty=xty, **kw
             )
         else:
             from skreg.solvers.prox_grad import enet_prox_grad
 
             res = enet_prox_grad(
-                design,
-                y,
-                w,
-                l1,
-                l2,
-                max_iter=max_iter,
-                tol=tol,
-                positive=positive,
-                accelerated=solver == "fista",
-                verbose=verbose,
-                lower=lower,
-                upper=upper,
-            )
+                design, y, w, l1, l2, accelerated=solver == "fista", verbose=verbose,
+                **kw,
+            )  # fmt: skip
         W[k] = res.coef
         if solver == "cd" and not per_feature:
             res = _finish(

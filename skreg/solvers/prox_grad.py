@@ -186,6 +186,22 @@ def _run(
     return w, n_iter, float(crit), bool(converged), history
 
 
+def _solve(design, y, w, l1, l2, **kwargs):
+    """:func:`_run` from ``w`` (updated in place), as a :class:`CDResult`."""
+    coef, n_iter, crit, converged, history = _run(
+        design, y, np.asarray(w, dtype=np.float64).copy(), l1, l2, **kwargs
+    )
+    w[:] = coef
+    return CDResult(
+        coef=w,
+        n_iter=n_iter,
+        gap=crit,
+        tol=float(kwargs["tol_abs"]),
+        converged=converged,
+        history=history,
+    )
+
+
 def enet_prox_grad(
     design,
     y,
@@ -243,11 +259,8 @@ def enet_prox_grad(
         ``gap`` and ``tol`` in CD scaling; ``history`` is the objective after
         each epoch in scikit-learn's scale (CD-scale primal / ``n_samples``).
     """
-    w_out = w
-    w = np.asarray(w, dtype=np.float64).copy()
     y = np.ascontiguousarray(y, dtype=np.float64)
-    tol_abs = tol * design.weighted_norm2(y)
-    w, n_iter, gap, converged, history = _run(
+    return _solve(
         design,
         y,
         w,
@@ -260,17 +273,8 @@ def enet_prox_grad(
         mode=0,
         lower=lower,
         upper=upper,
-        tol_abs=tol_abs,
+        tol_abs=tol * design.weighted_norm2(y),
         loss_scale=1.0 / design.n_samples,
-    )
-    w_out[:] = w
-    return CDResult(
-        coef=w_out,
-        n_iter=n_iter,
-        gap=gap,
-        tol=float(tol_abs),
-        converged=converged,
-        history=history,
     )
 
 
@@ -333,15 +337,12 @@ def ridge_prox_grad(
         ``tol * ||Z^T S y||`` (converged iff ``gap <= tol``); ``history`` the
         Ridge objective after each epoch.
     """
-    w_out = w
-    w = np.asarray(w, dtype=np.float64).copy()
     y = np.ascontiguousarray(y, dtype=np.float64)
     rd = y.copy()
     S = weighted_residual_sum(rd, 0.0, design.sw, design.has_sw, design.sw_sum)
     g0 = np.empty(design.n_features)
     full_gradient(design.Z, rd, 0.0, S, g0)
-    tol_abs = tol * float(np.linalg.norm(g0))
-    w, n_iter, gnorm, converged, history = _run(
+    return _solve(
         design,
         y,
         w,
@@ -352,15 +353,6 @@ def ridge_prox_grad(
         accelerated=accelerated,
         verbose=verbose,
         mode=1,
-        tol_abs=tol_abs,
+        tol_abs=tol * float(np.linalg.norm(g0)),
         loss_scale=2.0,
-    )
-    w_out[:] = w
-    return CDResult(
-        coef=w_out,
-        n_iter=n_iter,
-        gap=gnorm,
-        tol=float(tol_abs),
-        converged=converged,
-        history=history,
     )
