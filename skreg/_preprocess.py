@@ -1,13 +1,26 @@
-"""Sample weights and centring offsets, shared by the estimators and
-:mod:`skreg.penalties` (which must not import the estimators)."""
+"""Input checks, sample weights and centring offsets, shared by the
+estimators and :mod:`skreg.penalties` (which must not import the
+estimators)."""
 
 import numbers
+import sys
 
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["check_weights", "target_offset", "weighted_offsets"]
+__all__ = ["check_weights", "is_dask_input", "target_offset", "weighted_offsets"]
+
+
+def is_dask_input(*objs):
+    """Whether any of ``objs`` is a dask collection (without importing dask)."""
+    dask = sys.modules.get("dask")
+    if dask is None:
+        return False
+    return any(
+        o is not None and hasattr(o, "__dask_graph__") and dask.is_dask_collection(o)
+        for o in objs
+    )
 
 
 def check_weights(sample_weight, X):

@@ -10,8 +10,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skreg.linear_model._dask import is_dask_input
-
 __all__ = [
     "LinearRegressorBase",
     "check_design_values",
@@ -21,7 +19,12 @@ __all__ = [
     "weighted_offsets",
 ]
 
-from skreg._preprocess import check_weights, target_offset, weighted_offsets
+from skreg._preprocess import (
+    check_weights,
+    is_dask_input,
+    target_offset,
+    weighted_offsets,
+)
 
 FLOAT_DTYPES = (np.float64, np.float32)
 

@@ -24,6 +24,7 @@ from sklearn.utils.metadata_routing import (
 )
 
 from skreg._penalty_params import PENALTY_CONSTRAINTS, check_penalty_params
+from skreg._preprocess import is_dask_input
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_fit_data,
@@ -31,7 +32,6 @@ from skreg.linear_model._base import (
 )
 from skreg.linear_model._cv_folds import cv_alpha_grids, cv_fold_paths
 from skreg.linear_model._cv_select import choose_alpha
-from skreg.linear_model._dask import is_dask_input
 from skreg.linear_model._l1 import ElasticNetRegressor
 from skreg.path import enet_path, lasso_path
 

@@ -9,8 +9,6 @@ default, or a ``dask.distributed`` client).  dask is imported lazily: skreg
 itself does not need it.
 """
 
-import sys
-
 import numpy as np
 
 from skreg.stats import (
@@ -20,18 +18,7 @@ from skreg.stats import (
     merge_dicts,
 )
 
-__all__ = ["DaskData", "dask_predict", "is_dask_input", "reduce_stats"]
-
-
-def is_dask_input(*objs):
-    """Whether any of ``objs`` is a dask collection (without importing dask)."""
-    dask = sys.modules.get("dask")
-    if dask is None:
-        return False
-    return any(
-        o is not None and hasattr(o, "__dask_graph__") and dask.is_dask_collection(o)
-        for o in objs
-    )
+__all__ = ["DaskData", "dask_predict", "reduce_stats"]
 
 
 def _is_frame(obj):

@@ -14,6 +14,7 @@ from skreg._penalty_params import (
     PENALTY_CONSTRAINTS,
     check_penalty_params,
 )
+from skreg._preprocess import is_dask_input
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_design_values,
@@ -21,7 +22,6 @@ from skreg.linear_model._base import (
     check_weights,
     target_offset,
 )
-from skreg.linear_model._dask import is_dask_input
 from skreg.solvers.design import Design
 from skreg.solvers.enet import fit_enet_targets
 

@@ -12,12 +12,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from skreg._penalty_params import check_penalty_params
+from skreg._preprocess import is_dask_input
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_fit_data,
     weighted_offsets,
 )
-from skreg.linear_model._dask import is_dask_input
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design
 from skreg.solvers.ridge import (

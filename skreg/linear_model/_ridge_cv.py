@@ -24,11 +24,11 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from skreg._preprocess import is_dask_input
 from skreg.linear_model._base import (
     LinearRegressorBase,
 )
 from skreg.linear_model._cv_select import one_se_alpha
-from skreg.linear_model._dask import is_dask_input
 from skreg.solvers.ridge_gcv import RidgeDecomposition
 
 __all__ = ["L2RegressorCV"]
