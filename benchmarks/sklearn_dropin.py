@@ -60,7 +60,7 @@ _REACHED = [False]
 
 
 def _mark_init(cls):
-    init = cls.__dict__["__init__"]
+    init = cls.__init__  # its own or inherited (L1RegressorCV's)
 
     @functools.wraps(init)
     def __init__(self, *args, **kwargs):
@@ -99,9 +99,7 @@ def pytest_configure(config):
         elif isinstance(obj, type):
             # every class of the family marks the test (L1Regressor calls
             # ElasticNetRegressor.__init__ through super())
-            if "__init__" in obj.__dict__ and not hasattr(
-                obj.__dict__["__init__"], "__wrapped__"
-            ):
+            if not hasattr(obj.__init__, "__wrapped__"):
                 _mark_init(obj)
         else:
             obj = _mark_function(obj)

@@ -38,6 +38,44 @@ from skreg.path import enet_path, lasso_path
 __all__ = ["ElasticNetRegressorCV", "L1RegressorCV"]
 
 
+# The parameters and attributes both estimators document last (each
+# docstring names them by a %(...)s field, filled in below the classes).
+_CV_DOC = {
+    "parameters": r"""positive : bool, default=False
+        Force the coefficients to be positive.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate draws when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order or at random.
+    alpha_rule : {'min', '1se'}, default='min'
+        The alpha refitted as ``alpha_``: ``'min'`` (scikit-learn's choice)
+        the smallest mean CV error, ``'1se'`` the largest alpha within one
+        standard error of it (glmnet's ``lambda.1se``, a sparser model).
+        Both are computed from the same paths (see ``alpha_1se_``).
+    scoring : str, callable or None, default=None
+        Scorer of the test folds (a name or ``scorer(estimator, X, y)``), higher is
+        better; ``None``: the (weighted) mean squared error of ``mse_path_``.
+        Sample weights reach a scorer only through metadata routing.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of ``alpha`` (0: unpenalised, ``np.inf``:
+        left out), as :class:`ElasticNetRegressor`'s; the default grid's
+        ``alpha_max`` follows them.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), \
+            default=None
+        Box constraints on the coefficients, containing 0.
+""".rstrip(),
+    "attributes": r"""dual_gap_ : float
+        Duality gap at the end of the refit.
+    n_iter_ : int
+        Number of epochs run by the refit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+""".rstrip(),
+}
+
+
 class _EnetCVBase(LinearRegressorBase, BaseEstimator):
     """Shared fit of :class:`L1RegressorCV` and :class:`ElasticNetRegressorCV`."""
 
@@ -59,6 +97,47 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         **PENALTY_CONSTRAINTS,
     }
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        alpha_rule="min",
+        scoring=None,
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
+    ):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.alpha_rule = alpha_rule
+        self.scoring = scoring
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _l1_ratios(self):
         return np.array([1.0])
@@ -244,28 +323,7 @@ class L1RegressorCV(_EnetCVBase):
         Amount of verbosity.
     n_jobs : int, default=None
         Number of folds fitted in parallel (``-1``: all cores).
-    positive : bool, default=False
-        Force the coefficients to be positive.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the coordinate draws when ``selection='random'``.
-    selection : {'cyclic', 'random'}, default='cyclic'
-        Visit coordinates in order or at random.
-    alpha_rule : {'min', '1se'}, default='min'
-        The alpha refitted as ``alpha_``: ``'min'`` (scikit-learn's choice)
-        the smallest mean CV error, ``'1se'`` the largest alpha within one
-        standard error of it (glmnet's ``lambda.1se``, a sparser model).
-        Both are computed from the same paths (see ``alpha_1se_``).
-    scoring : str, callable or None, default=None
-        Scorer of the test folds (a name or ``scorer(estimator, X, y)``), higher is
-        better; ``None``: the (weighted) mean squared error of ``mse_path_``.
-        Sample weights reach a scorer only through metadata routing.
-    penalty_factor : array-like of shape (n_features,), default=None
-        Per-feature multipliers of ``alpha`` (0: unpenalised, ``np.inf``:
-        left out), as :class:`ElasticNetRegressor`'s; the default grid's
-        ``alpha_max`` follows them.
-    lower_bounds, upper_bounds : float or array-like of shape (n_features,), \
-            default=None
-        Box constraints on the coefficients, containing 0.
+    %(parameters)s
 
     Attributes
     ----------
@@ -288,14 +346,7 @@ class L1RegressorCV(_EnetCVBase):
         Score of each test fold for every alpha (with a ``scoring`` only).
     alphas_ : ndarray of shape (n_alphas,)
         The grid of alphas used, in decreasing order.
-    dual_gap_ : float
-        Duality gap at the end of the refit.
-    n_iter_ : int
-        Number of epochs run by the refit.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    %(attributes)s
 
     See Also
     --------
@@ -323,47 +374,6 @@ class L1RegressorCV(_EnetCVBase):
     >>> reg.mse_path_.shape
     (100, 5)
     """
-
-    def __init__(
-        self,
-        *,
-        eps=1e-3,
-        alphas=100,
-        fit_intercept=True,
-        precompute="auto",
-        max_iter=1000,
-        tol=1e-4,
-        copy_X=True,
-        cv=None,
-        verbose=False,
-        n_jobs=None,
-        positive=False,
-        random_state=None,
-        selection="cyclic",
-        alpha_rule="min",
-        scoring=None,
-        penalty_factor=None,
-        lower_bounds=None,
-        upper_bounds=None,
-    ):
-        self.eps = eps
-        self.alphas = alphas
-        self.fit_intercept = fit_intercept
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.tol = tol
-        self.copy_X = copy_X
-        self.cv = cv
-        self.verbose = verbose
-        self.n_jobs = n_jobs
-        self.positive = positive
-        self.random_state = random_state
-        self.selection = selection
-        self.alpha_rule = alpha_rule
-        self.scoring = scoring
-        self.penalty_factor = penalty_factor
-        self.lower_bounds = lower_bounds
-        self.upper_bounds = upper_bounds
 
     path = staticmethod(lasso_path)
 
@@ -407,28 +417,7 @@ class ElasticNetRegressorCV(_EnetCVBase):
         Amount of verbosity.
     n_jobs : int, default=None
         Number of (fold, ``l1_ratio``) paths fitted in parallel.
-    positive : bool, default=False
-        Force the coefficients to be positive.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the coordinate draws when ``selection='random'``.
-    selection : {'cyclic', 'random'}, default='cyclic'
-        Visit coordinates in order or at random.
-    alpha_rule : {'min', '1se'}, default='min'
-        The alpha refitted as ``alpha_``: ``'min'`` (scikit-learn's choice)
-        the smallest mean CV error, ``'1se'`` the largest alpha within one
-        standard error of it (glmnet's ``lambda.1se``, a sparser model).
-        Both are computed from the same paths (see ``alpha_1se_``).
-    scoring : str, callable or None, default=None
-        Scorer of the test folds (a name or ``scorer(estimator, X, y)``), higher is
-        better; ``None``: the (weighted) mean squared error of ``mse_path_``.
-        Sample weights reach a scorer only through metadata routing.
-    penalty_factor : array-like of shape (n_features,), default=None
-        Per-feature multipliers of ``alpha`` (0: unpenalised, ``np.inf``:
-        left out), as :class:`ElasticNetRegressor`'s; the default grid's
-        ``alpha_max`` follows them.
-    lower_bounds, upper_bounds : float or array-like of shape (n_features,), \
-            default=None
-        Box constraints on the coefficients, containing 0.
+    %(parameters)s
 
     Attributes
     ----------
@@ -455,14 +444,7 @@ class ElasticNetRegressorCV(_EnetCVBase):
         Test-fold scores, shaped as ``mse_path_`` (with a ``scoring`` only).
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
         The alpha grids used.
-    dual_gap_ : float
-        Duality gap at the end of the refit.
-    n_iter_ : int
-        Number of epochs run by the refit.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    %(attributes)s
 
     See Also
     --------
@@ -519,25 +501,27 @@ class ElasticNetRegressorCV(_EnetCVBase):
         lower_bounds=None,
         upper_bounds=None,
     ):
+        super().__init__(
+            eps=eps,
+            alphas=alphas,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            copy_X=copy_X,
+            cv=cv,
+            verbose=verbose,
+            n_jobs=n_jobs,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+            alpha_rule=alpha_rule,
+            scoring=scoring,
+            penalty_factor=penalty_factor,
+            lower_bounds=lower_bounds,
+            upper_bounds=upper_bounds,
+        )
         self.l1_ratio = l1_ratio
-        self.eps = eps
-        self.alphas = alphas
-        self.fit_intercept = fit_intercept
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.tol = tol
-        self.cv = cv
-        self.copy_X = copy_X
-        self.verbose = verbose
-        self.n_jobs = n_jobs
-        self.positive = positive
-        self.random_state = random_state
-        self.selection = selection
-        self.alpha_rule = alpha_rule
-        self.scoring = scoring
-        self.penalty_factor = penalty_factor
-        self.lower_bounds = lower_bounds
-        self.upper_bounds = upper_bounds
 
     path = staticmethod(enet_path)
 
@@ -549,3 +533,9 @@ class ElasticNetRegressorCV(_EnetCVBase):
                 f"got {self.l1_ratio!r}."
             )
         return ratios
+
+
+for _cls in (L1RegressorCV, ElasticNetRegressorCV):
+    if _cls.__doc__:  # None under python -OO
+        _cls.__doc__ %= _CV_DOC
+del _cls
