@@ -61,6 +61,39 @@ def _check_layout(X, sample_weight):
         )
 
 
+# Parameters and attributes both estimators document alike (each docstring
+# names them by a %(...)s field, filled in below the classes).
+_L1_DOC = {
+    "warm_start_to_selection": r"""warm_start : bool, default=False
+        Start from the previous ``coef_`` when refitting.
+    positive : bool, default=False
+        Force the coefficients to be positive.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the coordinate draws when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order or at random.
+""".rstrip(),
+    "attributes": r"""coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Parameter vector (w in the objective).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Independent term in the decision function.
+    n_iter_ : int or list of int
+        Number of epochs run by the solver for each target.
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap at the end of the optimisation, in the objective's scale.
+    sparse_coef_ : scipy.sparse.csr_array of shape (n_targets, n_features)
+        Sparse representation of ``coef_``.
+    loss_history_ : list of ndarray
+        Objective after each epoch for gradient solvers (one array per
+        target); empty arrays for ``solver='cd'``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+""".rstrip(),
+}
+
+
 class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
     r"""Linear regression with combined L1 and L2 priors (ElasticNet).
 
@@ -100,14 +133,7 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
     tol : float, default=1e-4
         Stop when the duality gap is below ``tol * ||y||^2 / n`` (weighted
         when ``sample_weight`` is given), as scikit-learn does.
-    warm_start : bool, default=False
-        Start from the previous ``coef_`` when refitting.
-    positive : bool, default=False
-        Force the coefficients to be positive.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the coordinate draws when ``selection='random'``.
-    selection : {'cyclic', 'random'}, default='cyclic'
-        Visit coordinates in order or at random.
+    %(warm_start_to_selection)s
     solver : {'cd', 'fista', 'gd'}, default='cd'
         ``'cd'``: working-set coordinate descent.  ``'fista'``: accelerated
         proximal gradient; ``'gd'``: proximal gradient descent.  All stop on
@@ -131,23 +157,7 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Parameter vector (w in the objective).
-    intercept_ : float or ndarray of shape (n_targets,)
-        Independent term in the decision function.
-    n_iter_ : int or list of int
-        Number of epochs run by the solver for each target.
-    dual_gap_ : float or ndarray of shape (n_targets,)
-        Duality gap at the end of the optimisation, in the objective's scale.
-    sparse_coef_ : scipy.sparse.csr_array of shape (n_targets, n_features)
-        Sparse representation of ``coef_``.
-    loss_history_ : list of ndarray
-        Objective after each epoch for gradient solvers (one array per
-        target); empty arrays for ``solver='cd'``.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    %(attributes)s
 
     See Also
     --------
@@ -381,14 +391,7 @@ class L1Regressor(ElasticNetRegressor):
         Maximum number of coordinate-descent epochs.
     tol : float, default=1e-4
         Stop when the duality gap is below ``tol * ||y||^2 / n``.
-    warm_start : bool, default=False
-        Start from the previous ``coef_`` when refitting.
-    positive : bool, default=False
-        Force the coefficients to be positive.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the coordinate draws when ``selection='random'``.
-    selection : {'cyclic', 'random'}, default='cyclic'
-        Visit coordinates in order or at random.
+    %(warm_start_to_selection)s
     solver : {'cd', 'fista', 'gd'}, default='cd'
         Coordinate descent, accelerated or plain proximal gradient.
     verbose : int, default=0
@@ -404,22 +407,7 @@ class L1Regressor(ElasticNetRegressor):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Parameter vector (w in the objective).
-    intercept_ : float or ndarray of shape (n_targets,)
-        Independent term in the decision function.
-    n_iter_ : int or list of int
-        Number of epochs run by the solver for each target.
-    dual_gap_ : float or ndarray of shape (n_targets,)
-        Duality gap at the end of the optimisation, in the objective's scale.
-    sparse_coef_ : scipy.sparse.csr_array of shape (n_targets, n_features)
-        Sparse representation of ``coef_``.
-    loss_history_ : list of ndarray
-        Objective after each epoch for gradient solvers.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    %(attributes)s
 
     See Also
     --------
@@ -479,3 +467,9 @@ class L1Regressor(ElasticNetRegressor):
             lower_bounds=lower_bounds,
             upper_bounds=upper_bounds,
         )
+
+
+for _cls in (ElasticNetRegressor, L1Regressor):
+    if _cls.__doc__:  # None under python -OO
+        _cls.__doc__ %= _L1_DOC
+del _cls
