@@ -9,7 +9,7 @@ come here: the solutions of scikit-learn's MultiTaskElasticNet objective
     + \frac{\alpha (1 - \rho)}{2} \|W\|_F^2
 
 for a decreasing grid of ``alpha``, each warm-started from the previous one
-by :func:`skreg.solvers.multitask.multitask_cd` on one
+by :class:`skreg.solvers.multitask.MultiTaskCD` on one
 :class:`~skreg.solvers.design.Design` built once per path.  The return
 values are those of scikit-learn's ``enet_path`` with a 2-d ``y``.
 """
@@ -23,8 +23,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 
 from skreg._alpha_grid import alpha_grid
+from skreg._penalty_params import check_controls
 from skreg.solvers.design import Design
-from skreg.solvers.multitask import multitask_cd, penalty_weights
+from skreg.solvers.multitask import MTOptions, MultiTaskCD, penalty_weights
 
 __all__ = ["multitask_enet_path", "solve_multitask_path"]
 
@@ -37,6 +38,7 @@ _PARAMS = {
     "random_state",
     "selection",
     "do_screening",
+    "penalty_factor",
 }
 
 
@@ -51,8 +53,13 @@ def solve_multitask_path(
     tol=1e-4,
     random_state=None,
     screening=True,
+    penalty_factor=None,
 ):
     """Warm-started multi-task solves along ``alphas`` on one design.
+
+    One :class:`~skreg.solvers.multitask.MultiTaskCD` carries the iterate,
+    its residual and its products from one alpha to the next: the products
+    of the last gap check at one alpha start the next one's.
 
     Returns ``(coefs, dual_gaps, n_iters, converged)`` with ``coefs`` of
     shape ``(n_tasks, n_features, n_alphas)`` in float64 and the gaps in the
@@ -60,24 +67,21 @@ def solve_multitask_path(
     """
     n, p = design.n_samples, design.n_features
     T = Yc.shape[1]
-    W = np.zeros((p, T)) if coef_init is None else np.array(coef_init.T, dtype=float)
+    W = None if coef_init is None else coef_init.T
+    solver = MultiTaskCD(
+        design,
+        Yc,
+        W,
+        random_state=random_state,
+        options=MTOptions(screening=screening),
+    )
     coefs = np.empty((T, p, len(alphas)))
     gaps = np.empty(len(alphas))
     n_iters, converged = [], []
     for k, alpha in enumerate(alphas):
-        l1, l2 = penalty_weights(n, p, alpha, l1_ratio)
-        res = multitask_cd(
-            design,
-            Yc,
-            W,
-            l1,
-            l2,
-            max_iter=max_iter,
-            tol=tol,
-            random_state=random_state,
-            screening=screening,
-        )
-        coefs[:, :, k] = W.T
+        l1, l2 = penalty_weights(n, p, alpha, l1_ratio, penalty_factor)
+        res = solver.solve(l1, l2, max_iter=max_iter, tol=tol)
+        coefs[:, :, k] = solver.W.T
         gaps[k] = res.gap / n
         n_iters.append(res.n_iter)
         converged.append(res.converged)
@@ -156,10 +160,11 @@ def multitask_enet_path(
     else:
         # dense input is taken as already centred and weighted (scikit-learn)
         X = np.asfortranarray(X)
+    factor = check_controls(X.shape[1], params.get("penalty_factor"))[0]
     if isinstance(alphas, Integral):
         alphas = alpha_grid(
             X, y, Xy=Xy, l1_ratio=l1_ratio, fit_intercept=False, eps=eps,
-            n_alphas=int(alphas),
+            n_alphas=int(alphas), penalty_factor=factor,
         )  # fmt: skip
     else:
         alphas = np.asarray(alphas, dtype=np.float64).ravel()
@@ -188,6 +193,7 @@ def multitask_enet_path(
         tol=params.get("tol", 1e-4),
         random_state=random_state,
         screening=params.get("do_screening", True),
+        penalty_factor=factor,
     )
     if verbose:
         print(f"Multi-task path: {len(alphas)} alphas, {sum(n_iters)} epochs")

@@ -315,12 +315,13 @@ def enet_path(
 def _multitask_path(X, y, **kwargs):
     from skreg._multitask_path import multitask_enet_path
 
-    if any(kwargs.get(k) is not None for k in _CONTROLS):
+    if any(kwargs.get(k) is not None for k in _CONTROLS[1:]):
         raise ValueError(
-            "penalty_factor, lower_bounds and upper_bounds are not supported "
-            "by the multi-task path (2-D y); compute one path per target."
+            "lower_bounds and upper_bounds are not supported by the multi-task "
+            "path (2-D y): the L2,1 penalty has no bounds; compute one path "
+            "per target."
         )
-    kwargs = {k: v for k, v in kwargs.items() if k not in _CONTROLS}
+    kwargs = {k: v for k, v in kwargs.items() if k not in _CONTROLS[1:]}
     return multitask_enet_path(X, y, **kwargs)
 
 

@@ -16,7 +16,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import MultiTaskElasticNet, MultiTaskLasso
 
 from skreg import MultiTaskElasticNetRegressor, MultiTaskL1Regressor
-from skreg._kernels import multitask as mtk
+from skreg._kernels import multitask_bcd as mtb
+from skreg._kernels import multitask_rows as mtr
+from skreg._kernels._design import DesignArrays
 
 
 def _problem(n, p, T=3, seed=0, rho=0.5):
@@ -226,54 +228,23 @@ def test_kernels_as_python():
     colsum = X.sum(0)
     dummy = np.zeros(1)
     idx = np.zeros(1, dtype=np.uint32)
-    Z = (X, dummy, idx, idx, False, np.ones(1), False, xm, colsum, float(n))
+    Z = DesignArrays(X, dummy, idx, idx, False, np.ones(1), False, xm, colsum, float(n))
     rd, c, S = np.empty((T, n)), np.zeros(T), np.zeros(T)
     YT = np.ascontiguousarray(Y.T)
-    mtk.mt_residual.py_func(
-        X,
-        dummy,
-        idx,
-        idx,
-        False,
-        xm,
-        colsum,
-        np.ones(1),
-        False,
-        float(n),
-        YT,
-        W,
-        rd,
-        c,
-        S,
-    )
+    mtr.mt_residual.py_func(Z, YT, W, rd, c, S)
     np.testing.assert_allclose(rd.T + c, Y - (X - xm) @ W)
     G = np.zeros((p, T))
     feats = np.arange(p)
-    mtk.row_products.py_func(
-        X, dummy, idx, idx, False, np.ones(1), False, xm, colsum, rd, c, S, feats, G
-    )
+    mtr.row_products.py_func(Z, rd, c, S, feats, G)
     np.testing.assert_allclose(G, (X - xm).T @ (rd.T + c))
     l1, l2 = np.full(p, 2.0), np.full(p, 0.5)
-    ep, gap = mtk.bcd_solve.py_func(
-        Z,
-        ((X - xm) ** 2).sum(0),
-        YT,
-        W,
-        rd,
-        c,
-        S,
-        feats,
-        l1,
-        l2,
-        200,
-        1e-12,
-        5,
-        3,
-        False,
-        np.ones(1, dtype=np.uint64),
-        G,
-        2,
-    )
+    # first check after 2 epochs, then every 5; Anderson on 3 iterates
+    opts = (200, 1e-12, 2, 5, 3, False, 2)
+    acc = (np.zeros((T, n)), np.zeros((p, T)))
+    ep, gap, has_acc = mtb.bcd_solve.py_func(
+        Z, ((X - xm) ** 2).sum(0), YT, W, rd, c, S, feats, l1, l2, G,
+        np.ones(1, dtype=np.uint64), opts, acc,
+    )  # fmt: skip
     assert gap <= 1e-12 and ep <= 200
     # optimality: |G_j - l2 W_j| <= l1 on zero rows, = l1 W_j/|W_j| otherwise
     R = Y - (X - xm) @ W

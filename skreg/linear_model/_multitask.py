@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from skreg._penalty_params import PENALTY_CONSTRAINTS, check_penalty_params
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_design_values,
@@ -48,10 +49,12 @@ def check_multitask_y(estimator, y, single):
         )
 
 
-def fit_multitask(design, Yc, W, alpha, l1_ratio, **solve_kw):
+def fit_multitask(design, Yc, W, alpha, l1_ratio, penalty_factor=None, **solve_kw):
     """Solve one multi-task problem with ``W`` of shape (n_features, n_tasks)
     updated in place; returns the solver's :class:`MTResult`."""
-    l1, l2 = penalty_weights(design.n_samples, design.n_features, alpha, l1_ratio)
+    l1, l2 = penalty_weights(
+        design.n_samples, design.n_features, alpha, l1_ratio, penalty_factor
+    )
     return multitask_cd(design, Yc, W, l1, l2, **solve_kw)
 
 
@@ -99,6 +102,12 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         Seed of the row draws when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit the features' rows in order or at random.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of the penalty (glmnet's ``penalty.factor``):
+        feature ``j``'s term becomes ``alpha * pf_j * (l1_ratio |W_j|_2 +
+        (1 - l1_ratio) / 2 |W_j|_2^2)``.  0 leaves a feature unpenalised,
+        ``np.inf`` leaves it out (its row of ``coef_`` is 0).  None means
+        all ones (scikit-learn's objective).
 
     Attributes
     ----------
@@ -150,6 +159,7 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
+        "penalty_factor": PENALTY_CONSTRAINTS["penalty_factor"],
     }
 
     def __init__(
@@ -164,6 +174,7 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         warm_start=False,
         random_state=None,
         selection="cyclic",
+        penalty_factor=None,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -174,6 +185,7 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.selection = selection
+        self.penalty_factor = penalty_factor
 
     def _l1_ratio(self):
         return self.l1_ratio
@@ -205,9 +217,9 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         n_targets = y.shape[1]
         y_offset = target_offset(y, sw, self.fit_intercept, X.dtype)
         Yc = np.asarray(y, dtype=np.float64) - y_offset
-        cold = not (self.warm_start and hasattr(self, "coef_"))
-        # the first correlations Z^T S Y come with the column statistics
-        design = Design(X, sw, center=self.fit_intercept, targets=Yc if cold else None)
+        # the first correlations Z^T S Y come from the solver's first pass
+        # (a BLAS-3 product on dense float64 X)
+        design = Design(X, sw, center=self.fit_intercept)
         check_design_values(X, design)
         X_offset = design.xm.astype(X.dtype)
         if self.warm_start and hasattr(self, "coef_"):
@@ -231,10 +243,10 @@ class MultiTaskElasticNetRegressor(LinearRegressorBase, BaseEstimator):
             W,
             self.alpha,
             self._l1_ratio(),
+            penalty_factor=check_penalty_params(self, n_features)[0],
             max_iter=self.max_iter,
             tol=self.tol,
             random_state=random_state,
-            xty=design.XtY,
         )
         if not res.converged:
             warnings.warn(
@@ -301,6 +313,12 @@ class MultiTaskL1Regressor(MultiTaskElasticNetRegressor):
         Seed of the row draws when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit the features' rows in order or at random.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of the penalty (glmnet's ``penalty.factor``):
+        feature ``j``'s term becomes ``alpha * pf_j * |W_j|_2``.  0 leaves a
+        feature unpenalised,
+        ``np.inf`` leaves it out (its row of ``coef_`` is 0).  None means
+        all ones (scikit-learn's objective).
 
     Attributes
     ----------
@@ -357,6 +375,7 @@ class MultiTaskL1Regressor(MultiTaskElasticNetRegressor):
         warm_start=False,
         random_state=None,
         selection="cyclic",
+        penalty_factor=None,
     ):
         super().__init__(
             alpha=alpha,
@@ -368,4 +387,5 @@ class MultiTaskL1Regressor(MultiTaskElasticNetRegressor):
             warm_start=warm_start,
             random_state=random_state,
             selection=selection,
+            penalty_factor=penalty_factor,
         )

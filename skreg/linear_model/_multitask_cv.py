@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from skreg._alpha_grid import alpha_grid
 from skreg._multitask_path import solve_multitask_path
+from skreg._penalty_params import PENALTY_CONSTRAINTS, check_penalty_params
 from skreg.linear_model._base import (
     LinearRegressorBase,
     check_fit_data,
@@ -108,12 +109,13 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
+        "penalty_factor": PENALTY_CONSTRAINTS["penalty_factor"],
     }
 
     def _l1_ratios(self):
         return np.array([1.0])
 
-    def _alpha_grids(self, X, y, sw, l1_ratios):
+    def _alpha_grids(self, X, y, sw, l1_ratios, factor):
         if isinstance(self.alphas, Integral):
             return [
                 alpha_grid(
@@ -124,6 +126,7 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
                     eps=self.eps,
                     n_alphas=self.alphas,
                     sample_weight=sw,
+                    penalty_factor=factor,
                 )
                 for r in l1_ratios
             ]
@@ -162,7 +165,8 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
         check_multitask_y(self, y, single)
         sw = check_weights(sample_weight, X)
         l1_ratios = self._l1_ratios()
-        alphas = self._alpha_grids(X, y, sw, l1_ratios)
+        factor = check_penalty_params(self, X.shape[1])[0]
+        alphas = self._alpha_grids(X, y, sw, l1_ratios, factor)
         cv = check_cv(self.cv)
         if _routing_enabled():
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
@@ -186,7 +190,12 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
                 self.fit_intercept,
                 a,
                 r,
-                {"max_iter": self.max_iter, "tol": self.tol, "random_state": rs},
+                {
+                    "max_iter": self.max_iter,
+                    "tol": self.tol,
+                    "random_state": rs,
+                    "penalty_factor": factor,
+                },
             )
             for r, a in zip(l1_ratios, alphas, strict=True)
             for train, test in folds
@@ -223,6 +232,7 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
             tol=self.tol,
             random_state=self.random_state,
             selection=self.selection,
+            penalty_factor=factor,
         )
         model.fit(X, y, sample_weight=sample_weight)
         self.coef_ = model.coef_
@@ -294,6 +304,11 @@ class MultiTaskL1RegressorCV(_MultiTaskCVBase):
         Seed of the row draws when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit the features' rows in order or at random.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of the penalty (0: unpenalised, ``np.inf``:
+        left out), as in :class:`MultiTaskElasticNetRegressor`; the alpha
+        grid follows them (``alpha_max`` is the largest correlation over its
+        feature's factor).  None means all ones.
 
     Attributes
     ----------
@@ -350,6 +365,7 @@ class MultiTaskL1RegressorCV(_MultiTaskCVBase):
         n_jobs=None,
         random_state=None,
         selection="cyclic",
+        penalty_factor=None,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -362,6 +378,7 @@ class MultiTaskL1RegressorCV(_MultiTaskCVBase):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.selection = selection
+        self.penalty_factor = penalty_factor
 
 
 class MultiTaskElasticNetRegressorCV(_MultiTaskCVBase):
@@ -406,6 +423,11 @@ class MultiTaskElasticNetRegressorCV(_MultiTaskCVBase):
         Seed of the row draws when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit the features' rows in order or at random.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of the penalty (0: unpenalised, ``np.inf``:
+        left out), as in :class:`MultiTaskElasticNetRegressor`; the alpha
+        grid follows them (``alpha_max`` is the largest correlation over its
+        feature's factor).  None means all ones.
 
     Attributes
     ----------
@@ -469,6 +491,7 @@ class MultiTaskElasticNetRegressorCV(_MultiTaskCVBase):
         n_jobs=None,
         random_state=None,
         selection="cyclic",
+        penalty_factor=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -482,6 +505,7 @@ class MultiTaskElasticNetRegressorCV(_MultiTaskCVBase):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.selection = selection
+        self.penalty_factor = penalty_factor
 
     def _l1_ratios(self):
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()

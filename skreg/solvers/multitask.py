@@ -1,37 +1,79 @@
 """Working-set block coordinate descent for the multi-task ElasticNet.
 
-The outer loop computes the global duality gap from one pass over the
-(unscreened) design, drops the rows that gap-safe screening proves zero,
-ranks the others by how close the rescaled dual point is to their
-constraint and hands a working set (the support and the most violated
-rows) to :func:`skreg._kernels.multitask.bcd_solve`, which runs block CD
-epochs with Anderson extrapolation until the working set's own gap falls
-below a fraction of the global one.  The fit stops on the global gap against
+:class:`MultiTaskCD` holds the iterate, its residual and the products
+``G = Z^T S r`` between solves, so that a path (or a refit) warm-starts
+from all three.  Each outer pass of :meth:`MultiTaskCD.solve` computes the
+global duality gap from the products of the rows whose products are not
+current (one pass over the unscreened design at most, BLAS-3 on dense
+designs), drops the rows that gap-safe screening proves zero, ranks the
+others by how close the rescaled dual point is to their constraint and
+hands a working set (the support and the most violated rows) to
+:func:`skreg._kernels.multitask_bcd.bcd_solve`, which runs block CD epochs
+with Anderson extrapolation until the working set's own gap falls below a
+fraction of the global one.  The fit stops on the global gap against
 ``tol * sum_i s_i |y_i|^2`` (scikit-learn's rule, so ``tol`` and the
 reported gap mean the same as in its MultiTaskElasticNet).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from skreg._kernels.multitask import (
-    bcd_solve,
+from skreg._kernels.multitask_bcd import bcd_solve
+from skreg._kernels.multitask_gap import (
     gap_from_products,
-    mt_residual,
-    row_products,
+    residual_stats,
     screen_scores,
 )
+from skreg._kernels.multitask_rows import mt_residual, row_products
+from skreg.solvers._blas import single_thread_blas
+from skreg.solvers._multitask_free import FreeRows
 
-__all__ = ["MTResult", "multitask_cd", "penalty_weights"]
+__all__ = ["MTOptions", "MTResult", "MultiTaskCD", "multitask_cd", "penalty_weights"]
+
+# A dense float64 pass over at least this many entries goes through BLAS
+_BLAS_MIN_SIZE = 50_000
 
 
-def penalty_weights(n_samples, n_features, alpha, l1_ratio):
-    """Per-feature ``(l1, l2)`` in CD scaling for scikit-learn's objective
-    (all features weighted alike until per-feature penalty factors land)."""
+def penalty_weights(n_samples, n_features, alpha, l1_ratio, penalty_factor=None):
+    """Per-feature ``(l1, l2)`` in CD scaling for scikit-learn's objective,
+    each feature's pair multiplied by its penalty factor (when given; an
+    infinite factor gives infinite weights: the feature is left out)."""
     l1 = np.full(n_features, n_samples * alpha * l1_ratio, dtype=np.float64)
     l2 = np.full(n_features, n_samples * alpha * (1.0 - l1_ratio), dtype=np.float64)
+    if penalty_factor is not None:
+        pf = np.asarray(penalty_factor, dtype=np.float64)
+        out = ~np.isfinite(pf)
+        l1 = np.where(out, np.inf, l1 * np.where(out, 0.0, pf))
+        l2 = np.where(out, np.inf, l2 * np.where(out, 0.0, pf))
     return l1, l2
+
+
+@dataclass
+class MTOptions:
+    """Tuning of :class:`MultiTaskCD` (measurements in docs/solvers.rst).
+
+    ``working_set`` and ``screening`` need some ``l1_j > 0``; ``anderson``
+    is the number of iterates extrapolated (0 disables it); ``p0`` the
+    smallest working set; an inner solve stops at ``inner_ratio`` times the
+    global gap, or ``settled_ratio`` times when no feature outside the last
+    working set violates its optimality condition (the set may be the
+    solution's); its gap is checked after ``first_check`` epochs from a
+    warm start (``cold_check`` from zero), then every ``check_every``;
+    only every ``full_every``-th epoch sweeps the whole working set, the
+    others its nonzero rows.
+    """
+
+    working_set: bool = True
+    screening: bool = True
+    anderson: int = 3
+    p0: int = 10
+    inner_ratio: float = 0.3
+    settled_ratio: float = 0.01
+    first_check: int = 1
+    cold_check: int = 3
+    check_every: int = 3
+    full_every: int = 3
 
 
 @dataclass
@@ -45,24 +87,6 @@ class MTResult:
     converged: bool
 
 
-@dataclass
-class _State:
-    """What the outer loop carries between iterations."""
-
-    W: np.ndarray  # (n_features, n_tasks), C-ordered rows
-    rd: np.ndarray  # (n_tasks, n_samples): residual without its offset
-    c: np.ndarray  # (n_tasks,): residual offset m^T W
-    S: np.ndarray  # (n_tasks,): weighted column sums of the residual
-    keep: np.ndarray  # features not screened out
-    G: np.ndarray  # (n_features, n_tasks): Z^T S r of the last pass
-    n_epochs: int = 0
-    gap: float = np.inf
-    best_dual: float = -np.inf
-    first_ws: bool = True
-    last_ws: np.ndarray = None
-    seed: np.ndarray = field(default_factory=lambda: np.ones(1, dtype=np.uint64))
-
-
 def _seed_state(random_state):
     if random_state is None:
         return np.ones(1, dtype=np.uint64)
@@ -70,85 +94,9 @@ def _seed_state(random_state):
     return np.array([seed * 2654435761 + 1], dtype=np.uint64)
 
 
-def _products(design, st, feats):
-    """``G[feats] = Z^T S r`` in one compiled pass: single-threaded like
-    the epochs, it is predictable where a multi-threaded BLAS product
-    spins on a busy machine, and it needs no process-wide BLAS limit that
-    fits in other threads would share."""
-    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = design.Z
-    row_products(
-        X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum,
-        st.rd, st.c, st.S, feats, st.G,
-    )  # fmt: skip
-
-
-def _refresh_residual(design, Y, st):
-    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum = design.Z
-    mt_residual(
-        X, data, indices, indptr, is_sparse, xm, colsum, sw, has_sw, sw_sum,
-        Y, st.W, st.rd, st.c, st.S,
-    )  # fmt: skip
-
-
-def _residual_stats(design, Y, st):
-    r = st.rd + st.c[:, None]
-    if design.has_sw:
-        rw = r * design.sw
-        return float(np.vdot(rw, r)), float(np.vdot(rw, Y))
-    return float(np.vdot(r, r)), float(np.vdot(r, Y))
-
-
-def _working_set(st, feats, scores, rel, p0, n):
-    """The support and the features closest to violating their conditions
-    (twice as many as the support, at least ``p0``; from a cold start every
-    violating feature, up to ``n``), and whether the last working set looks
-    settled: no feature outside it violates its optimality condition."""
-    support = np.any(st.W[feats] != 0.0, axis=1)
-    violated = ~support & (rel > 1.0)
-    n_supp = int(support.sum())
-    size = max(p0, 2 * n_supp)
-    settled = False
-    if st.first_ws:
-        n_viol = int(violated.sum())
-        size = max(size, min(n_viol, n))
-        # every violated feature is in the set: it may be the solution's
-        settled = n_viol <= n
-        st.first_ws = False
-    elif st.last_ws is not None:
-        in_last = np.zeros(st.W.shape[0], dtype=bool)
-        in_last[st.last_ws] = True
-        settled = not np.any(violated & ~in_last[feats])
-    ws = feats
-    if size < feats.size:
-        prio = np.where(support, -np.inf, scores)
-        pick = np.argpartition(prio, size - 1)[:size]
-        ws = np.sort(feats[pick])
-    st.last_ws = ws
-    return ws, settled
-
-
-def multitask_cd(
-    design,
-    Y,
-    W,
-    l1,
-    l2,
-    *,
-    max_iter=1000,
-    tol=1e-4,
-    random_state=None,
-    xty=None,
-    working_set=True,
-    screening=True,
-    anderson=5,
-    p0=10,
-    inner_ratio=0.3,
-    settled_ratio=0.01,
-    check_every=5,
-    full_every=3,
-):
+class MultiTaskCD:
     """Minimise ``1/2 sum_i s_i |y_i - z_i^T W|^2 + sum_j (l1_j |W_j| +
-    l2_j/2 |W_j|^2)`` in place.
+    l2_j/2 |W_j|^2)`` for one penalty after another, warm-started.
 
     Parameters
     ----------
@@ -156,140 +104,251 @@ def multitask_cd(
         The (implicitly centred, weighted) design.
     Y : ndarray of shape (n_samples, n_tasks)
         Centred targets.
-    W : ndarray of shape (n_features, n_tasks)
-        Starting point, updated in place.
-    l1, l2 : ndarray of shape (n_features,)
-        Per-feature penalty strengths in CD scaling (``n alpha l1_ratio`` and
-        ``n alpha (1 - l1_ratio)`` for scikit-learn's objective).
-    max_iter : int
-        Maximum number of block-CD epochs (over the working sets).
-    tol : float
-        Stop when the duality gap is ``<= tol * sum_i s_i |y_i|^2``.
+    W : ndarray of shape (n_features, n_tasks) or None
+        Starting point (copied; zeros when None).
     random_state : numpy.random.RandomState or None
         When given, rows are drawn at random (``selection='random'``).
     xty : ndarray of shape (n_features, n_tasks) or None
         ``Z^T S Y`` when known (``Design(targets=Y).XtY``): a cold start
         then skips its first pass over the design.
-    working_set, screening : bool
-        Use working sets / gap-safe screening (both need some ``l1_j > 0``).
-    anderson : int
-        Number of iterates Anderson extrapolation combines (0 disables it).
-    p0 : int
-        Smallest working set.
-    inner_ratio : float
-        An inner solve stops at ``inner_ratio`` times the global gap.
-    settled_ratio : float
-        The ratio used instead when no feature outside the last working set
-        violates its optimality condition (the set may be the solution's):
-        otherwise the outer loop runs many passes, each cutting the gap by
-        only a few times.
-    check_every : int
-        Epochs between the inner solve's gap checks.
-    full_every : int
-        Only every ``full_every``-th epoch sweeps the whole working set, the
-        others its nonzero rows.
+    options : MTOptions or None
+    """
+
+    def __init__(self, design, Y, W=None, random_state=None, xty=None, options=None):
+        self.design = design
+        self.opts = options or MTOptions()
+        n, T = Y.shape
+        p = design.n_features
+        # one task per row (see skreg._kernels.multitask_rows)
+        self.YT = np.ascontiguousarray(np.asarray(Y, dtype=np.float64).T)
+        self.W = np.zeros((p, T)) if W is None else np.array(W, dtype=np.float64)
+        self.rd, self.c, self.S = np.empty((T, n)), np.zeros(T), np.zeros(T)
+        self.G = np.zeros((p, T))
+        # rows of G that hold the products of the current W
+        self.fresh = np.zeros(p, dtype=bool)
+        # the extrapolated residual of the last inner solve (a dual point),
+        # its products and the rows of them computed
+        self.r_acc, self.G_acc = np.zeros((T, n)), np.zeros((p, T))
+        self.fresh_acc = np.zeros(p, dtype=bool)
+        self.has_acc = False
+        self.W[design.norm2 <= 0] = 0.0
+        self.refresh_residual()
+        if xty is not None and not np.any(self.W):
+            self.G[:] = xty
+            self.fresh[:] = True
+        self.seed = _seed_state(random_state)
+        self.random = random_state is not None
+        self.y_norm2, _ = residual_stats(self.YT, np.zeros(T), self.YT, *self._sw)
+        self.n_passes = 0
+        self._free = None
+
+    @property
+    def _sw(self):
+        return self.design.sw, self.design.has_sw
+
+    def refresh_residual(self):
+        """Recompute the residual from ``W`` (against the drift of updates)."""
+        mt_residual(self.design.Z, self.YT, self.W, self.rd, self.c, self.S)
+
+    def _products(self, feats):
+        """``G[feats] = Z^T S r`` where not current, and ``G_acc`` for the
+        extrapolated residual: BLAS-3 on one thread for a dense float64
+        design and many rows (one thread: a multi-threaded BLAS spins on a
+        busy machine), else one compiled single-threaded pass."""
+        d = self.design
+        jobs = [(self.rd, self.c, self.G, self.fresh)]
+        if self.has_acc:
+            jobs.append((self.r_acc, np.zeros_like(self.c), self.G_acc, self.fresh_acc))
+        todo = [(r, c, G, fresh, feats[~fresh[feats]]) for r, c, G, fresh in jobs]
+        todo = [job for job in todo if job[4].size]
+        if not todo:
+            return
+        big = max(job[4].size for job in todo)
+        blas = 2 * big >= d.n_features and d.nnz >= _BLAS_MIN_SIZE
+        if d.is_sparse or d.X.dtype != np.float64 or not blas:
+            for r, c, G, fresh, rows in todo:
+                S = self.S if G is self.G else self._sums(r)
+                row_products(d.Z, r, c, S, rows, G)
+                fresh[rows] = True
+            return
+        R = np.vstack([job[0] for job in todo])
+        # (tasks, n) times the Fortran X: the fastest of the layouts
+        with single_thread_blas():
+            P = R @ d.X
+        T = self.c.size
+        for k, (r, c, G, fresh, rows) in enumerate(todo):
+            S = self.S if G is self.G else self._sums(r)
+            Pk = P[k * T : (k + 1) * T, rows].T
+            G[rows] = Pk + d.colsum[rows, None] * c - d.xm[rows, None] * S
+            fresh[rows] = True
+
+    def _sums(self, r):
+        d = self.design
+        return r @ d.sw if d.has_sw else r.sum(axis=1)
+
+    def _measure(self, feats, l1, l2):
+        """``(primal, dual, dual_norm, Gd)`` from the products of ``feats``
+        at the better of the residual's and the extrapolated residual's
+        dual points (``Gd`` the products of the one used)."""
+        sw = self._sw
+        if self.has_acc and self._free is not None and self._free.cols.size:
+            self.has_acc = False
+        self._products(feats)
+        r2, ry = residual_stats(self.rd, self.c, self.YT, *sw)
+        Gd, lost = self.G, 0.0
+        if self._free is not None and self._free.cols.size:
+            r2_full = r2
+            Gd, r2, ry = self._free.project(self.G, feats, r2, ry)
+            # the primal reads the residual itself, not its projection
+            lost = 0.5 * (r2_full - r2)
+        primal, dual, dual_norm = gap_from_products(Gd, self.W, feats, l1, l2, r2, ry)
+        primal += lost
+        if self.has_acc:
+            zero = np.zeros_like(self.c)
+            r2, ry = residual_stats(self.r_acc, zero, self.YT, *sw)
+            _, dual_acc, norm_acc = gap_from_products(
+                self.G_acc, self.W, feats, l1, l2, r2, ry
+            )
+            if dual_acc > dual:
+                return primal, dual_acc, norm_acc, self.G_acc
+        return primal, dual, dual_norm, Gd
+
+    def _working_set(self, ctx, feats, scores, rel):
+        """The support and the features closest to violating their
+        conditions (twice as many as the support, at least ``p0``; from a
+        cold start every violating feature, up to ``n``), and whether the
+        last working set looks settled: no feature outside it violates its
+        optimality condition."""
+        support = np.any(self.W[feats] != 0.0, axis=1)
+        violated = ~support & (rel > 1.0)
+        size = max(self.opts.p0, 2 * int(support.sum()))
+        settled = False
+        if ctx["cold"]:
+            n_viol = int(violated.sum())
+            size = max(size, min(n_viol, self.design.n_samples))
+            # every violated feature is in the set: it may be the solution's
+            settled = n_viol <= self.design.n_samples
+            ctx["cold"] = False
+        elif ctx["last_ws"] is not None:
+            in_last = np.zeros(self.W.shape[0], dtype=bool)
+            in_last[ctx["last_ws"]] = True
+            settled = not np.any(violated & ~in_last[feats])
+        ws = feats
+        if size < feats.size:
+            prio = np.where(support, -np.inf, scores)
+            ws = np.sort(feats[np.argpartition(prio, size - 1)[:size]])
+        ctx["last_ws"] = ws
+        return ws, settled
+
+    def _screen(self, keep, feats, scores, radius):
+        """Drop the rows whose score exceeds the safe radius; returns the
+        mask of the kept ones among ``feats``."""
+        out = scores > radius
+        if np.any(out):
+            dropped = feats[out]
+            keep[dropped] = False
+            if np.any(self.W[dropped]):
+                self.W[dropped] = 0.0
+                self.refresh_residual()
+                self.fresh[:] = False
+        return ~out
+
+    def solve(self, l1, l2, *, tol=1e-4, max_iter=1000):
+        """Solve for the per-feature weights ``l1``, ``l2`` (CD scaling) from
+        the current iterate; stop when the duality gap is ``<= tol *
+        sum_i s_i |y_i|^2`` or after ``max_iter`` epochs.  Features with an
+        infinite weight are excluded (their rows held at zero).
+
+        Returns
+        -------
+        MTResult
+        """
+        opts, W = self.opts, self.W
+        l1 = np.ascontiguousarray(l1, dtype=np.float64)
+        l2 = np.ascontiguousarray(l2, dtype=np.float64)
+        keep = (self.design.norm2 > 0) & np.isfinite(l1) & np.isfinite(l2)
+        if np.any(W[~keep]):
+            W[~keep] = 0.0
+            self.refresh_residual()
+            self.fresh[:] = False
+        self._free = FreeRows.get(self._free, self.design, self.YT, l1, l2, keep)
+        has_l1 = bool(np.any(l1[keep] > 0))
+        use_ws, use_screen = opts.working_set and has_l1, opts.screening and has_l1
+        tol_abs = float(tol) * self.y_norm2
+        ctx = {"cold": not np.any(W), "last_ws": None}
+        best_dual, gap, n_epochs, converged = -np.inf, np.inf, 0, False
+        while True:
+            feats = np.flatnonzero(keep)
+            self.n_passes += 1
+            if self.n_passes % 10 == 0:
+                # the kernels keep the residual up to date: recomputed every
+                # 10 passes against drift (the products stay valid)
+                self.refresh_residual()
+            primal, dual, dual_norm, Gd = self._measure(feats, l1, l2)
+            # screening only removes features: earlier dual points stay feasible
+            best_dual = max(best_dual, dual)
+            gap = primal - best_dual
+            if not np.isfinite(gap) or gap <= tol_abs:
+                converged = bool(np.isfinite(gap))
+                break
+            if n_epochs >= max_iter:
+                break
+            ws, settled = feats, False
+            if use_screen or use_ws:
+                scale = 1.0 / dual_norm if dual_norm > 1.0 else 1.0
+                scores, rel = np.empty(feats.size), np.empty(feats.size)
+                screen_scores(
+                    Gd, W, feats, l1, l2, self.design.norm2, scale, scores, rel
+                )
+                if use_screen:
+                    # the gap of this dual point sets the sphere's radius
+                    radius = np.sqrt(2.0 * max(primal - dual, 0.0))
+                    kept = self._screen(keep, feats, scores, radius)
+                    feats, scores, rel = feats[kept], scores[kept], rel[kept]
+                ws = feats
+                if use_ws:
+                    ws, settled = self._working_set(ctx, feats, scores, rel)
+            ratio = opts.settled_ratio if settled else opts.inner_ratio
+            tol_in = max(ratio * gap, tol_abs) if use_ws else tol_abs
+            warm = bool(np.any(W[ws]))
+            ep, _, has_acc = bcd_solve(
+                self.design.Z, self.design.norm2, self.YT, W, self.rd, self.c,
+                self.S, ws.astype(np.int64), l1, l2, self.G, self.seed,
+                (int(max_iter - n_epochs), float(tol_in),
+                 opts.first_check if warm else opts.cold_check,
+                 opts.check_every, opts.anderson, self.random, opts.full_every),
+                (self.r_acc, self.G_acc),
+            )  # fmt: skip
+            n_epochs += int(ep)
+            # the inner solve ends on a check: its products are current
+            self.fresh[:] = False
+            self.fresh[ws] = True
+            self.has_acc = bool(has_acc)
+            if has_acc:
+                self.fresh_acc[:] = False
+                self.fresh_acc[ws] = True
+        return MTResult(
+            coef=W, n_iter=n_epochs, gap=max(float(gap), 0.0), tol=tol_abs,
+            converged=converged,
+        )  # fmt: skip
+
+
+def multitask_cd(
+    design, Y, W, l1, l2, *, max_iter=1000, tol=1e-4, random_state=None, xty=None,
+    **options,
+):  # fmt: skip
+    """One solve of :class:`MultiTaskCD` from ``W`` (updated in place).
+
+    ``options`` are fields of :class:`MTOptions`.
 
     Returns
     -------
     MTResult
     """
-    n, T = Y.shape
-    p = design.n_features
-    # one task per row (see skreg._kernels.multitask)
-    Y = np.ascontiguousarray(np.asarray(Y, dtype=np.float64).T)
-    l1 = np.ascontiguousarray(l1, dtype=np.float64)
-    l2 = np.ascontiguousarray(l2, dtype=np.float64)
-    norm2 = design.norm2
-    st = _State(
-        W=np.ascontiguousarray(W, dtype=np.float64).copy(),
-        rd=np.empty((T, n)),
-        c=np.zeros(T),
-        S=np.zeros(T),
-        keep=norm2 > 0,
-        G=np.zeros((p, T)),
-        seed=_seed_state(random_state),
+    solver = MultiTaskCD(
+        design, Y, W, random_state=random_state, xty=xty, options=MTOptions(**options)
     )
-    st.W[~st.keep] = 0.0
-    has_l1 = bool(np.any(l1 > 0))
-    use_ws = working_set and has_l1
-    use_screen = screening and has_l1
-    random = random_state is not None
-    rw = Y * design.sw if design.has_sw else Y
-    tol_abs = float(tol) * float(np.vdot(rw, Y))
-    converged = False
-    n_outer = 0
-    while True:
-        feats = np.flatnonzero(st.keep)
-        if n_outer % 10 == 0:
-            # the kernel keeps the residual up to date (as scikit-learn's
-            # does); recomputed at the start and every 10 passes against
-            # drift, not at every pass (a full read of the support)
-            _refresh_residual(design, Y, st)
-        n_outer += 1
-        if xty is not None and not np.any(st.W):
-            # at W = 0 the residual is Y: its products are known
-            st.G[:] = xty
-        else:
-            _products(design, st, feats)
-        xty = None
-        r2, ry = _residual_stats(design, Y, st)
-        primal, dual, dual_norm = gap_from_products(st.G, st.W, feats, l1, l2, r2, ry)
-        # screening only removes features: earlier dual points stay feasible
-        st.best_dual = max(st.best_dual, dual)
-        st.gap = primal - st.best_dual
-        if not np.isfinite(st.gap):
-            break
-        if st.gap <= tol_abs:
-            converged = True
-            break
-        if st.n_epochs >= max_iter:
-            break
-        ws, settled = feats, False
-        if use_screen or use_ws:
-            scale = 1.0 / dual_norm if dual_norm > 1.0 else 1.0
-            scores, rel = np.empty(feats.size), np.empty(feats.size)
-            screen_scores(st.G, st.W, feats, l1, l2, norm2, scale, scores, rel)
-            if use_screen:
-                # gap of this dual point: the sphere's radius must use it
-                out = scores > np.sqrt(2.0 * max(primal - dual, 0.0))
-                if np.any(out):
-                    dropped = feats[out]
-                    st.keep[dropped] = False
-                    if np.any(st.W[dropped]):
-                        st.W[dropped] = 0.0
-                        _refresh_residual(design, Y, st)
-                    feats, scores, rel = feats[~out], scores[~out], rel[~out]
-            ws = feats
-            if use_ws:
-                ws, settled = _working_set(st, feats, scores, rel, p0, n)
-        ratio = settled_ratio if settled else inner_ratio
-        tol_in = max(ratio * st.gap, tol_abs) if use_ws else tol_abs
-        ep, _ = bcd_solve(
-            design.Z,
-            norm2,
-            Y,
-            st.W,
-            st.rd,
-            st.c,
-            st.S,
-            ws.astype(np.int64),
-            l1,
-            l2,
-            int(max_iter - st.n_epochs),
-            float(tol_in),
-            int(check_every),
-            int(anderson),
-            random,
-            st.seed,
-            st.G,
-            int(full_every),
-        )
-        st.n_epochs += int(ep)
-    W[:] = st.W
-    return MTResult(
-        coef=W,
-        n_iter=st.n_epochs,
-        gap=max(float(st.gap), 0.0),
-        tol=tol_abs,
-        converged=converged,
-    )
+    res = solver.solve(l1, l2, tol=tol, max_iter=max_iter)
+    W[:] = solver.W
+    res.coef = W
+    return res
