@@ -14,16 +14,11 @@ by :class:`skreg.solvers.multitask.MultiTaskCD` on one
 values are those of scikit-learn's ``enet_path`` with a 2-d ``y``.
 """
 
-import warnings
-from numbers import Integral
-
 import numpy as np
-from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 
-from skreg._alpha_grid import alpha_grid
 from skreg._penalty_params import check_controls
+from skreg.path import _path_data, _path_grid, _path_result
 from skreg.solvers.design import Design
 from skreg.solvers.multitask import MTOptions, MultiTaskCD, penalty_weights
 
@@ -131,45 +126,15 @@ def multitask_enet_path(
         raise ValueError(
             f"selection should be either 'random' or 'cyclic'; got {selection!r}."
         )
-    if check_input:
-        X = check_array(
-            X,
-            accept_sparse="csc",
-            dtype=[np.float64, np.float32],
-            order="F",
-            accept_large_sparse=False,
-        )
-        y = check_array(y, dtype=X.dtype.type, ensure_2d=False)
+    X, y, xm, sw, _, _ = _path_data(X, y, False, None, params, check_input)
     y = np.asarray(y)
     if y.ndim != 2:
         raise ValueError(
             f"y: a multi-task path needs y of shape (n_samples, n_targets); "
             f"got shape {y.shape}."
         )
-    sw, xm = None, None
-    if sparse.issparse(X):
-        X = sparse.csc_matrix(X)
-        X.sort_indices()
-        X_offset, X_scale = params.get("X_offset"), params.get("X_scale")
-        if X_offset is not None:
-            xm = np.asarray(X_offset, dtype=np.float64)
-            if X_scale is not None:
-                xm = xm / np.asarray(X_scale, dtype=np.float64)
-        if params.get("sample_weight") is not None:
-            sw = np.asarray(params["sample_weight"], dtype=np.float64)
-    else:
-        # dense input is taken as already centred and weighted (scikit-learn)
-        X = np.asfortranarray(X)
     factor = check_controls(X.shape[1], params.get("penalty_factor"))[0]
-    if isinstance(alphas, Integral):
-        alphas = alpha_grid(
-            X, y, Xy=Xy, l1_ratio=l1_ratio, fit_intercept=False, eps=eps,
-            n_alphas=int(alphas), penalty_factor=factor,
-        )  # fmt: skip
-    else:
-        alphas = np.asarray(alphas, dtype=np.float64).ravel()
-        if alphas.size > 1:
-            alphas = np.sort(alphas)[::-1]
+    alphas = _path_grid(alphas, X, y, Xy, l1_ratio, eps, False, factor)
     if coef_init is not None:
         coef_init = np.asarray(coef_init, dtype=np.float64)
         if coef_init.shape != (y.shape[1], X.shape[1]):
@@ -197,15 +162,4 @@ def multitask_enet_path(
     )
     if verbose:
         print(f"Multi-task path: {len(alphas)} alphas, {sum(n_iters)} epochs")
-    if not all(converged):
-        k = converged.index(False)
-        warnings.warn(
-            "Objective did not converge. You might want to increase the number "
-            f"of iterations. Duality gap: {gaps[k]:.3e} at alpha={alphas[k]:.3e}.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    coefs = coefs.astype(X.dtype, copy=False)
-    if return_n_iter:
-        return alphas, coefs, gaps, n_iters
-    return alphas, coefs, gaps
+    return _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter)

@@ -257,22 +257,7 @@ def enet_path(
     factor, lower, upper = check_controls(
         X.shape[1], *(params.get(k) for k in _CONTROLS), positive
     )
-    if isinstance(grid, Integral):
-        alphas = alpha_grid(
-            X,
-            y,
-            Xy=Xy,
-            l1_ratio=l1_ratio,
-            fit_intercept=False,
-            eps=eps,
-            n_alphas=int(grid),
-            positive=positive,
-            penalty_factor=factor,
-        )
-    else:
-        alphas = np.asarray(grid, dtype=np.float64).ravel()
-        if alphas.size > 1:
-            alphas = np.sort(alphas)[::-1]
+    alphas = _path_grid(grid, X, y, Xy, l1_ratio, eps, positive, factor)
     if coef_init is not None:
         coef_init = np.asarray(coef_init, dtype=np.float64).ravel()
         if coef_init.shape != (X.shape[1],):
@@ -359,6 +344,25 @@ def _path_data(X, y, precompute, Xy, params, check_input):
     elif gram is not None:
         Xy = X.T.astype(np.float64) @ y.astype(np.float64)
     return X, y, xm, sw, gram, Xy
+
+
+def _path_grid(grid, X, y, Xy, l1_ratio, eps, positive, factor):
+    """The decreasing alphas of a path: ``grid`` values on scikit-learn's
+    automatic grid (the data taken as centred), or the given ones sorted."""
+    if isinstance(grid, Integral):
+        return alpha_grid(
+            X,
+            y,
+            Xy=Xy,
+            l1_ratio=l1_ratio,
+            fit_intercept=False,
+            eps=eps,
+            n_alphas=int(grid),
+            positive=positive,
+            penalty_factor=factor,
+        )
+    alphas = np.asarray(grid, dtype=np.float64).ravel()
+    return np.sort(alphas)[::-1] if alphas.size > 1 else alphas
 
 
 def _path_result(X, alphas, coefs, gaps, n_iters, converged, return_n_iter):

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
+from skreg._kernels.cd import _rand_below
 
 __all__ = ["mt_residual", "row_products", "sweep"]
 
@@ -231,18 +232,6 @@ def row_products(Z, rd, c, S, feats, G):
 
 
 @njit(**JIT_OPTIONS)
-def rand_below(rng_state, n):
-    """xorshift64*: a uniform integer in ``[0, n)`` (one state per fit, so
-    concurrent fits in threads never share random state)."""
-    x = rng_state[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    rng_state[0] = x
-    return int((x * np.uint64(2685821657736338717)) >> np.uint64(33)) % n
-
-
-@njit(**JIT_OPTIONS)
 def _block_step(j, nj, W, l1, l2, g, d):
     # the block prox of row j given g = Z_j^T S r; d = new - old; moved?
     T = W.shape[1]
@@ -276,7 +265,7 @@ def sweep(Z, norm2, W, rd, c, S, ws, l1, l2, random, rng_state, g, d):
     n_ws = ws.shape[0]
     pending = -1
     for kk in range(n_ws):
-        k = rand_below(rng_state, n_ws) if random else kk
+        k = _rand_below(rng_state, n_ws) if random else kk
         j = ws[k]
         nj = norm2[j]
         if nj == 0.0:

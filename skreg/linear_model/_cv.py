@@ -31,7 +31,7 @@ from skreg.linear_model._base import (
     check_weights,
 )
 from skreg.linear_model._cv_folds import cv_alpha_grids, cv_fold_paths
-from skreg.linear_model._cv_select import choose_alpha
+from skreg.linear_model._cv_select import choose_alpha, refit_best
 from skreg.linear_model._l1 import ElasticNetRegressor
 from skreg.path import enet_path, lasso_path
 
@@ -240,14 +240,7 @@ class _EnetCVBase(LinearRegressorBase, BaseEstimator):
             lower_bounds=self.lower_bounds,
             upper_bounds=self.upper_bounds,
         )
-        model.fit(X, y, sample_weight=sample_weight)
-        self.coef_ = model.coef_
-        self.intercept_ = model.intercept_
-        self.dual_gap_ = model.dual_gap_
-        self.n_iter_ = model.n_iter_
-        if not hasattr(self, "l1_ratio"):
-            del self.l1_ratio_
-        return self
+        return refit_best(self, model, X, y, sample_weight)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object (splitter and scorer).

@@ -74,7 +74,7 @@ def cv_alpha_grids(est, X, y, sw, l1_ratios):
                 y,
                 l1_ratio=r,
                 fit_intercept=est.fit_intercept,
-                positive=est.positive,
+                positive=getattr(est, "positive", False),
                 eps=est.eps,
                 n_alphas=est.alphas,
                 sample_weight=sw,

@@ -3,7 +3,7 @@ one-standard-error rule (glmnet's ``lambda.min`` and ``lambda.1se``)."""
 
 import numpy as np
 
-__all__ = ["choose_alpha", "one_se_alpha", "one_se_index"]
+__all__ = ["choose_alpha", "one_se_alpha", "one_se_index", "refit_best"]
 
 
 def _within_one_se(errors, i_min):
@@ -81,3 +81,17 @@ def choose_alpha(fold_errors, grids, l1_ratios):
         if best is None or err < best[0]:
             best = (err, float(grid[i_min]), float(grid[i_1se]), float(r))
     return best[1], best[2], best[3]
+
+
+def refit_best(est, model, X, y, sample_weight):
+    """Fit ``model`` (the CV choice) on all the data and copy its fitted
+    attributes to the CV estimator ``est`` (``l1_ratio_`` only kept on
+    estimators with an ``l1_ratio`` parameter)."""
+    model.fit(X, y, sample_weight=sample_weight)
+    est.coef_ = model.coef_
+    est.intercept_ = model.intercept_
+    est.dual_gap_ = model.dual_gap_
+    est.n_iter_ = model.n_iter_
+    if not hasattr(est, "l1_ratio"):
+        del est.l1_ratio_
+    return est

@@ -14,7 +14,7 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metadata_routing import (
@@ -26,7 +26,6 @@ from sklearn.utils.metadata_routing import (
 )
 from threadpoolctl import threadpool_limits
 
-from skreg._alpha_grid import alpha_grid
 from skreg._multitask_path import solve_multitask_path
 from skreg._penalty_params import PENALTY_CONSTRAINTS, check_penalty_params
 from skreg.linear_model._base import (
@@ -35,6 +34,8 @@ from skreg.linear_model._base import (
     check_weights,
     target_offset,
 )
+from skreg.linear_model._cv_folds import cv_alpha_grids
+from skreg.linear_model._cv_select import choose_alpha, refit_best
 from skreg.linear_model._multitask import (
     MultiTaskElasticNetRegressor,
     check_multitask_y,
@@ -115,25 +116,51 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
     def _l1_ratios(self):
         return np.array([1.0])
 
-    def _alpha_grids(self, X, y, sw, l1_ratios, factor):
-        if isinstance(self.alphas, Integral):
-            return [
-                alpha_grid(
-                    X,
-                    y,
-                    l1_ratio=r,
-                    fit_intercept=self.fit_intercept,
-                    eps=self.eps,
-                    n_alphas=self.alphas,
-                    sample_weight=sw,
-                    penalty_factor=factor,
-                )
-                for r in l1_ratios
-            ]
-        for index, a in enumerate(np.ravel(self.alphas)):
-            check_scalar(a, f"alphas[{index}]", target_type=Real, min_val=0.0)
-        grid = np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1]
-        return [grid] * len(l1_ratios)
+    def _folds(self, X, y, sample_weight, params):
+        cv = check_cv(self.cv)
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+            return list(cv.split(X, y, **routed.splitter.split))
+        return list(cv.split(X, y))
+
+    def _fold_errors(self, X, y, sw, folds, alphas, l1_ratios, factor):
+        """Test errors of shape (n_l1_ratio, n_folds, n_alphas)."""
+        # one seed drawn here keeps the folds reproducible and thread-safe
+        rs = (
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            if self.selection == "random"
+            else None
+        )
+        solve_kw = {"max_iter": self.max_iter, "tol": self.tol}
+        solve_kw.update(penalty_factor=factor)
+        jobs = (
+            delayed(_fold_mse)(
+                X,
+                y,
+                sw,
+                train,
+                test,
+                self.fit_intercept,
+                a,
+                r,
+                {**solve_kw, "random_state": rs},
+            )  # fmt: skip
+            for r, a in zip(l1_ratios, alphas, strict=True)
+            for train, test in folds
+        )
+        # folds are memory-bound kernel work: a threaded BLAS inside each
+        # only adds contention
+        with threadpool_limits(limits=1, user_api="blas"):
+            mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
+                jobs
+            )
+        mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
+        if not np.all(np.isfinite(mse.mean(axis=1))):
+            raise ValueError(
+                "Cross-validation errors are not finite: the data may contain "
+                "values too large or too small; rescale X and y."
+            )
+        return mse
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **params):
@@ -164,63 +191,14 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
         )
         check_multitask_y(self, y, single)
         sw = check_weights(sample_weight, X)
-        l1_ratios = self._l1_ratios()
         factor = check_penalty_params(self, X.shape[1])[0]
-        alphas = self._alpha_grids(X, y, sw, l1_ratios, factor)
-        cv = check_cv(self.cv)
-        if _routing_enabled():
-            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
-            split_params = routed.splitter.split
-        else:
-            split_params = {}
-        folds = list(cv.split(X, y, **split_params))
-        # one seed drawn here keeps the folds reproducible and thread-safe
-        rs = (
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            if self.selection == "random"
-            else None
-        )
-        jobs = (
-            delayed(_fold_mse)(
-                X,
-                y,
-                sw,
-                train,
-                test,
-                self.fit_intercept,
-                a,
-                r,
-                {
-                    "max_iter": self.max_iter,
-                    "tol": self.tol,
-                    "random_state": rs,
-                    "penalty_factor": factor,
-                },
-            )
-            for r, a in zip(l1_ratios, alphas, strict=True)
-            for train, test in folds
-        )
-        # folds are memory-bound kernel work: a threaded BLAS inside each
-        # only adds contention
-        with threadpool_limits(limits=1, user_api="blas"):
-            mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
-                jobs
-            )
-        mse = np.reshape(mse, (len(l1_ratios), len(folds), -1))
-        mean_mse = mse.mean(axis=1)
-        if not np.all(np.isfinite(mean_mse)):
-            raise ValueError(
-                "Cross-validation errors are not finite: the data may contain "
-                "values too large or too small; rescale X and y."
-            )
+        l1_ratios = self._l1_ratios()
+        alphas = cv_alpha_grids(self, X, y, sw, l1_ratios)
+        folds = self._folds(X, y, sample_weight, params)
+        mse = self._fold_errors(X, y, sw, folds, alphas, l1_ratios, factor)
         self.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
-        best_mse = np.inf
-        for r, grid, curve in zip(l1_ratios, alphas, mean_mse, strict=True):
-            i = int(np.argmin(curve))
-            if curve[i] < best_mse:
-                best_alpha, best_l1_ratio, best_mse = grid[i], r, curve[i]
-        self.alpha_ = float(best_alpha)
-        self.l1_ratio_ = float(best_l1_ratio)
+        self.alpha_, _, self.l1_ratio_ = choose_alpha(mse, alphas, l1_ratios)
+        # one grid per l1_ratio when generated, the user grid once (sklearn)
         self.alphas_ = np.asarray(alphas)
         if len(l1_ratios) == 1 or not isinstance(self.alphas, Integral):
             self.alphas_ = self.alphas_[0]
@@ -234,14 +212,7 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
             selection=self.selection,
             penalty_factor=factor,
         )
-        model.fit(X, y, sample_weight=sample_weight)
-        self.coef_ = model.coef_
-        self.intercept_ = model.intercept_
-        self.dual_gap_ = model.dual_gap_
-        self.n_iter_ = model.n_iter_
-        if not hasattr(self, "l1_ratio"):
-            del self.l1_ratio_
-        return self
+        return refit_best(self, model, X, y, sample_weight)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object (the CV splitter's ``split``).

@@ -28,6 +28,7 @@ from skreg._kernels.multitask_gap import (
 from skreg._kernels.multitask_rows import mt_residual, row_products
 from skreg.solvers._blas import single_thread_blas
 from skreg.solvers._multitask_free import FreeRows
+from skreg.solvers.working_set import _seed_state
 
 __all__ = ["MTOptions", "MTResult", "MultiTaskCD", "multitask_cd", "penalty_weights"]
 
@@ -85,13 +86,6 @@ class MTResult:
     gap: float
     tol: float
     converged: bool
-
-
-def _seed_state(random_state):
-    if random_state is None:
-        return np.ones(1, dtype=np.uint64)
-    seed = int(random_state.randint(1, np.iinfo(np.int32).max))
-    return np.array([seed * 2654435761 + 1], dtype=np.uint64)
 
 
 class MultiTaskCD:
