@@ -1,9 +1,11 @@
 """Multi-task paths and CV estimators against scikit-learn.
 
-At ``tol=1e-10`` the per-fold solutions agree with scikit-learn's to about
-1e-9 relative, so the CV curves agree to far better than their spacing
-between grid points and the same ``alpha_`` is chosen.
-"""
+At ``tol=1e-12`` both solvers stop within ``1e-12 ||Y||^2`` of each
+fold's optimum: the objective is quadratic near it, so the coefficients
+agree to about ``sqrt(1e-12) = 1e-6`` relative (times the conditioning)
+and the test errors, first order in the coefficients, too; the curves are
+compared to 1e-5, far finer than their spacing between grid points, and
+the same ``alpha_`` is chosen."""
 
 import numpy as np
 import pytest
@@ -24,7 +26,7 @@ from skreg import (
     lasso_path,
 )
 
-TIGHT = {"tol": 1e-10, "max_iter": 100_000}
+TIGHT = {"tol": 1e-12, "max_iter": 100_000}
 
 
 def _problem(n=50, p=30, T=3, seed=0):
@@ -93,7 +95,7 @@ def test_lasso_cv_matches_sklearn(fit_intercept):
     ref = MultiTaskLassoCV(**kw).fit(X, Y)
     assert ours.alpha_ == ref.alpha_
     np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
-    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
     np.testing.assert_allclose(
         ours.coef_, ref.coef_, atol=1e-6 * np.abs(ref.coef_).max()
     )
@@ -112,7 +114,7 @@ def test_enet_cv_matches_sklearn_sparse_weights_and_jobs():
     ref = MultiTaskElasticNetCV(**kw).fit(Xs, Y, sample_weight=sw)
     assert (ours.alpha_, ours.l1_ratio_) == (ref.alpha_, ref.l1_ratio_)
     assert ours.mse_path_.shape == ref.mse_path_.shape == (2, 10, 3)
-    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
     np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
     np.testing.assert_allclose(
         ours.coef_, ref.coef_, atol=1e-6 * np.abs(ref.coef_).max()

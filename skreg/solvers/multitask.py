@@ -211,28 +211,20 @@ class MultiTaskCD:
         """The support and the features closest to violating their
         conditions (twice as many as the support, at least ``p0``; from a
         cold start every violating feature, up to ``n``), and whether the
-        last working set looks settled: no feature outside it violates its
-        optimality condition."""
+        set looks settled: it holds every feature that violates its
+        optimality condition, so it may be the solution's."""
         support = np.any(self.W[feats] != 0.0, axis=1)
         violated = ~support & (rel > 1.0)
         size = max(self.opts.p0, 2 * int(support.sum()))
-        settled = False
         if ctx["cold"]:
-            n_viol = int(violated.sum())
-            size = max(size, min(n_viol, self.design.n_samples))
-            # every violated feature is in the set: it may be the solution's
-            settled = n_viol <= self.design.n_samples
+            size = max(size, min(int(violated.sum()), self.design.n_samples))
             ctx["cold"] = False
-        elif ctx["last_ws"] is not None:
-            in_last = np.zeros(self.W.shape[0], dtype=bool)
-            in_last[ctx["last_ws"]] = True
-            settled = not np.any(violated & ~in_last[feats])
-        ws = feats
-        if size < feats.size:
-            prio = np.where(support, -np.inf, scores)
-            ws = np.sort(feats[np.argpartition(prio, size - 1)[:size]])
-        ctx["last_ws"] = ws
-        return ws, settled
+        if size >= feats.size:
+            return feats, True
+        prio = np.where(support, -np.inf, scores)
+        pick = np.zeros(feats.size, dtype=bool)
+        pick[np.argpartition(prio, size - 1)[:size]] = True
+        return feats[pick], not np.any(violated & ~pick)
 
     def _screen(self, keep, feats, scores, radius):
         """Drop the rows whose score exceeds the safe radius; returns the
@@ -269,7 +261,7 @@ class MultiTaskCD:
         has_l1 = bool(np.any(l1[keep] > 0))
         use_ws, use_screen = opts.working_set and has_l1, opts.screening and has_l1
         tol_abs = float(tol) * self.y_norm2
-        ctx = {"cold": not np.any(W), "last_ws": None}
+        ctx = {"cold": not np.any(W)}
         best_dual, gap, n_epochs, converged = -np.inf, np.inf, 0, False
         while True:
             feats = np.flatnonzero(keep)
