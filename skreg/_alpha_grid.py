@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
-__all__ = ["alpha_grid"]
+__all__ = ["alpha_grid", "grid_from_correlations"]
 
 
 def _residual_on(X, yc, cols, sw, fit_intercept):
@@ -98,6 +98,19 @@ def alpha_grid(
             else:
                 X_mean = np.asarray(safe_sparse_dot(sw, X)).ravel() / sw.sum()
             Xyw = Xyw - np.multiply.outer(X_mean, yw.sum(axis=0))
+    n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+    return grid_from_correlations(
+        Xyw, n, l1_ratio, positive, penalty_factor, eps=eps, n_alphas=n_alphas
+    )
+
+
+def grid_from_correlations(
+    Xyw, n, l1_ratio, positive=False, penalty_factor=None, *, eps=1e-3, n_alphas=100
+):
+    """:func:`alpha_grid` from the correlations ``Xyw = Z^T S r`` (shape
+    (n_features,) or (n_features, n_targets)) of the residual ``r`` of the
+    unpenalised features' model, and the weights' sum ``n``: the grid of
+    fits that only have these statistics (dask input)."""
     if Xyw.ndim == 1:
         Xyw = Xyw[:, None]
     if penalty_factor is not None:
@@ -106,7 +119,6 @@ def alpha_grid(
         penalised = np.isfinite(pf) & (pf > 0)
         scale[penalised] = 1.0 / pf[penalised]
         Xyw = Xyw * scale[:, None]
-    n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     if positive:
         a_max = max(0.0, float(np.max(Xyw))) / (n * l1_ratio)
     else:

@@ -157,6 +157,80 @@ def test_fit_equals_in_memory(name, fit_intercept, weighted, positive, k):
         assert np.all(np.asarray(est.dual_gap_) <= bound * (1 + 1e-9))
 
 
+def _controls(p, seed=1):
+    """Factors with zeros and an inf, bounds that clip (both sides)."""
+    rng = np.random.default_rng(seed)
+    pf = rng.uniform(0.5, 2.0, p)
+    pf[[0, 7]] = 0.0
+    pf[3] = np.inf
+    lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
+    upper[[1, 4]] = [0.5, 0.2]
+    lower[2] = -0.3
+    return {
+        "factors": {"penalty_factor": pf},
+        "bounds": {"lower_bounds": lower, "upper_bounds": upper},
+        "both": {"penalty_factor": pf, "lower_bounds": lower, "upper_bounds": upper},
+        "factors, positive": {"penalty_factor": pf, "positive": True},
+    }
+
+
+@pytest.mark.parametrize("name", ["l1", "enet"])
+@pytest.mark.parametrize("controls", list(_controls(12)))
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_controls_equal_in_memory(name, controls, fit_intercept, weighted):
+    X, y, sw = _data()
+    sw = sw if weighted else None
+    kw = {"fit_intercept": fit_intercept, **_controls(X.shape[1])[controls]}
+    ref = ESTIMATORS[name](**kw).fit(X, y, sample_weight=sw)
+    est = ESTIMATORS[name](**kw).fit(*_dask(X, y, sw))
+    scale = np.max(np.abs(ref.coef_))
+    assert_allclose(est.coef_, ref.coef_, rtol=RTOL, atol=RTOL * scale)
+    assert_allclose(est.intercept_, ref.intercept_, rtol=RTOL, atol=RTOL * scale)
+    if "penalty_factor" in kw:
+        assert est.coef_[3] == 0.0
+    yc = y - np.average(y, weights=sw) if fit_intercept else y
+    assert est.dual_gap_ <= TOL * np.average(yc**2, weights=sw) * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_ridge_penalty_factor_equals_in_memory(weighted, positive):
+    X, y, sw = _data(k=2)
+    sw = sw if weighted else None
+    pf = _controls(X.shape[1])["factors"]["penalty_factor"]
+    kw = {"penalty_factor": pf, "positive": positive}
+    ref = ESTIMATORS["l2"](**kw).fit(X, y, sample_weight=sw)
+    est = ESTIMATORS["l2"](**kw).fit(*_dask(X, y, sw))
+    assert_allclose(
+        est.coef_, ref.coef_, rtol=RTOL, atol=RTOL * np.abs(ref.coef_).max()
+    )
+    assert_allclose(est.intercept_, ref.intercept_, rtol=RTOL)
+    assert np.all(est.coef_[:, 3] == 0.0)
+
+
+@pytest.mark.parametrize("controls", ["factors", "both"])
+def test_cv_with_controls_equals_in_memory(controls):
+    # per-fold statistics, and the alpha grid following the factors (the
+    # unpenalised columns projected out of alpha_max)
+    X, y, sw = _data(n=500)
+    Xd, yd, swd = _dask(X, y, sw)
+    kw = {"tol": TOL, "max_iter": 10_000, "cv": 4, **_controls(X.shape[1])[controls]}
+    ref = L1RegressorCV(**kw).fit(X, y, sample_weight=sw)
+    est = L1RegressorCV(**kw).fit(Xd, yd, sample_weight=swd)
+    assert_allclose(est.alphas_, ref.alphas_, rtol=1e-10)
+    assert est.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    assert_allclose(est.mse_path_, ref.mse_path_, rtol=1e-4)
+    assert_allclose(
+        est.coef_, ref.coef_, rtol=RTOL, atol=RTOL * np.abs(ref.coef_).max()
+    )
+    kw["l1_ratio"] = [0.5, 1.0]
+    ref = ElasticNetRegressorCV(fit_intercept=False, **kw).fit(X, y)
+    est = ElasticNetRegressorCV(fit_intercept=False, **kw).fit(Xd, yd)
+    assert (est.alpha_, est.l1_ratio_) == pytest.approx((ref.alpha_, ref.l1_ratio_))
+    assert_allclose(est.mse_path_, ref.mse_path_, rtol=1e-4)
+
+
 def test_dataframe_input_and_predict_is_lazy():
     X, y, sw = _data()
     cols = [f"f{j}" for j in range(X.shape[1])]
@@ -308,8 +382,10 @@ def test_too_many_features_says_how_much_memory():
 def test_bad_dask_input():
     X, y, sw = _data(n=300)
     Xd, yd, swd = _dask(X, y, sw)
-    with pytest.raises(ValueError, match="penalty_factor: not supported"):
-        L1Regressor(penalty_factor=np.ones(X.shape[1])).fit(Xd, yd)
+    with pytest.raises(ValueError, match="penalty_factor must be >= 0"):
+        L1Regressor(penalty_factor=-np.ones(X.shape[1])).fit(Xd, yd)
+    with pytest.raises(ValueError, match="upper_bounds must be >= 0"):
+        L1RegressorCV(upper_bounds=-1.0).fit(Xd, yd)
     with pytest.raises(ValueError, match="shuffle"):
         L1RegressorCV(cv=KFold(3, shuffle=True, random_state=0)).fit(Xd, yd)
     with pytest.raises(ValueError, match="leave-one-out"):

@@ -10,10 +10,12 @@ objective written with ``G = Z^T S Z``, ``q = Z^T S y`` and
 number of rows, which is what makes statistics-only fits possible.
 """
 
+import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels.cd import _rand_below
+from skreg._kernels.penalty import conjugate, dual_limit
 from skreg._kernels.prox import soft_threshold
 
 
@@ -35,11 +37,15 @@ def gram_gap(q, yy, w, Gw, l1, l2, lower, upper):
     """Duality gap of the Gram problem, the in-memory solver's definition.
 
     For ``l1 > 0`` the dual point is the residual rescaled so that every
-    feature's correlation ``q_j - (Gw)_j - l2_j w_j`` lies within its
-    ``l1_j`` (one-sided for a sign-constrained feature); without any L1
-    weight formulation B of Dünner et al. (2016) is used, and without any
-    penalty the squared gradient norm.  Finite bounds other than 0 are
-    treated as absent in the dual: the gap stays a valid certificate.
+    penalised feature's correlation ``q_j - (Gw)_j - l2_j w_j`` lies in the
+    domain of the conjugate of ``l1_j |w_j|`` on its box (one-sided for a
+    sign constraint, unlimited on a side with a finite bound, whose
+    conjugate then enters the dual: see :mod:`skreg._kernels.penalty`).
+    Without any L1 weight formulation B of Dünner et al. (2016) is used
+    when every feature (but those fixed at 0) has an L2 weight, else the
+    squared (projected) gradient norm, as scikit-learn's ``cd_fast``.  Features without
+    any weight must be eliminated by the caller (see
+    :class:`skreg.solvers.gram.GramCD`) unless both their bounds are finite.
     """
     p = w.shape[0]
     qw = 0.0
@@ -48,42 +54,45 @@ def gram_gap(q, yy, w, Gw, l1, l2, lower, upper):
     l2_w2 = 0.0
     grad_l2 = 0.0
     grad2 = 0.0
-    ratio = 0.0
+    scale = 1.0
     any_l1 = False
-    any_l2 = False
+    ridge = True
+    has_box = False
     for j in range(p):
         wj = w[j]
+        lo, hi = lower[j], upper[j]
         qw += q[j] * wj
         wGw += wj * Gw[j]
         w_l1 += l1[j] * abs(wj)
         l2_w2 += l2[j] * wj * wj
         g = q[j] - Gw[j]
         v = g - l2[j] * wj
-        # a sign constraint only bounds the correlations on one side
-        if lower[j] == 0.0 and upper[j] > 0.0:
-            a = v
-            g = max(g, 0.0)
-        elif upper[j] == 0.0 and lower[j] < 0.0:
-            a = -v
-            g = min(g, 0.0)
-        else:
-            a = abs(v)
-        grad2 += g * g
+        has_box = has_box or (lo > -np.inf and lo != 0.0) or (hi < np.inf and hi != 0.0)
+        # a sign constraint only bounds the gradient on one side
+        d = v
+        if lo == 0.0:
+            g, d = max(g, 0.0), max(d, 0.0)
+        if hi == 0.0:
+            g, d = min(g, 0.0), min(d, 0.0)
+        grad2 += d * d
         if l2[j] > 0.0:
-            any_l2 = True
             grad_l2 += g * g / l2[j]
+        elif lo < 0.0 or hi > 0.0:
+            ridge = False
         if l1[j] > 0.0:
             any_l1 = True
-            if a > ratio * l1[j]:
-                ratio = a / l1[j]
+            scale = min(scale, dual_limit(v, l1[j], lo, hi))
     r_norm2 = max(yy + wGw - 2.0 * qw, 0.0)
     ry = yy - qw
     if any_l1:
-        scale = 1.0 / ratio if ratio > 1.0 else 1.0
         primal = 0.5 * (r_norm2 + l2_w2) + w_l1
         dual = -0.5 * scale * scale * (r_norm2 + l2_w2) + scale * ry
+        if has_box:
+            for j in range(p):
+                v = q[j] - Gw[j] - l2[j] * w[j]
+                dual -= conjugate(scale * v, l1[j], lower[j], upper[j])
         return primal - dual
-    if any_l2:
+    if ridge and l2_w2 + grad_l2 > 0.0:
         return r_norm2 + 0.5 * l2_w2 - ry + 0.5 * grad_l2
     return grad2
 

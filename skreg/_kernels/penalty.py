@@ -28,7 +28,14 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 
-__all__ = ["Penalty", "conjugate", "dual_limit", "make_penalty", "violation"]
+__all__ = [
+    "Penalty",
+    "conjugate",
+    "dual_limit",
+    "make_penalty",
+    "penalty_arrays",
+    "violation",
+]
 
 
 class Penalty(NamedTuple):
@@ -53,6 +60,24 @@ def make_penalty(n_features, l1, l2, positive=False, lower=None, upper=None):
     if positive:
         lo = np.maximum(lo, 0.0)
     return Penalty(full(l1, 0.0), full(l2, 0.0), lo, full(upper, np.inf))
+
+
+def penalty_arrays(l1, l2, factor=None, lower=None, upper=None):
+    """``(l1, l2, lower, upper)`` for the solvers: the strengths times the
+    per-feature ``factor``, where an infinite factor leaves the feature out
+    (bounds 0 and no penalty).  Scalars pass through when ``factor`` is None.
+    """
+    if factor is None:
+        return l1, l2, lower, upper
+    factor = np.asarray(factor, dtype=np.float64)
+    out = np.isinf(factor)
+    f = np.where(out, 0.0, factor)
+    if np.any(out):
+        p = factor.shape[0]
+        lower = np.where(out, 0.0, -np.inf if lower is None else lower)
+        upper = np.where(out, 0.0, np.inf if upper is None else upper)
+        lower, upper = np.broadcast_to(lower, p), np.broadcast_to(upper, p)
+    return l1 * f, l2 * f, lower, upper
 
 
 @njit(inline="always", **JIT_OPTIONS)

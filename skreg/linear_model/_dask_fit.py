@@ -15,7 +15,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, PredefinedSplit
 
-from skreg._alpha_grid import alpha_grid
+from skreg._alpha_grid import grid_from_correlations
+from skreg._penalty_params import check_penalty_params
 from skreg.linear_model._cv_select import choose_alpha, one_se_alpha
 from skreg.linear_model._dask import DaskData, reduce_stats
 from skreg.solvers.gram import (
@@ -47,15 +48,9 @@ def _check_scalar_weight(sample_weight):
 
 def _read(estimator, X, y, sample_weight, **kw):
     _check_scalar_weight(sample_weight)
-    for name in ("penalty_factor", "lower_bounds", "upper_bounds"):
-        if getattr(estimator, name, None) is not None:
-            # the Gram solver takes per-feature arrays; the estimators'
-            # rescaling of them is not wired to dask input yet
-            raise ValueError(
-                f"{name}: not supported on dask input yet; fit without it or "
-                "on in-memory data."
-            )
     data = DaskData(X, y, sample_weight)
+    # bad controls fail before any data are read
+    data.controls = check_penalty_params(estimator, data.n_features)
     estimator.n_features_in_ = data.n_features
     if data.feature_names is not None and all(
         isinstance(c, str) for c in data.feature_names
@@ -71,11 +66,14 @@ def _check_weight(stats, name="sample_weight"):
         raise ValueError(f"{name} must have a positive sum; got all zeros.")
 
 
-def _enet_solve(stats, alpha, l1_ratio, *, fit_intercept, positive, max_iter, tol, W0):
-    """Coefficients (n_targets, p), intercepts and results for one alpha."""
+def _enet_solve(
+    stats, alpha, l1_ratio, *, fit_intercept, positive, max_iter, tol, W0, controls
+):
+    """Coefficients (n_targets, p), intercepts and results for one alpha
+    (``controls``: the validated penalty factors and bounds)."""
     G, Q, yy = gram_system(stats, fit_intercept=fit_intercept, rescale=True)
     p, k = Q.shape
-    penalty = enet_penalty(alpha, l1_ratio, stats.n_rows, p, positive)
+    penalty = enet_penalty(alpha, l1_ratio, stats.n_rows, p, positive, *controls)
     W = np.zeros((k, p))
     results = []
     for t in range(k):
@@ -101,7 +99,7 @@ def _warn_convergence(results):
             )
 
 
-def _refit(est, stats, alpha, l1_ratio, W0, y_ndim, dtype):
+def _refit(est, stats, alpha, l1_ratio, W0, data):
     """Solve for one ``alpha`` from ``stats`` and set the fitted attributes."""
     W, b, results = _enet_solve(
         stats,
@@ -112,10 +110,11 @@ def _refit(est, stats, alpha, l1_ratio, W0, y_ndim, dtype):
         max_iter=est.max_iter,
         tol=est.tol,
         W0=W0,
+        controls=data.controls,
     )
     _warn_convergence(results)
     _set_enet_attributes(
-        est, W, b, results, stats.n_rows, y_ndim, dtype, est.fit_intercept
+        est, W, b, results, stats.n_rows, data.y_ndim, data.dtype, est.fit_intercept
     )
 
 
@@ -151,7 +150,7 @@ def fit_enet_dask(est, X, y, sample_weight):
                 f"warm_start: previous coef_ has shape {W0.shape}, expected "
                 f"{(data.n_targets, data.n_features)}"
             )
-    _refit(est, stats, est.alpha, est._l1_ratio(), W0, data.y_ndim, data.dtype)
+    _refit(est, stats, est.alpha, est._l1_ratio(), W0, data)
     return est
 
 
@@ -162,7 +161,7 @@ def fit_ridge_dask(est, X, y, sample_weight):
     stats = reduce_stats(data)[0]
     _check_weight(stats)
     alphas = est._alphas(data.n_targets)
-    W, n_iter, solver = _ridge_solve(stats, alphas, est, sample_weight)
+    W, n_iter, solver = _ridge_solve(stats, alphas, est, sample_weight, data)
     W = W.astype(data.dtype)
     est.coef_ = W[0] if data.y_ndim == 1 else W
     est.n_iter_ = n_iter
@@ -176,14 +175,16 @@ def fit_ridge_dask(est, X, y, sample_weight):
     return est
 
 
-def _ridge_solve(stats, alphas, est, sample_weight):
+def _ridge_solve(stats, alphas, est, sample_weight, data):
     G, Q, yy = gram_system(stats, fit_intercept=est.fit_intercept, rescale=False)
     if isinstance(sample_weight, numbers.Number):
         # raw weights, as Ridge: a scalar c scales the data term by c
         G, Q, yy = G * sample_weight, Q * sample_weight, yy * sample_weight
     k, p = Q.shape[1], Q.shape[0]
+    factor = data.controls[0]
     if not est.positive:
-        return ridge_from_gram(G, Q, alphas), np.ones(k, dtype=np.int32), "cholesky"
+        W = ridge_from_gram(G, Q, alphas, factor)
+        return W, np.ones(k, dtype=np.int32), "cholesky"
     W = np.zeros((k, p))
     n_iter = np.zeros(k, dtype=np.int32)
     max_iter = 1000 if est.max_iter is None else est.max_iter
@@ -197,6 +198,7 @@ def _ridge_solve(stats, alphas, est, sample_weight):
             positive=True,
             max_iter=max_iter,
             tol=est.tol,
+            factor=factor,
         )
         W[t], n_iter[t] = res.coef, res.n_iter
         results.append(res)
@@ -254,7 +256,7 @@ def fold_stats(est, data):
     return total, pairs
 
 
-def enet_cv_curves(pairs, total, alpha_grids, l1_ratios, est):
+def enet_cv_curves(pairs, alpha_grids, l1_ratios, est, controls):
     """Held-out MSE, shape (n_l1_ratios, n_folds, n_alphas)."""
     mse = np.empty((len(l1_ratios), len(pairs), len(alpha_grids[0])))
     for i, (r, alphas) in enumerate(zip(l1_ratios, alpha_grids, strict=True)):
@@ -270,6 +272,7 @@ def enet_cv_curves(pairs, total, alpha_grids, l1_ratios, est):
                 positive=est.positive,
                 max_iter=est.max_iter,
                 tol=est.tol,
+                controls=controls,
             )
             b = (
                 train.y_mean[0] - train.x_mean @ coefs
@@ -278,6 +281,23 @@ def enet_cv_curves(pairs, total, alpha_grids, l1_ratios, est):
             )
             mse[i, f] = heldout_sse(test, coefs, b) / test.weight
     return mse
+
+
+def _unpenalised_residual_correlations(stats, factor, fit_intercept):
+    """``Z^T S r`` for the residual ``r`` of the least-squares fit on the
+    unpenalised features (factor 0), from the statistics: the Schur
+    complement that :func:`skreg._alpha_grid.alpha_grid` computes from ``X``
+    (zero on the unpenalised features themselves)."""
+    G, Q, _ = gram_system(stats, fit_intercept=fit_intercept)
+    q = Q[:, 0]
+    free = np.zeros(q.shape[0], dtype=bool) if factor is None else factor == 0
+    if not free.any():
+        return q
+    F = np.flatnonzero(free)
+    beta = np.linalg.pinv(G[np.ix_(F, F)], hermitian=True) @ q[F]
+    out = q - G[:, F] @ beta
+    out[F] = 0.0
+    return out
 
 
 def fit_enet_cv_dask(est, X, y, sample_weight):
@@ -297,17 +317,15 @@ def fit_enet_cv_dask(est, X, y, sample_weight):
     total, pairs = fold_stats(est, data)
     l1_ratios = est._l1_ratios()
     if isinstance(est.alphas, numbers.Integral):
-        G, Q, _ = gram_system(total, fit_intercept=est.fit_intercept)
-        shape_only = np.broadcast_to(
-            np.float64(0), (int(total.n_rows), data.n_features)
-        )
+        factor = data.controls[0]
+        Xy = _unpenalised_residual_correlations(total, factor, est.fit_intercept)
         grids = [
-            alpha_grid(
-                shape_only,
-                None,
-                Xy=Q,
-                l1_ratio=r,
-                positive=est.positive,
+            grid_from_correlations(
+                Xy,
+                total.n_rows,
+                r,
+                est.positive,
+                factor,
                 eps=est.eps,
                 n_alphas=est.alphas,
             )
@@ -318,14 +336,14 @@ def fit_enet_cv_dask(est, X, y, sample_weight):
         if np.any(grid < 0):
             raise ValueError("alphas must be >= 0.")
         grids = [grid] * len(l1_ratios)
-    mse = enet_cv_curves(pairs, total, grids, l1_ratios, est)
+    mse = enet_cv_curves(pairs, grids, l1_ratios, est, data.controls)
     est.mse_path_ = np.squeeze(np.moveaxis(mse, 2, 1))
     est.alpha_min_, est.alpha_1se_, est.l1_ratio_ = choose_alpha(mse, grids, l1_ratios)
     est.alpha_ = est.alpha_min_ if est.alpha_rule == "min" else est.alpha_1se_
     est.alphas_ = np.asarray(grids)
     if len(l1_ratios) == 1 or not isinstance(est.alphas, numbers.Integral):
         est.alphas_ = est.alphas_[0]
-    _refit(est, total, est.alpha_, est.l1_ratio_, None, 1, data.dtype)
+    _refit(est, total, est.alpha_, est.l1_ratio_, None, data)
     if not hasattr(est, "l1_ratio"):
         del est.l1_ratio_
     return est

@@ -136,6 +136,18 @@ def support_newton(design, y, w, pen, primal, objective, add=None, solver=None):
         The solver used, for the next call.
     """
     cols = np.flatnonzero(w)
+    held = (w[cols] == pen.lower[cols]) | (w[cols] == pen.upper[cols])
+    key = None
+    if np.any(held):
+        # features at a bound stay there: the system is on the others, with
+        # the held features' fit taken off the target (and a solver of its own)
+        fixed, cols = cols[held], cols[~held]
+        key = (fixed.tobytes(), w[fixed].tobytes())
+        if solver is not None and getattr(solver, "held_key", None) != key:
+            solver = None
+        y = y - _centred_product(design, fixed, w[fixed])
+    elif solver is not None and getattr(solver, "held_key", None) is not None:
+        solver = None
     signs = np.sign(w[cols])
     if add is not None and len(add[0]):
         cols = np.concatenate([cols, add[0]])
@@ -147,7 +159,17 @@ def support_newton(design, y, w, pen, primal, objective, add=None, solver=None):
         return Step.REJECTED, solver
     args = (design, y, w, cols, signs, pen, primal, objective, solver)
     with single_thread_blas():
-        return _newton_step(*args)
+        outcome, solver = _newton_step(*args)
+    if solver is not None:
+        solver.held_key = key
+    return outcome, solver
+
+
+def _centred_product(design, cols, values):
+    """``Z_cols values`` (the implicitly centred columns)."""
+    X = design.sparse_X if design.is_sparse else design.X
+    out = np.asarray(X[:, cols] @ values, dtype=np.float64).ravel()
+    return out - float(design.xm[cols] @ values)
 
 
 def _newton_step(design, y, w, cols, signs, pen, primal, objective, solver):
@@ -244,9 +266,11 @@ def _try_step(solver, w, cols, signs, pen, primal, objective):
 
 
 def _candidate(w, cols, values, pen):
-    """A point shaped like ``w``: ``values`` on ``cols``, zero elsewhere
-    (clipped into the bounds)."""
-    cand = np.zeros_like(w)
+    """A point shaped like ``w``: ``values`` on ``cols``, the features that
+    ``w`` holds at a nonzero bound kept there, zero elsewhere (clipped into
+    the bounds)."""
+    held = (w != 0.0) & ((w == pen.lower) | (w == pen.upper))
+    cand = np.where(held, w, 0.0)
     cand[cols] = values
     np.clip(cand, pen.lower, pen.upper, out=cand)
     return cand

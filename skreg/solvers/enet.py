@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels.gram_cd import gram_cd
+from skreg._kernels.penalty import penalty_arrays
 from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.exact import exact_finish, wants_exact_finish
@@ -24,24 +25,6 @@ __all__ = [
 def penalty_strengths(alpha, l1_ratio, n_samples):
     """``(l1, l2)`` in CD scaling for scikit-learn's ``alpha`` and ``l1_ratio``."""
     return alpha * l1_ratio * n_samples, alpha * (1.0 - l1_ratio) * n_samples
-
-
-def penalty_arrays(l1, l2, factor=None, lower=None, upper=None):
-    """``(l1, l2, lower, upper)`` for the solvers: the strengths times the
-    per-feature ``factor``, where an infinite factor leaves the feature out
-    (bounds 0 and no penalty).  Scalars pass through when ``factor`` is None.
-    """
-    if factor is None:
-        return l1, l2, lower, upper
-    factor = np.asarray(factor, dtype=np.float64)
-    out = np.isinf(factor)
-    f = np.where(out, 0.0, factor)
-    if np.any(out):
-        p = factor.shape[0]
-        lower = np.where(out, 0.0, -np.inf if lower is None else lower)
-        upper = np.where(out, 0.0, np.inf if upper is None else upper)
-        lower, upper = np.broadcast_to(lower, p), np.broadcast_to(upper, p)
-    return l1 * f, l2 * f, lower, upper
 
 
 def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):

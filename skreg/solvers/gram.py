@@ -7,12 +7,20 @@ the same whether the data were in memory or reduced from a cluster.
 :func:`ridge_from_gram` is the closed-form Ridge on the same system.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
 
 from skreg._kernels.gram_cd import gram_cd, gram_gap
+from skreg._kernels.penalty import make_penalty, penalty_arrays
+from skreg.solvers._gram_free import (
+    Reduced,
+    fully_free,
+    one_sided_free,
+    projected_gap,
+)
 from skreg.solvers.cd import CDResult
 
 __all__ = [
@@ -36,10 +44,24 @@ def uniform_penalty(l1, l2, n_features, positive=False):
     )
 
 
-def enet_penalty(alpha, l1_ratio, n_rows, n_features, positive=False):
-    """Per-feature ``(l1, l2, lower, upper)`` in CD scaling for ``alpha``."""
+def enet_penalty(
+    alpha,
+    l1_ratio,
+    n_rows,
+    n_features,
+    positive=False,
+    factor=None,
+    lower=None,
+    upper=None,
+):
+    """Per-feature ``(l1, l2, lower, upper)`` in CD scaling for ``alpha``,
+    with the validated penalty factors and bounds of
+    :func:`skreg._penalty_params.check_controls` (None: unset)."""
     l1, l2 = alpha * l1_ratio * n_rows, alpha * (1.0 - l1_ratio) * n_rows
-    return uniform_penalty(l1, l2, n_features, positive)
+    if factor is None and lower is None and upper is None:
+        return uniform_penalty(l1, l2, n_features, positive)
+    l1, l2, lower, upper = penalty_arrays(l1, l2, factor, lower, upper)
+    return tuple(make_penalty(n_features, l1, l2, positive, lower, upper))
 
 
 @dataclass
@@ -75,26 +97,59 @@ class GramCD:
         """
         p = self.q.shape[0]
         w = np.zeros(p) if w is None else np.array(w, dtype=np.float64)
-        Gw = self.G @ w
         if tol_abs is None:
             tol_abs = self.tol * self.yy
-        gap, n_iter = gram_cd(
-            self.G,
-            self.q,
-            float(self.yy),
-            w,
-            Gw,
-            *penalty,
-            self.max_iter,
-            tol_abs,
-            False,
-            np.zeros(1, dtype=np.uint64),
-        )
+        free = fully_free(penalty)
+        if free.any():
+            return self._solve_reduced(penalty, w, tol_abs, free)
+        one_sided = one_sided_free(penalty)
+        Gw = self.G @ w
+        n_iter, target = 0, tol_abs
+        for _ in range(30):
+            kernel_gap, epochs = gram_cd(
+                self.G,
+                self.q,
+                float(self.yy),
+                w,
+                Gw,
+                *penalty,
+                self.max_iter - n_iter,
+                target,
+                False,
+                np.zeros(1, dtype=np.uint64),
+            )
+            n_iter += epochs
+            gap = self.gap(w, penalty, kernel_gap, one_sided)
+            if gap <= tol_abs or n_iter >= self.max_iter or not kernel_gap > 0:
+                break
+            # the kernel's gap ignores the one-sided free features' dual
+            # constraints: ask it for less until the projected gap is met
+            target = 0.1 * min(target, kernel_gap)
         if gap <= tol_abs and n_iter > 0:
-            w, gap = self.polish(w, gap, penalty)
+            w, gap = self.polish(w, gap, penalty, one_sided)
         return CDResult(w, int(n_iter), float(gap), tol_abs, bool(gap <= tol_abs))
 
-    def polish(self, w, gap, penalty):
+    def gap(self, w, penalty, kernel_gap=None, one_sided=None):
+        """Duality gap at ``w``: the kernel's, or with one-sided unpenalised
+        features (``one_sided``), the gap at the residual projected off
+        the columns whose dual constraint it breaks (always valid)."""
+        if one_sided is None or not one_sided.any():
+            if kernel_gap is not None:
+                return kernel_gap
+            return gram_gap(self.q, float(self.yy), w, self.G @ w, *penalty)
+        return projected_gap(self.G, self.q, float(self.yy), w, penalty)
+
+    def _solve_reduced(self, penalty, w, tol_abs, free):
+        red = getattr(self, "_reduced", None)
+        if red is None or not np.array_equal(red.F, np.flatnonzero(free)):
+            red = self._reduced = Reduced(self.G, self.q, self.yy, free)
+        if red.P.size == 0:
+            return CDResult(red.full(np.zeros(0)), 0, 0.0, tol_abs, True)
+        sub = GramCD(red.G, red.q, red.yy, max_iter=self.max_iter, tol=self.tol)
+        res = sub.solve(tuple(a[red.P] for a in penalty), w[red.P], tol_abs)
+        return dataclasses.replace(res, coef=red.full(res.coef))
+
+    def polish(self, w, gap, penalty, one_sided=None):
         """Newton step on the support: the exact minimiser for the signs of
         ``w``, kept when it keeps them and lowers the gap (the in-memory
         solver's polish, one ``|S| x |S|`` solve)."""
@@ -119,56 +174,69 @@ class GramCD:
             return w, gap
         new = w.copy()
         new[S] = w_S
-        new_gap = gram_gap(self.q, float(self.yy), new, self.G @ new, *penalty)
+        new_gap = self.gap(new, penalty, None, one_sided)
         return (new, new_gap) if new_gap < gap else (w, gap)
 
 
-def gram_enet_path(G, q, yy, n_rows, alphas, l1_ratio, *, positive, max_iter, tol):
+def gram_enet_path(
+    G, q, yy, n_rows, alphas, l1_ratio, *, positive, max_iter, tol, controls=None
+):
     """Warm-started ElasticNet solutions for a decreasing ``alphas`` grid.
 
-    Returns the coefficients, shape (n_features, n_alphas), and the results.
+    ``controls`` is ``(penalty_factor, lower, upper)`` as returned by
+    :func:`skreg._penalty_params.check_controls` (None: unset).  Returns the
+    coefficients, shape (n_features, n_alphas), and the results.
     """
     solver = GramCD(G, q, yy, max_iter=max_iter, tol=tol)
     p = q.shape[0]
+    controls = (None, None, None) if controls is None else controls
     coefs = np.zeros((p, len(alphas)))
     w = None
     results = []
     for i, alpha in enumerate(alphas):
-        res = solver.solve(enet_penalty(alpha, l1_ratio, n_rows, p, positive), w)
+        penalty = enet_penalty(alpha, l1_ratio, n_rows, p, positive, *controls)
+        res = solver.solve(penalty, w)
         w = res.coef
         coefs[:, i] = w
         results.append(res)
     return coefs, results
 
 
-def ridge_cd_from_gram(G, q, yy, alpha, *, positive, max_iter, tol):
+def ridge_cd_from_gram(G, q, yy, alpha, *, positive, max_iter, tol, factor=None):
     """Ridge by Gram CD with ``L2Regressor(solver='cd')``'s rule: stop when
     the gap is at most ``tol`` times the objective (re-solved from the last
-    iterate while the objective, and so the target gap, decreases)."""
+    iterate while the objective, and so the target gap, decreases).
+    ``factor`` multiplies ``alpha`` per feature (inf: left out)."""
     p = q.shape[0]
-    lower = np.zeros(p) if positive else np.full(p, -np.inf)
-    penalty = (np.zeros(p), np.full(p, float(alpha)), lower, np.full(p, np.inf))
+    penalty = enet_penalty(alpha, 0.0, 1.0, p, positive, factor)
+    l2 = penalty[1]
     solver = GramCD(G, q, yy, max_iter=max_iter, tol=tol)
     w, n_iter, objective = None, 0, 0.5 * yy
     while True:
         res = solver.solve(penalty, w, tol_abs=tol * objective)
         w, n_iter = res.coef, n_iter + res.n_iter
         Gw = G @ w
-        objective = 0.5 * (max(yy - 2.0 * q @ w + w @ Gw, 0.0) + alpha * w @ w)
+        objective = 0.5 * (max(yy - 2.0 * q @ w + w @ Gw, 0.0) + w @ (l2 * w))
         if res.gap <= tol * objective or not res.converged or n_iter >= max_iter:
             converged = res.gap <= tol * objective
             return CDResult(w, n_iter, res.gap, tol * objective, bool(converged))
 
 
-def ridge_from_gram(G, Q, alphas):
-    """``(G + alpha_k I) w_k = Q[:, k]`` for every target ``k`` (Cholesky,
-    least squares when the system is singular); returns (n_targets, p)."""
+def ridge_from_gram(G, Q, alphas, factor=None):
+    """``(G + alpha_k diag(factor)) w_k = Q[:, k]`` for every target ``k``
+    (Cholesky, least squares when the system is singular); features with
+    an infinite factor are left out (coefficient 0).  Returns (n_targets, p).
+    """
     p, k = Q.shape
-    W = np.empty((k, p))
+    W = np.zeros((k, p))
+    pf = np.ones(p) if factor is None else np.asarray(factor, dtype=np.float64)
+    keep = np.flatnonzero(np.isfinite(pf))
+    G = G[np.ix_(keep, keep)]
     for t in range(k):
-        A = G + alphas[t] * np.eye(p)
+        A = G + np.diag(alphas[t] * pf[keep])
+        rhs = Q[keep, t]
         try:
-            W[t] = linalg.solve(A, Q[:, t], assume_a="pos", check_finite=False)
+            W[t, keep] = linalg.solve(A, rhs, assume_a="pos", check_finite=False)
         except (linalg.LinAlgError, ValueError):
-            W[t] = linalg.lstsq(A, Q[:, t], check_finite=False)[0]
+            W[t, keep] = linalg.lstsq(A, rhs, check_finite=False)[0]
     return W
