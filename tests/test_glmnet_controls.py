@@ -1,6 +1,8 @@
 """glmnet's controls in the estimators: penalty factors and box constraints,
 against an independent optimum of the same objective."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -194,3 +196,56 @@ def test_bad_controls_name_the_parameter(params, match):
         ElasticNetRegressor(**params).fit(X, y)
     with pytest.raises(ValueError, match=match):
         L1RegressorCV(cv=3, alphas=3, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csc"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_glum_reaches_the_same_coefficients(layout, fit_intercept, use_sw, l1_ratio):
+    # An independent peer with the same objective: glum minimises
+    # 1/(2 sum(s)) sum_i s_i r_i^2 + alpha l1_ratio |P1 w|_1
+    # + alpha (1 - l1_ratio)/2 w^T diag(P2) w, i.e. skreg's objective with
+    # P1 = P2 = penalty_factor (glum has no inf factor: bounds 0 instead)
+    glum = pytest.importorskip("glum")
+    rng = np.random.default_rng(7)
+    X, y = _data(seed=7, n=80, p=15)
+    p = X.shape[1]
+    sw = rng.uniform(0.2, 2.0, len(y)) if use_sw else None
+    pf = rng.uniform(0.5, 2.0, p)
+    pf[[0, 5]] = 0.0
+    pf[7] = np.inf
+    lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
+    upper[[1, 2]] = [0.3, 0.3]
+    lower[3] = -0.2
+    Xk = sparse.csc_matrix(X) if layout == "csc" else X
+    est = ElasticNetRegressor(
+        alpha=0.05,
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        penalty_factor=pf,
+        lower_bounds=lower,
+        upper_bounds=upper,
+        tol=1e-12,
+        max_iter=100_000,
+    ).fit(Xk, y, sample_weight=sw)
+    out = np.isinf(pf)
+    peer = glum.GeneralizedLinearRegressor(
+        family="normal",
+        alpha=0.05,
+        l1_ratio=l1_ratio,
+        P1=np.where(out, 0.0, pf),
+        P2=np.where(out, 0.0, pf),
+        lower_bounds=np.where(out, 0.0, lower),
+        upper_bounds=np.where(out, 0.0, upper),
+        fit_intercept=fit_intercept,
+        gradient_tol=1e-12,
+        max_iter=1000,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glum's notes on bounds and solvers
+        peer.fit(X, y, sample_weight=sw)
+    scale = np.abs(est.coef_).max()
+    assert est.coef_[7] == 0.0 and np.any(np.abs(est.coef_ - 0.3) < 1e-12)
+    assert_allclose(est.coef_, peer.coef_, rtol=1e-8, atol=1e-9 * scale)
+    assert est.intercept_ == pytest.approx(peer.intercept_, rel=1e-8, abs=1e-9)

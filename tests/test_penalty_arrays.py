@@ -120,3 +120,66 @@ def test_penalty_checks_bounds_shape():
     assert_allclose(pen.upper, [1.0, 2.0, np.inf])
     with pytest.raises(ValueError):
         make_penalty(3, [1.0, 2.0], 0.0)
+
+
+def test_box_dual_is_the_best_scaling_of_the_residual():
+    # the dual at s times the residual, maximised over 0 <= s <= scale, is
+    # at least its value on a fine grid of s (and both end points)
+    from skreg._kernels.gap import box_dual, dual_value
+
+    rng = np.random.default_rng(4)
+    p = 30
+    pen = make_penalty(
+        p,
+        rng.uniform(0.5, 1.5, p),
+        rng.uniform(0.0, 0.2, p),
+        lower=np.where(rng.random(p) < 0.5, -rng.uniform(0.1, 1e3, p), -np.inf),
+        upper=np.where(rng.random(p) < 0.5, rng.uniform(0.1, 1e3, p), np.inf),
+    )
+    feats = np.arange(p)
+    for _ in range(20):
+        XtA = rng.standard_normal(p) * rng.uniform(0.5, 2.0)
+        r_norm2, w_l2 = rng.uniform(1.0, 10.0), rng.uniform(0.0, 1.0)
+        ry = r_norm2 + rng.uniform(0.0, 3.0)
+        scale = 1.0
+        for j in range(p):
+            v, l1 = XtA[j], pen.l1[j]
+            if (v > l1 and pen.upper[j] == np.inf) or (
+                v < -l1 and pen.lower[j] == -np.inf
+            ):
+                scale = min(scale, l1 / abs(v))
+        dual, s = box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA)
+        assert 0.0 <= s <= scale
+        grid = [
+            dual_value(r_norm2, ry, w_l2, t, pen, feats, XtA, True)
+            for t in np.linspace(0.0, scale, 2001)
+        ]
+        assert dual >= max(grid) - 1e-9 * abs(max(grid))
+
+
+@pytest.mark.parametrize("active", [False, True])
+def test_a_loose_bounded_fit_gap_bounds_its_suboptimality(active):
+    from skreg.solvers.gram import GramCD
+
+    design, Z, y, s = _case("dense", True, seed=5, p=40)
+    p = Z.shape[1]
+    lam = 0.05 * np.abs(Z.T @ (s * y)).max()
+    l1, l2 = np.full(p, lam), np.full(p, 0.1 * lam)
+    bound = 0.5 if active else 1e6
+    lower, upper = np.full(p, -bound), np.full(p, bound)
+    ref = _oracle(Z, y, s, l1, l2, lower, upper)
+    p_ref = _objective(Z, y, s, ref, l1, l2)
+    assert np.any(np.abs(ref) == 0.5) == active
+    eps = 1e-12 * p_ref
+    for tol in [1e-2, 1e-4]:
+        w = np.zeros(p)
+        res = enet_cd(
+            design, y, w, l1, l2, lower=lower, upper=upper, tol=tol, newton=False
+        )
+        sub = _objective(Z, y, s, w, l1, l2) - p_ref
+        assert res.converged and -eps <= sub <= res.gap + eps
+        G, q = Z.T @ (s[:, None] * Z), Z.T @ (s * y)
+        gram = GramCD(G, q, float(s @ y**2), max_iter=1000, tol=tol)
+        res = gram.solve((l1, l2, lower, upper))
+        sub = _objective(Z, y, s, res.coef, l1, l2) - p_ref
+        assert res.converged and -eps <= sub <= res.gap + eps

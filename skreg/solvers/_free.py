@@ -13,7 +13,7 @@ upper bound on the suboptimality and gap-safe screening stays safe.
 
 import numpy as np
 
-from skreg._kernels.gap import dual_scale, dual_value, residual_stats
+from skreg._kernels.gap import box_dual, domain_scale, residual_stats
 from skreg.solvers._support_solver import (
     _centred_cross,
     _centred_rhs,
@@ -71,7 +71,7 @@ class FreeFeatures:
             ry -= float(beta @ self.qy[act])
             XtA[feats] -= self.cross[feats][:, act] @ beta
         w_l2 = float(np.dot(pen.l2 * w, w))
-        scale = dual_scale(XtA, feats, pen)
+        scale = domain_scale(XtA, feats, pen)
         # a one-sided column the projection turned into a violation: no
         # scale is feasible but 0 (beyond the projection's rounding)
         u = XtA[cols]
@@ -80,6 +80,4 @@ class FreeFeatures:
             ~act & (((u < -eps) & (lo == -np.inf)) | ((u > eps) & (hi == np.inf)))
         ):
             scale = 0.0
-        return dual_value(
-            max(r_norm2, 0.0), ry, w_l2, scale, pen, feats, XtA, True
-        ), scale
+        return box_dual(max(r_norm2, 0.0), ry, w_l2, scale, pen, feats, XtA)
