@@ -56,7 +56,7 @@ def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):
                 )
             _check_gram_entry(X, G, X_offset, sample_weight)
             return np.ascontiguousarray(G, dtype=np.float64)
-    Z = _weighted_centred(X.astype(np.float64), X_offset, sample_weight)
+    Z = _weighted_centred(X.astype(np.float64, copy=False), X_offset, sample_weight)
     return Z.T @ Z
 
 
@@ -81,9 +81,10 @@ def _check_gram_entry(X, G, X_offset, sample_weight):
 
 
 def _weighted_centred(A, offset, sample_weight):
+    # one new array (A itself is never written)
     Z = A - offset
     if sample_weight is not None:
-        Z = Z * np.sqrt(sample_weight).reshape((-1,) + (1,) * (Z.ndim - 1))
+        Z *= np.sqrt(sample_weight).reshape((-1,) + (1,) * (Z.ndim - 1))
     return Z
 
 
@@ -162,9 +163,9 @@ def _fit_gram_targets(
     random_state,
 ):  # fmt: skip
     """:func:`fit_enet_targets` by the covariance-update kernel on ``G``."""
-    Q = _weighted_centred(X.astype(np.float64), X_offset, sample_weight).T @ (
-        _weighted_centred(Yc.astype(np.float64), 0.0, sample_weight)
-    )
+    Q = _weighted_centred(
+        X.astype(np.float64, copy=False), X_offset, sample_weight
+    ).T @ _weighted_centred(Yc.astype(np.float64, copy=False), 0.0, sample_weight)
     rng_state = _seed_state(random_state)
     pen = uniform_penalty(l1, l2, X.shape[1], positive)
     results = []
