@@ -23,10 +23,11 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from skreg._kernels.gram_cd import gram_cd
+from skreg._kernels.penalty import make_penalty
 from skreg.solvers.cd import enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.enet import penalty_arrays, penalty_strengths
-from skreg.solvers.gram import uniform_penalty
+from skreg.solvers.gram import GramCD
 from skreg.solvers.working_set import _seed_state
 
 __all__ = ["solve_path"]
@@ -243,15 +244,16 @@ def solve_path(
     working-set CD (module docstring), else working-set CD on the full design.
 
     ``penalty_factor``, ``lower`` and ``upper`` make the penalty per feature
-    (see :func:`skreg.solvers.enet.penalty_arrays`): working-set CD on the
-    full design then solves every alpha.
+    (see :func:`skreg.solvers.enet.penalty_arrays`): :class:`GramCD` on
+    ``gram`` (no random selection), or else working-set CD on the full
+    design, then solves every alpha.
 
     Returns ``(coefs, dual_gaps, n_iters, converged)`` with ``coefs`` of shape
     ``(n_features, n_alphas)`` in float64 and gaps in the estimator's scale.
     """
     per_feature = not (penalty_factor is None and lower is None and upper is None)
     if per_feature:
-        gram, strong_rules = None, False
+        strong_rules = False
     n, p = X.shape
     y = np.ascontiguousarray(y, dtype=np.float64)
     w = np.zeros(p) if coef_init is None else np.array(coef_init, dtype=np.float64)
@@ -287,10 +289,12 @@ def solve_path(
         y_norm2 = weighted_norm2(y, sample_weight)
         q = np.ascontiguousarray(Xy, dtype=np.float64)
         rng_state = _seed_state(random_state)
+        # unpenalised features are eliminated from the system (GramCD)
+        gram_solver = GramCD(gram, q, y_norm2, max_iter=max_iter)
     for alpha in alphas:
         l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
+        l1, l2, lo, hi = penalty_arrays(l1, l2, penalty_factor, lower, upper)
         if gram is None:
-            l1, l2, lo, hi = penalty_arrays(l1, l2, penalty_factor, lower, upper)
             res = enet_cd(
                 design,
                 y,
@@ -306,6 +310,11 @@ def solve_path(
                 screening=screening,
             )
             gap, n_iter, ok = res.gap, res.n_iter, res.converged
+        elif per_feature:
+            pen = tuple(make_penalty(p, l1, l2, positive, lo, hi))
+            res = gram_solver.solve(pen, w, tol * y_norm2)
+            w[:] = res.coef
+            gap, n_iter, ok = res.gap, res.n_iter, res.converged
         else:
             gap, n_iter = gram_cd(
                 gram,
@@ -313,7 +322,7 @@ def solve_path(
                 y_norm2,
                 w,
                 gram @ w,
-                *uniform_penalty(l1, l2, w.shape[0], positive),
+                *make_penalty(p, l1, l2, positive),
                 max_iter,
                 tol * y_norm2,
                 random_state is not None,
