@@ -80,6 +80,9 @@ class GramCD:
         Maximum number of epochs per solve.
     tol : float
         Stop when the duality gap is at most ``tol * yy``.
+    newton : bool
+        Finish a converged solve with a Newton step on the support
+        (:meth:`polish`).
     """
 
     G: np.ndarray
@@ -87,6 +90,7 @@ class GramCD:
     yy: float
     max_iter: int = 1000
     tol: float = 1e-4
+    newton: bool = True
 
     def solve(self, penalty, w=None, tol_abs=None):
         """Minimise for ``penalty = (l1, l2, lower, upper)`` from ``w``.
@@ -125,7 +129,7 @@ class GramCD:
             # the kernel's gap ignores the one-sided free features' dual
             # constraints: ask it for less until the projected gap is met
             target = 0.1 * min(target, kernel_gap)
-        if gap <= tol_abs and n_iter > 0:
+        if self.newton and gap <= tol_abs and n_iter > 0:
             w, gap = self.polish(w, gap, penalty, one_sided)
         return CDResult(w, int(n_iter), float(gap), tol_abs, bool(gap <= tol_abs))
 
@@ -145,7 +149,7 @@ class GramCD:
             red = self._reduced = Reduced(self.G, self.q, self.yy, free)
         if red.P.size == 0:
             return CDResult(red.full(np.zeros(0)), 0, 0.0, tol_abs, True)
-        sub = GramCD(red.G, red.q, red.yy, max_iter=self.max_iter, tol=self.tol)
+        sub = GramCD(red.G, red.q, red.yy, self.max_iter, self.tol, self.newton)
         res = sub.solve(tuple(a[red.P] for a in penalty), w[red.P], tol_abs)
         return dataclasses.replace(res, coef=red.full(res.coef))
 

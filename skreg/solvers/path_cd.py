@@ -289,8 +289,10 @@ def solve_path(
         y_norm2 = weighted_norm2(y, sample_weight)
         q = np.ascontiguousarray(Xy, dtype=np.float64)
         rng_state = _seed_state(random_state)
-        # unpenalised features are eliminated from the system (GramCD)
-        gram_solver = GramCD(gram, q, y_norm2, max_iter=max_iter)
+        # unpenalised features are eliminated from the system (GramCD); no
+        # Newton polish, as on the uniform route: a step per alpha costs more
+        # than the kernel's epochs
+        gram_solver = GramCD(gram, q, y_norm2, max_iter=max_iter, newton=False)
     for alpha in alphas:
         l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
         l1, l2, lo, hi = penalty_arrays(l1, l2, penalty_factor, lower, upper)
