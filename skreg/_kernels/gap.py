@@ -64,23 +64,10 @@ def domain_scale(XtA, feats, pen):
 
 @njit(**JIT_OPTIONS)
 def dual_scale(XtA, feats, pen):
-    """The scale that brings every correlation ``XtA`` (minus ``l2 w``)
-    within its ``l1`` on the sides its bounds leave open (a sign
-    constraint's closed side never limits it): the conjugates of
-    :func:`dual_value` are then zero, as without bounds.  A dual point for
-    callers without the residual's norms (a cold start, say), where
-    :func:`domain_scale` would charge a bound that is not active a large
-    conjugate for every correlation past its ``l1``."""
-    scale = 1.0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        l1, v = pen.l1[j], XtA[j]
-        if l1 > 0.0 or pen.l2[j] > 0.0:
-            if v > l1 and pen.upper[j] != 0.0:
-                scale = min(scale, l1 / v)
-            elif v < -l1 and pen.lower[j] != 0.0:
-                scale = min(scale, -l1 / v)
-    return scale
+    """:func:`domain_scale` (the name callers without the residual's norms
+    use; with finite bounds, :func:`box_dual` from this scale is the
+    better dual point)."""
+    return domain_scale(XtA, feats, pen)
 
 
 @njit(**JIT_OPTIONS)
