@@ -73,7 +73,7 @@ class MTOptions:
     settled_ratio: float = 0.01
     first_check: int = 1
     cold_check: int = 3
-    check_every: int = 3
+    check_every: int = 5
     full_every: int = 3
 
 
