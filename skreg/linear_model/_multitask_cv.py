@@ -113,6 +113,35 @@ class _MultiTaskCVBase(LinearRegressorBase, BaseEstimator):
         "penalty_factor": PENALTY_CONSTRAINTS["penalty_factor"],
     }
 
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        random_state=None,
+        selection="cyclic",
+        penalty_factor=None,
+    ):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.selection = selection
+        self.penalty_factor = penalty_factor
+
     def _l1_ratios(self):
         return np.array([1.0])
 
@@ -322,35 +351,6 @@ class MultiTaskL1RegressorCV(_MultiTaskCVBase):
 
     path = staticmethod(lasso_path)
 
-    def __init__(
-        self,
-        *,
-        eps=1e-3,
-        alphas=100,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-4,
-        copy_X=True,
-        cv=None,
-        verbose=False,
-        n_jobs=None,
-        random_state=None,
-        selection="cyclic",
-        penalty_factor=None,
-    ):
-        self.eps = eps
-        self.alphas = alphas
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.copy_X = copy_X
-        self.cv = cv
-        self.verbose = verbose
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.selection = selection
-        self.penalty_factor = penalty_factor
-
 
 class MultiTaskElasticNetRegressorCV(_MultiTaskCVBase):
     r"""Multi-task ElasticNet with ``alpha`` and ``l1_ratio`` chosen by CV.
@@ -465,18 +465,20 @@ class MultiTaskElasticNetRegressorCV(_MultiTaskCVBase):
         penalty_factor=None,
     ):
         self.l1_ratio = l1_ratio
-        self.eps = eps
-        self.alphas = alphas
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.cv = cv
-        self.copy_X = copy_X
-        self.verbose = verbose
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.selection = selection
-        self.penalty_factor = penalty_factor
+        super().__init__(
+            eps=eps,
+            alphas=alphas,
+            fit_intercept=fit_intercept,
+            max_iter=max_iter,
+            tol=tol,
+            copy_X=copy_X,
+            cv=cv,
+            verbose=verbose,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            selection=selection,
+            penalty_factor=penalty_factor,
+        )
 
     def _l1_ratios(self):
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
