@@ -17,6 +17,7 @@ import numpy as np
 from skreg._kernels._design import residual
 from skreg._kernels.cd import ACCEPTED, HAS_DUAL, OFFSET, RSUM, cd_epochs
 from skreg._kernels.gap import (
+    box_dual,
     dual_scale,
     dual_value,
     gap_safe_screen,
@@ -125,6 +126,11 @@ class WorkingSetCD:
         self.y_norm2 = design.weighted_norm2(y)
         self.tol_abs = opts.tol * self.y_norm2
         self.any_l1 = bool(np.any(pen.l1 > 0))
+        # finite nonzero bounds: their conjugates enter the dual
+        self.has_box = bool(
+            np.any(np.isfinite(pen.lower) & (pen.lower != 0))
+            or np.any(np.isfinite(pen.upper) & (pen.upper != 0))
+        )
         cols = free_features(pen)
         self.free = FreeFeatures(design, y, cols) if cols.size and self.any_l1 else None
         self.use_ws = opts.working_set and self.any_l1
@@ -245,11 +251,18 @@ class WorkingSetCD:
     def _cold_primal_dual(self, feats):
         # the gap at w = 0 from Z^T S y: |r|^2 = r^T y = |y|^2, |w|^2 = 0
         self.XtA[feats] = self.xty[feats]
-        scale = dual_scale(self.XtA, feats, self.pen)
-        dual = dual_value(
-            self.y_norm2, self.y_norm2, 0.0, scale, self.pen, feats, self.XtA, True
-        )
+        dual, scale = self._dual_at(self.y_norm2, self.y_norm2, 0.0, self.XtA, feats)
         return 0.5 * self.y_norm2, dual, scale
+
+    def _dual_at(self, r_norm2, ry, w_l2, XtA, feats):
+        """The dual at the domain scale of the residual, or with bounds at the
+        best scale below it (an inactive bound's conjugate is large at the
+        domain scale); returns ``(dual, scale)``."""
+        scale = dual_scale(XtA, feats, self.pen)
+        if self.has_box:
+            return box_dual(r_norm2, ry, w_l2, scale, self.pen, feats, XtA)
+        dual = dual_value(r_norm2, ry, w_l2, scale, self.pen, feats, XtA, False)
+        return dual, scale
 
     def _at_pass(self, ps):
         """Convergence and the polish; returns an :class:`Action`."""
@@ -381,9 +394,8 @@ class WorkingSetCD:
         r_norm2, ry = residual_stats(
             self.rd, self.kstate[OFFSET], self.y, design.sw, design.has_sw
         )
-        scale = dual_scale(ps.XtA_theta, ws, pen)
         w_l2 = float(np.dot(pen.l2[ws] * w[ws], w[ws]))
-        dual_ws = dual_value(r_norm2, ry, w_l2, scale, pen, ws, ps.XtA_theta, True)
+        dual_ws, _ = self._dual_at(r_norm2, ry, w_l2, ps.XtA_theta, ws)
         chunk.best_dual = max(chunk.best_dual, dual_ws)
         if ps.primal - chunk.best_dual <= chunk.tol or self.n_epochs >= chunk.limit:
             return False
