@@ -97,6 +97,24 @@ def test_unpenalised_features_are_never_screened_and_the_gap_is_a_bound():
     assert gap_bound <= loose.gap * (1 + 1e-9) + 1e-12
 
 
+@pytest.mark.parametrize("tol", [1e-3, 1e-5, 1e-8])
+@pytest.mark.parametrize("use_sw", [False, True])
+@pytest.mark.parametrize("n", [200])
+def test_free_features_gap_bounds_suboptimality_with_extrapolation(n, tol, use_sw):
+    # the extrapolated dual point is projected off the free columns too:
+    # whichever dual point a pass keeps, the gap bounds the suboptimality
+    design, Z, y, s = _case("dense", use_sw, seed=7, n=n, p=80)
+    p = Z.shape[1]
+    lam = 0.05 * np.abs(Z.T @ (s * y)).max()
+    l1 = np.full(p, lam)
+    l1[[3, 17, 50]] = 0.0
+    ref = _oracle(Z, y, s, l1, np.zeros(p), -np.inf, np.inf)
+    w = np.zeros(p)
+    res = enet_cd(design, y, w, l1, 0.0, tol=tol, newton=False)
+    subopt = _objective(Z, y, s, w, l1, 0) - _objective(Z, y, s, ref, l1, 0)
+    assert subopt <= res.gap * (1 + 1e-9) + 1e-12
+
+
 def test_excluded_features_stay_zero_and_scalars_match_arrays():
     design, Z, y, s = _case("dense", True, seed=1)
     p = Z.shape[1]
