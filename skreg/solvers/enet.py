@@ -33,6 +33,16 @@ def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):
     Mirrors scikit-learn's ``_pre_fit``: a user Gram matrix is ignored (with
     a warning) when centring changed ``X``; sparse ``X`` never uses a Gram.
     """
+    G = _user_gram(X, precompute, sample_weight, X_offset, fit_intercept, 5)
+    if G is True:
+        Z = _weighted_centred(X.astype(np.float64, copy=False), X_offset, sample_weight)
+        return Z.T @ Z
+    return G
+
+
+def _user_gram(X, precompute, sample_weight, X_offset, fit_intercept, stacklevel):
+    # resolve_gram's decision: None (plain CD), True (compute Z^T S Z) or the
+    # user's checked Gram matrix
     if sparse.issparse(X) or precompute is False:
         return None
     if isinstance(precompute, str):
@@ -45,7 +55,7 @@ def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):
                 "Gram matrix was provided but X was centered to fit intercept: "
                 "recomputing Gram matrix.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=stacklevel,
             )
         else:
             G = np.asarray(precompute, dtype=X.dtype)
@@ -56,8 +66,7 @@ def resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept):
                 )
             _check_gram_entry(X, G, X_offset, sample_weight)
             return np.ascontiguousarray(G, dtype=np.float64)
-    Z = _weighted_centred(X.astype(np.float64, copy=False), X_offset, sample_weight)
-    return Z.T @ Z
+    return True
 
 
 def _check_gram_entry(X, G, X_offset, sample_weight):
@@ -124,7 +133,7 @@ def fit_enet_targets(
     l1, l2, lower, upper = penalty_arrays(l1, l2, penalty_factor, lower, upper)
     results = []
     if solver == "cd" and not per_feature:
-        G = resolve_gram(X, precompute, sample_weight, X_offset, fit_intercept)
+        G = _user_gram(X, precompute, sample_weight, X_offset, fit_intercept, 4)
         if G is not None:
             return _fit_gram_targets(
                 X, Yc, W, G, l1, l2, sample_weight=sample_weight, X_offset=X_offset,
@@ -162,10 +171,13 @@ def _fit_gram_targets(
     X, Yc, W, G, l1, l2, *, sample_weight, X_offset, max_iter, tol, positive,
     random_state,
 ):  # fmt: skip
-    """:func:`fit_enet_targets` by the covariance-update kernel on ``G``."""
-    Q = _weighted_centred(
-        X.astype(np.float64, copy=False), X_offset, sample_weight
-    ).T @ _weighted_centred(Yc.astype(np.float64, copy=False), 0.0, sample_weight)
+    """:func:`fit_enet_targets` by the covariance-update kernel on ``G`` (the
+    user's, or ``True``: computed here from the copy ``Q`` is computed from)."""
+    Z = _weighted_centred(X.astype(np.float64, copy=False), X_offset, sample_weight)
+    if G is True:
+        G = Z.T @ Z
+    Q = Z.T @ _weighted_centred(Yc.astype(np.float64, copy=False), 0.0, sample_weight)
+    del Z
     rng_state = _seed_state(random_state)
     pen = uniform_penalty(l1, l2, X.shape[1], positive)
     results = []
