@@ -21,6 +21,7 @@ from skreg.solvers._gram_free import (
     one_sided_free,
     projected_gap,
 )
+from skreg.solvers._ws_gram import gram_newton
 from skreg.solvers.cd import CDResult
 
 __all__ = [
@@ -157,29 +158,10 @@ class GramCD:
         """Newton step on the support: the exact minimiser for the signs of
         ``w``, kept when it keeps them and lowers the gap (the in-memory
         solver's polish, one ``|S| x |S|`` solve)."""
-        l1, l2, lower, upper = penalty
-        free = (w != 0.0) & (w > lower) & (w < upper)
-        if not free.any():
-            return w, gap
-        S = np.flatnonzero(free)
-        held = np.flatnonzero((w != 0.0) & ~free)
-        sign = np.sign(w[S])
-        rhs = self.q[S] - l1[S] * sign - self.G[np.ix_(S, held)] @ w[held]
-        A = self.G[np.ix_(S, S)] + np.diag(l2[S])
-        try:
-            w_S = linalg.solve(A, rhs, assume_a="pos", check_finite=False)
-        except (linalg.LinAlgError, ValueError):
-            return w, gap
-        if (
-            np.any(np.sign(w_S) != sign)
-            or np.any(w_S < lower[S])
-            or np.any(w_S > upper[S])
-        ):
-            return w, gap
-        new = w.copy()
-        new[S] = w_S
-        new_gap = self.gap(new, penalty, None, one_sided)
-        return (new, new_gap) if new_gap < gap else (w, gap)
+        return gram_newton(
+            self.G, self.q, w, gap, penalty,
+            lambda v: self.gap(v, penalty, None, one_sided),
+        )  # fmt: skip
 
 
 def gram_enet_path(

@@ -6,6 +6,8 @@ then, unless the fit stops there, a polish round (Newton steps, see
 :mod:`skreg.solvers._polish`), gap-safe screening, a working set of the
 features that violate their optimality conditions most, and an inner CD
 solve on it (:func:`skreg._kernels.cd.cd_epochs`) to a fraction of the gap.
+On long dense columns a small set is solved on its Gram matrix instead
+(:mod:`skreg.solvers._ws_gram`), and so are the polish's Newton steps.
 Every piece of state the loop carries is a named attribute.
 """
 
@@ -30,6 +32,7 @@ from skreg._kernels.gap import (
 from skreg.solvers._free import FreeFeatures, free_features
 from skreg.solvers._newton import Step, support_newton
 from skreg.solvers._polish import Action, Polish
+from skreg.solvers._ws_gram import GRAM_MAX_FEATURES, GramBlocks, solve_block
 
 __all__ = ["CDOptions", "WorkingSetCD"]
 
@@ -135,6 +138,13 @@ class WorkingSetCD:
         self.free = FreeFeatures(design, y, cols) if cols.size and self.any_l1 else None
         self.use_ws = opts.working_set and self.any_l1
         self.use_screen = opts.screening and self.any_l1
+        # small working sets of long dense columns are solved on their Gram
+        # matrix (see skreg.solvers._ws_gram)
+        self.gram = (
+            GramBlocks(design, y)
+            if self.use_ws and self.free is None and design.long_columns
+            else None
+        )
         self.keep = (design.norm2 > 0) & ((pen.lower < 0) | (pen.upper > 0))
         self.inv_norm = inverse_norms(design.norm2, pen.l2)
         self.w[~self.keep] = 0
@@ -290,10 +300,12 @@ class WorkingSetCD:
         return action
 
     def _newton_step(self, primal, add=None):
-        outcome, self.newton_solver = support_newton(
-            self.design, self.y, self.w, self.pen, primal, self._objective,
-            add=add, solver=self.newton_solver,
-        )  # fmt: skip
+        outcome = self._gram_step(add)
+        if outcome is None:
+            outcome, self.newton_solver = support_newton(
+                self.design, self.y, self.w, self.pen, primal, self._objective,
+                add=add, solver=self.newton_solver,
+            )  # fmt: skip
         # the extrapolated residual predates the step: not worth a pass
         self.kstate[HAS_DUAL] = 0.0
         self.w_stale = self.w_stale or outcome > Step.REJECTED
@@ -370,6 +382,8 @@ class WorkingSetCD:
         design, opts = self.design, self.opts
         tol_in, limit = self._inner_target(feats, scores)
         n_max = limit - self.n_epochs
+        if self._gram_solve(ws, feats, scores, tol_in, n_max):
+            return
         # columns a pass reads, BLAS's counted at half: it uses both cores
         pass_cols = feats.size / (2.0 if design.blas_pass(feats.size) else 1.0)
         self.easy = False
@@ -383,6 +397,75 @@ class WorkingSetCD:
         if self.easy:
             self.in_last_ws[:] = False
             self.in_last_ws[ws] = True
+
+    def _gram_solve(self, ws, feats, scores, tol_in, n_max):
+        """Solve the set's violators and the support on their Gram matrix
+        when they are few enough (see :mod:`skreg.solvers._ws_gram`);
+        returns whether it did."""
+        # from a cold start, the first set is little more than a guess:
+        # a chunk of epochs on it costs less than its Gram matrix
+        if self.gram is None or self.total_work == 0:
+            return False
+        # the set is solved exactly: features that fill it up to its size
+        # without violating their optimality condition would only add to
+        # the Gram matrix's k^2
+        ws = np.intersect1d(ws, feats[scores > 0], assume_unique=True)
+        cols = np.union1d(ws, np.flatnonzero(self.w))
+        exact = self._on_gram(cols, tol_in, n_max)
+        if exact is None:
+            return False
+        self.easy = False
+        # the set's own Newton step replaced the polish's during the solve
+        self.polish.ready = False
+        self.polish.polished = exact
+        self.epoch_work = 0.0
+        return True
+
+    def _on_gram(self, cols, tol_in, n_max):
+        """Solve on the features ``cols`` from their Gram matrix; returns
+        whether ``w`` ended on the exact minimiser of its sign pattern, or
+        None when ``cols`` is empty or too large for the Gram route.  A Gram
+        epoch counts as one epoch: the same coordinate updates as a CD epoch
+        on ``cols``, in other arithmetic."""
+        gram = self.gram
+        if gram is None or not 0 < cols.size <= GRAM_MAX_FEATURES:
+            return None
+        if gram.size_with(cols) > GRAM_MAX_FEATURES:
+            # the sets moved away from the columns computed so far
+            gram = self.gram = GramBlocks(self.design, self.y)
+        G, q, flops = gram.block(cols)
+        w = self.w[cols]
+        pen = tuple(a[cols] for a in self.pen)
+        ep, _, exact = solve_block(
+            G, q, self.y_norm2, w, pen, n_max, tol_in, self.tol_abs, self.random,
+            self.rng_state,
+        )  # fmt: skip
+        self.w[cols] = w
+        self.n_epochs += ep
+        # the residual is recomputed by the next pass, which has no
+        # extrapolated one to offer
+        self.w_moved = True
+        self.kstate[HAS_DUAL] = 0.0
+        # a BLAS flop costs about a quarter of a streamed entry
+        self.last_inner_work = flops / 4.0
+        self.total_work += self.last_inner_work
+        return exact
+
+    def _gram_step(self, add):
+        """The polish's Newton step (on the support and ``add``'s
+        features) by :meth:`_on_gram`; its :class:`Step`, or None when the
+        Gram route does not take it."""
+        cols = np.flatnonzero(self.w)
+        if add is not None and len(add[0]):
+            cols = np.union1d(cols, add[0])
+        before = self.w.copy()
+        n_max = self.opts.max_iter - self.n_epochs
+        exact = self._on_gram(cols, self.tol_abs, n_max)
+        if exact is None:
+            return None
+        if exact:
+            return Step.FULL
+        return Step.PARTIAL if np.any(self.w != before) else Step.REJECTED
 
     def _chunk_goes_on(self, ps):
         """Go on with a chunked inner solve whose target the pass found
