@@ -244,6 +244,7 @@ def test_kernels_as_python():
     ep, gap, has_acc = mtb.bcd_solve.py_func(
         Z, ((X - xm) ** 2).sum(0), YT, W, rd, c, S, feats, l1, l2, G,
         np.ones(1, dtype=np.uint64), opts, acc,
+        (np.zeros((T, n)), np.zeros((p, T)), np.zeros((p, T)), np.full(1, -np.inf)),
     )  # fmt: skip
     assert gap <= 1e-12 and ep <= 200
     # optimality: |G_j - l2 W_j| <= l1 on zero rows, = l1 W_j/|W_j| otherwise
@@ -280,3 +281,50 @@ def test_ecosystem():
     again = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(again.predict(frame), est.predict(frame))
     assert est.sparse_coef_.shape == (3, 12)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.5])
+def test_dual_memory_kernel(l2):
+    # absorb keeps a feasible dual point whose value never decreases and is
+    # what its arrays say; the value bounds the optimum from below
+    from skreg._kernels import multitask_dual as mtd
+
+    X, Y = _problem(25, 40, T=3, seed=8)
+    n, p, T = 25, 40, 3
+    xm = X.mean(0)
+    colsum = X.sum(0)
+    dummy = np.zeros(1)
+    idx = np.zeros(1, dtype=np.uint32)
+    Z = DesignArrays(
+        np.asfortranarray(X), dummy, idx, idx, False, np.ones(1), False, xm, colsum,
+        float(n),
+    )  # fmt: skip
+    Zc = X - xm
+    YT = np.ascontiguousarray((Y - Y.mean(0)).T)
+    l1, l2v = np.full(p, 0.2 * np.abs(Zc.T @ YT.T).max()), np.full(p, l2)
+    mem = (np.zeros((T, n)), np.zeros((p, T)), np.zeros((p, T)), np.full(1, -np.inf))
+    W = np.zeros((p, T))
+    rd, c, S, G = np.empty((T, n)), np.zeros(T), np.zeros(T), np.zeros((p, T))
+    feats = np.arange(p)
+    values = []
+    for _ in range(8):
+        mtr.mt_residual.py_func(Z, YT, W, rd, c, S)
+        mtr.row_products.py_func(Z, rd, c, S, feats, G)
+        values.append(
+            mtd.absorb.py_func(mem, rd, c, G, W, feats, l1, l2v, YT, np.ones(1), False)
+        )
+        th, xi, H, val = mem
+        np.testing.assert_allclose(H, Zc.T @ th.T + np.sqrt(l2v)[:, None] * xi)
+        assert np.all(np.linalg.norm(H, axis=1) <= l1 * (1 + 1e-12))
+        D = (th * YT).sum() - 0.5 * ((th**2).sum() + (xi**2).sum())
+        np.testing.assert_allclose(val[0], D, rtol=1e-10)
+        g, d = np.empty(T), np.empty(T)
+        mtr.sweep.py_func(
+            Z, (Zc**2).sum(0), W, rd, c, S, feats, l1, l2v, False,
+            np.ones(1, dtype=np.uint64), g, d,
+        )  # fmt: skip
+    assert np.all(np.diff(values) >= -1e-12 * abs(values[-1]))
+    R = YT.T - Zc @ W
+    primal = 0.5 * (R**2).sum() + (l1 * np.linalg.norm(W, axis=1)).sum()
+    primal += 0.5 * l2 * (W**2).sum()
+    assert values[-1] <= primal

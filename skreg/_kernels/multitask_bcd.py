@@ -10,6 +10,7 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels.cd import _combine, anderson_weights
+from skreg._kernels.multitask_dual import absorb
 from skreg._kernels.multitask_gap import (
     gap_from_products,
     penalty_value,
@@ -77,12 +78,16 @@ def _anderson(Z, Y, W, rd, c, S, ws, l1, l2, hist, rhist, first, r_acc):
 
 
 @njit(**JIT_OPTIONS)
-def _ws_gap(Z, Y, W, rd, c, S, ws, l1, l2, G, has_acc, r_acc, G_acc):
-    # the restricted gap at the residual's dual point and, with has_acc,
-    # at the extrapolated residual's (the best of both)
+def _ws_gap(Z, Y, W, rd, c, S, ws, l1, l2, G, has_acc, r_acc, G_acc, mem):
+    # the restricted gap at the best of the residual's dual point, the
+    # extrapolated residual's (has_acc) and, when mem is in use (a finite
+    # or -inf value, not nan), the remembered point moved towards both
     row_products(Z, rd, c, S, ws, G)
     r2, ry = residual_stats(rd, c, Y, Z.sw, Z.has_sw)
     primal, dual, _ = gap_from_products(G, W, ws, l1, l2, r2, ry)
+    use_mem = not np.isnan(mem[3][0])
+    if use_mem:
+        dual = max(dual, absorb(mem, rd, c, G, W, ws, l1, l2, Y, Z.sw, Z.has_sw))
     if has_acc:
         T = rd.shape[0]
         zero = np.zeros(T)
@@ -94,6 +99,10 @@ def _ws_gap(Z, Y, W, rd, c, S, ws, l1, l2, G, has_acc, r_acc, G_acc):
         r2, ry = residual_stats(r_acc, zero, Y, Z.sw, Z.has_sw)
         _, dual_acc, _ = gap_from_products(G_acc, W, ws, l1, l2, r2, ry)
         dual = max(dual, dual_acc)
+        if use_mem:
+            dual = max(
+                dual, absorb(mem, r_acc, zero, G_acc, W, ws, l1, l2, Y, Z.sw, Z.has_sw)
+            )
     return primal - dual
 
 
@@ -117,7 +126,7 @@ def _is_check(n_done, first_check, check_every, max_epochs):
 
 
 @njit(**JIT_OPTIONS)
-def bcd_solve(Z, norm2, Y, W, rd, c, S, ws, l1, l2, G, rng_state, opts, acc):
+def bcd_solve(Z, norm2, Y, W, rd, c, S, ws, l1, l2, G, rng_state, opts, acc, mem):
     """Block CD epochs on the rows ``ws`` of ``W`` until the gap of the
     problem restricted to ``ws`` is at most ``tol_ws``.
 
@@ -133,7 +142,9 @@ def bcd_solve(Z, norm2, Y, W, rd, c, S, ws, l1, l2, G, rng_state, opts, acc):
     ``acc = (r_acc, G_acc)`` the extrapolated residual (of shape
     ``(n_tasks, n_samples)``, offset included) and its products.  Only
     every ``full_every``-th epoch sweeps all of ``ws``; the others sweep its
-    nonzero rows (glmnet's active-set cycling).
+    nonzero rows (glmnet's active-set cycling).  ``mem`` is a remembered
+    dual point for :func:`skreg._kernels.multitask_dual.absorb` (products
+    current on ``ws``), improved at every check; a nan value disables it.
 
     Returns
     -------
@@ -172,7 +183,7 @@ def bcd_solve(Z, norm2, Y, W, rd, c, S, ws, l1, l2, G, rng_state, opts, acc):
                     Z, Y, W, rd, c, S, ws, l1, l2, hist, rhist, first, r_acc
                 )
                 has_acc = not kept and np.isfinite(r_acc[0, 0])
-            gap = _ws_gap(Z, Y, W, rd, c, S, ws, l1, l2, G, has_acc, r_acc, G_acc)
+            gap = _ws_gap(Z, Y, W, rd, c, S, ws, l1, l2, G, has_acc, r_acc, G_acc, mem)
             if gap <= tol_ws:
                 break
     return n_done, gap, has_acc

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from skreg._kernels.multitask_bcd import bcd_solve
+from skreg._kernels.multitask_dual import absorb, dual_scores
 from skreg._kernels.multitask_gap import (
     gap_from_products,
+    penalty_value,
     residual_stats,
     screen_scores,
 )
@@ -62,7 +64,9 @@ class MTOptions:
     solution's); its gap is checked after ``first_check`` epochs from a
     warm start (``cold_check`` from zero), then every ``check_every``;
     only every ``full_every``-th epoch sweeps the whole working set, the
-    others its nonzero rows.
+    others its nonzero rows; ``dual_memory`` keeps a feasible dual point
+    that every check moves towards the new residual
+    (:mod:`skreg._kernels.multitask_dual`) instead of only rescaling it.
     """
 
     working_set: bool = True
@@ -75,6 +79,7 @@ class MTOptions:
     cold_check: int = 3
     check_every: int = 5
     full_every: int = 3
+    dual_memory: bool = True
 
 
 @dataclass
@@ -135,10 +140,48 @@ class MultiTaskCD:
         self.y_norm2, _ = residual_stats(self.YT, np.zeros(T), self.YT, *self._sw)
         self.n_passes = 0
         self._free = None
+        # the remembered dual point (th, xi, H, value) of the global checks
+        # and the inner solves' copy; a nan value means not in use
+        self.mem, self.mem_ws = _new_memory(T, n, p), _new_memory(T, n, p)
 
     @property
     def _sw(self):
         return self.design.sw, self.design.has_sw
+
+    def snapshot(self):
+        """A copy of the iterate, its residual and its products, for
+        :meth:`extrapolate`."""
+        return tuple(
+            a.copy() for a in (self.W, self.rd, self.c, self.S, self.G, self.fresh)
+        )
+
+    def extrapolate(self, prev, gamma, l1, l2):
+        """Move to ``W + gamma (W - W_prev)`` (``prev`` a :meth:`snapshot`)
+        when that lowers the objective at the weights ``l1``, ``l2``.
+
+        Along a path the solutions move smoothly with ``alpha``: the linear
+        prediction starts the next solve closer than the last solution.  The
+        residual and the products are affine in ``W``: they are extrapolated
+        alike (the products where both are current), without a pass over
+        the design.  Returns whether the move was made.
+        """
+        W0, rd0, c0, S0, G0, fresh0 = prev
+        new = [
+            a + gamma * (a - a0)
+            for a, a0 in ((self.W, W0), (self.rd, rd0), (self.c, c0))
+        ]
+        feats = np.arange(self.W.shape[0])
+        old_r2, _ = residual_stats(self.rd, self.c, self.YT, *self._sw)
+        new_r2, _ = residual_stats(new[1], new[2], self.YT, *self._sw)
+        old = 0.5 * old_r2 + penalty_value(self.W, feats, l1, l2)
+        if not 0.5 * new_r2 + penalty_value(new[0], feats, l1, l2) < old:
+            return False
+        self.W[:], self.rd[:], self.c[:] = new
+        self.S += gamma * (self.S - S0)
+        self.G += gamma * (self.G - G0)
+        self.fresh &= fresh0
+        self.has_acc = False
+        return True
 
     def refresh_residual(self):
         """Recompute the residual from ``W`` (against the drift of updates)."""
@@ -197,8 +240,17 @@ class MultiTaskCD:
             lost = 0.5 * (r2_full - r2)
         primal, dual, dual_norm = gap_from_products(Gd, self.W, feats, l1, l2, r2, ry)
         primal += lost
+        zero = np.zeros_like(self.c)
+        if not np.isnan(self.mem[3][0]):
+            absorb(
+                self.mem, self.rd, self.c, self.G, self.W, feats, l1, l2, self.YT, *sw
+            )
+            if self.has_acc:
+                absorb(
+                    self.mem, self.r_acc, zero, self.G_acc, self.W, feats, l1, l2,
+                    self.YT, *sw,
+                )  # fmt: skip
         if self.has_acc:
-            zero = np.zeros_like(self.c)
             r2, ry = residual_stats(self.r_acc, zero, self.YT, *sw)
             _, dual_acc, norm_acc = gap_from_products(
                 self.G_acc, self.W, feats, l1, l2, r2, ry
@@ -225,6 +277,27 @@ class MultiTaskCD:
         pick = np.zeros(feats.size, dtype=bool)
         pick[np.argpartition(prio, size - 1)[:size]] = True
         return feats[pick], not np.any(violated & ~pick)
+
+    def _safe_scores(self, feats, l1, l2, primal, dual, scores):
+        """The screening scores and radius of the better of the dual point
+        ``dual`` (whose ``scores`` are given) and the remembered one."""
+        mem_dual = self.mem[3][0]
+        if not mem_dual > dual:
+            return scores, np.sqrt(2.0 * max(primal - dual, 0.0))
+        out = np.empty(feats.size)
+        dual_scores(self.mem[2], feats, l1, l2, self.design.norm2, out)
+        return out, np.sqrt(2.0 * max(primal - mem_dual, 0.0))
+
+    def _inner_memory(self, ws):
+        """Hand the remembered dual point to an inner solve on ``ws``."""
+        th, xi, H, val = self.mem
+        th_w, xi_w, H_w, val_w = self.mem_ws
+        val_w[0] = val[0]
+        if not np.isnan(val[0]):
+            th_w[:] = th
+            xi_w[:] = xi
+            H_w[ws] = H[ws]
+        return self.mem_ws
 
     def _screen(self, keep, feats, scores, radius):
         """Drop the rows whose score exceeds the safe radius; returns the
@@ -262,6 +335,10 @@ class MultiTaskCD:
         use_ws, use_screen = opts.working_set and has_l1, opts.screening and has_l1
         tol_abs = float(tol) * self.y_norm2
         ctx = {"cold": not np.any(W)}
+        # the remembered dual point needs the L1 (formulation A) dual and no
+        # unpenalised rows (their projection is not carried along)
+        use_mem = opts.dual_memory and has_l1 and not self._free.cols.size
+        self.mem[3][0] = -np.inf if use_mem else np.nan
         best_dual, gap, n_epochs, converged = -np.inf, np.inf, 0, False
         while True:
             feats = np.flatnonzero(keep)
@@ -273,6 +350,8 @@ class MultiTaskCD:
             primal, dual, dual_norm, Gd = self._measure(feats, l1, l2)
             # screening only removes features: earlier dual points stay feasible
             best_dual = max(best_dual, dual)
+            if use_mem:
+                best_dual = max(best_dual, self.mem[3][0])
             gap = primal - best_dual
             if not np.isfinite(gap) or gap <= tol_abs:
                 converged = bool(np.isfinite(gap))
@@ -287,9 +366,11 @@ class MultiTaskCD:
                     Gd, W, feats, l1, l2, self.design.norm2, scale, scores, rel
                 )
                 if use_screen:
-                    # the gap of this dual point sets the sphere's radius
-                    radius = np.sqrt(2.0 * max(primal - dual, 0.0))
-                    kept = self._screen(keep, feats, scores, radius)
+                    # the gap of the dual point sets the sphere's radius
+                    safe, radius = self._safe_scores(
+                        feats, l1, l2, primal, dual, scores
+                    )
+                    kept = self._screen(keep, feats, safe, radius)
                     feats, scores, rel = feats[kept], scores[kept], rel[kept]
                 ws = feats
                 if use_ws:
@@ -303,7 +384,7 @@ class MultiTaskCD:
                 (int(max_iter - n_epochs), float(tol_in),
                  opts.first_check if warm else opts.cold_check,
                  opts.check_every, opts.anderson, self.random, opts.full_every),
-                (self.r_acc, self.G_acc),
+                (self.r_acc, self.G_acc), self._inner_memory(ws),
             )  # fmt: skip
             n_epochs += int(ep)
             # the inner solve ends on a check: its products are current
@@ -317,6 +398,11 @@ class MultiTaskCD:
             coef=W, n_iter=n_epochs, gap=max(float(gap), 0.0), tol=tol_abs,
             converged=converged,
         )  # fmt: skip
+
+
+def _new_memory(T, n, p):
+    # (theta, xi, products, value) of skreg._kernels.multitask_dual
+    return np.zeros((T, n)), np.zeros((p, T)), np.zeros((p, T)), np.full(1, np.nan)
 
 
 def multitask_cd(
