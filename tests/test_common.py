@@ -110,10 +110,16 @@ def _expected_failures(estimator):
             "within tol on this rank-deficient design; passes at tol=1e-10 "
             "(tests/test_multitask_cv.py)"
         )
-        return {
+        failing = {
             "check_sample_weight_equivalence_on_dense_data": reason,
             "check_sample_weight_equivalence_on_sparse_data": reason,
         }
+        if type(estimator).__name__ == "MultiTaskL1RegressorCV":
+            # its dense check picks an alpha_ whose refits (support 17 on
+            # rank 15) both stop at max_iter after the same iterates, as
+            # scikit-learn's do: it passes
+            del failing["check_sample_weight_equivalence_on_dense_data"]
+        return failing
     if type(estimator).__name__.endswith("IC") and estimator.noise_variance is None:
         reason = (
             "noise_variance=None estimates the noise by least squares, which "
