@@ -99,20 +99,32 @@ def test_unpenalised_features_are_never_screened_and_the_gap_is_a_bound():
 
 @pytest.mark.parametrize("tol", [1e-3, 1e-5, 1e-8])
 @pytest.mark.parametrize("use_sw", [False, True])
-@pytest.mark.parametrize("n", [200])
-def test_free_features_gap_bounds_suboptimality_with_extrapolation(n, tol, use_sw):
-    # the extrapolated dual point is projected off the free columns too:
+@pytest.mark.parametrize(
+    "layout, cold, one_sided",
+    [("dense", False, False), ("dense", True, True), ("csc", True, False)],
+)
+def test_free_features_gap_bounds_suboptimality(layout, cold, one_sided, tol, use_sw):
+    # the residual is projected off the free columns before each pass, and
+    # a cold start (correlations known, no pass) takes the dual's origin:
     # whichever dual point a pass keeps, the gap bounds the suboptimality
-    design, Z, y, s = _case("dense", use_sw, seed=7, n=n, p=80)
+    design, Z, y, s = _case(layout, use_sw, seed=7, n=200, p=80)
     p = Z.shape[1]
-    lam = 0.05 * np.abs(Z.T @ (s * y)).max()
+    # a large penalty: the free columns carry most of the fit
+    lam = 0.5 * np.abs(Z.T @ (s * y)).max()
     l1 = np.full(p, lam)
-    l1[[3, 17, 50]] = 0.0
-    ref = _oracle(Z, y, s, l1, np.zeros(p), -np.inf, np.inf)
+    l1[[0, 1, 50]] = 0.0
+    lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
+    if one_sided:
+        lower[1] = 0.0  # the free solution is about -2
+    ref = _oracle(Z, y, s, l1, np.zeros(p), lower, upper)
     w = np.zeros(p)
-    res = enet_cd(design, y, w, l1, 0.0, tol=tol, newton=False)
+    xty = Z.T @ (s * y) if cold else None
+    res = enet_cd(
+        design, y, w, l1, 0.0, lower=lower, upper=upper, tol=tol, newton=False, xty=xty
+    )
     subopt = _objective(Z, y, s, w, l1, 0) - _objective(Z, y, s, ref, l1, 0)
     assert subopt <= res.gap * (1 + 1e-9) + 1e-12
+    assert res.gap <= tol * (s * y) @ y
 
 
 def test_excluded_features_stay_zero_and_scalars_match_arrays():

@@ -6,17 +6,17 @@ open: a feasible dual point must be orthogonal to its centred column (or
 on one side of it).  The residual is not, until the fit has converged, and
 no scaling makes it so.  :class:`FreeFeatures` projects the residual onto
 the orthogonal complement of the columns whose condition it breaks (a
-weighted least squares on them, as glmnet does for the intercept) before
-it is scaled into the dual's domain, so that the duality gap stays an
-upper bound on the suboptimality and gap-safe screening stays safe.
+weighted least squares on them, as glmnet does for the intercept) *before*
+the pass that computes its correlations, so that the projection costs
+``O(n k)`` for ``k`` free features and no extra read of the design; the
+duality gap then stays an upper bound on the suboptimality and gap-safe
+screening stays safe.
 """
 
 import numpy as np
 
-from skreg._kernels.gap import box_dual, domain_scale, residual_stats
 from skreg.solvers._support_solver import (
     _centred_cross,
-    _centred_rhs,
     _weighted_columns,
 )
 
@@ -41,43 +41,63 @@ class FreeFeatures:
         Centred target (float64).
     cols : ndarray of int
         The free features (see :func:`free_features`).
+    pen : Penalty
     """
 
-    def __init__(self, design, y, cols):
+    def __init__(self, design, y, cols, pen):
         self.design, self.cols = design, cols
-        X_all = design.sparse_X if design.is_sparse else design.X
-        _, XUw = _weighted_columns(design, cols)
-        # Z^T S Z_U for every feature: one product with the free columns
-        self.cross = np.asarray(
-            _centred_cross(design, X_all, np.arange(design.n_features), XUw, cols)
-        )
-        self.qy = _centred_rhs(design, XUw, cols, y)
+        self.XU, self.XUw = _weighted_columns(design, cols)
+        self.gram = np.asarray(_centred_cross(design, self.XU, cols, self.XUw, cols))
+        self.lo, self.hi = pen.lower[cols], pen.upper[cols]
+        self.two_sided = (self.lo == -np.inf) & (self.hi == np.inf)
+        self.rp = np.empty(design.n_samples)
+        self._pinv = {}
+        # centring of the free columns: Z_U = X_U - 1 m_U^T
+        self.mU = design.xm[cols]
+        self.zsum = design.colsum[cols] - design.sw_sum * self.mU
 
-    def dual(self, XtA, feats, rd, c, y, w, pen):
-        """Project the residual ``rd + c`` whose correlations (minus ``l2
-        w``) are ``XtA`` on ``feats``; ``XtA`` becomes the projected
-        residual's.  Returns ``(dual, scale)`` at the scaled projection."""
-        design, cols = self.design, self.cols
-        v, lo, hi = XtA[cols], pen.lower[cols], pen.upper[cols]
-        # fully free columns, and one-sided ones the residual leans out of
-        act = ((lo == -np.inf) & (hi == np.inf)) | ((v < 0) & (lo == -np.inf))
-        act |= (v > 0) & (hi == np.inf)
-        r_norm2, ry = residual_stats(rd, c, y, design.sw, design.has_sw)
-        if np.any(act):
+    def correlations(self, rd, c, S):
+        """``Z_U^T S r`` for the residual ``r = rd + c`` whose weighted sum
+        is ``S``."""
+        return np.asarray(self.XUw.T @ rd).ravel() + c * self.design.colsum[
+            self.cols
+        ] - self.mU * S
+
+    def active(self, v):
+        """Free columns whose condition the residual with correlations
+        ``v`` breaks: fully free ones, and one-sided ones it leans out of."""
+        act = self.two_sided | ((v < 0) & (self.lo == -np.inf))
+        return act | ((v > 0) & (self.hi == np.inf))
+
+    def project(self, rd, c, S):
+        """The projection of ``r = rd + c`` (weighted sum ``S``) off the
+        active free columns, as ``(rp, cp, Sp)`` (``rp`` is a buffer owned
+        here), or None when no column is active."""
+        v = self.correlations(rd, c, S)
+        act = self.active(v)
+        if not np.any(act):
+            return None
+        key = act.tobytes()
+        if key not in self._pinv:
             # a pseudo-inverse: collinear free columns span the same space
-            beta = np.linalg.pinv(self.cross[cols[act]][:, act]) @ v[act]
-            # |P r|^2 = r^T S r - beta^T Z_U^T S r, and (P r)^T S y likewise
-            r_norm2 -= float(beta @ v[act])
-            ry -= float(beta @ self.qy[act])
-            XtA[feats] -= self.cross[feats][:, act] @ beta
-        w_l2 = float(np.dot(pen.l2 * w, w))
-        scale = domain_scale(XtA, feats, pen)
-        # a one-sided column the projection turned into a violation: no
-        # scale is feasible but 0 (beyond the projection's rounding)
-        u = XtA[cols]
+            self._pinv[key] = np.linalg.pinv(self.gram[np.ix_(act, act)])
+        beta = np.zeros(self.cols.size)
+        beta[act] = self._pinv[key] @ v[act]
+        np.subtract(rd, self.XU @ beta, out=self.rp)
+        return self.rp, c + float(self.mU @ beta), S - float(self.zsum @ beta)
+
+    def violated(self, XtA, feats):
+        """Whether the projected residual (correlations ``XtA``) still leans
+        out of a one-sided column it was not projected off: then no scale
+        but 0 is feasible (beyond the projection's rounding)."""
+        one_sided = ~self.two_sided
+        if not np.any(one_sided):
+            return False
+        u = XtA[self.cols]
         eps = 1e-12 * max(float(np.abs(XtA[feats]).max(initial=0.0)), 1.0)
-        if np.any(
-            ~act & (((u < -eps) & (lo == -np.inf)) | ((u > eps) & (hi == np.inf)))
-        ):
-            scale = 0.0
-        return box_dual(max(r_norm2, 0.0), ry, w_l2, scale, pen, feats, XtA)
+        return bool(
+            np.any(
+                one_sided
+                & (((u < -eps) & (self.lo == -np.inf)) | ((u > eps) & (self.hi == np.inf)))
+            )
+        )

@@ -135,7 +135,9 @@ class WorkingSetCD:
             or np.any(np.isfinite(pen.upper) & (pen.upper != 0))
         )
         cols = free_features(pen)
-        self.free = FreeFeatures(design, y, cols) if cols.size and self.any_l1 else None
+        self.free = (
+            FreeFeatures(design, y, cols, pen) if cols.size and self.any_l1 else None
+        )
         self.use_ws = opts.working_set and self.any_l1
         self.use_screen = opts.screening and self.any_l1
         # small working sets of long dense columns are solved on their Gram
@@ -235,20 +237,7 @@ class WorkingSetCD:
         else:
             # the rescaled residual, and the extrapolated residual of the
             # last inner solve when it has one, from one read of the design
-            with_acc = (
-                self.kstate[HAS_DUAL] == 1.0 and self.any_l1 and self.free is None
-            )
-            self.design.raw_products(
-                self.rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc
-            )
-            primal, dual, scale, dual_acc, scale_acc = primal_dual_from_products(
-                self.design.Z, self.y, self.rd, c, self.r_dual, with_acc, S,
-                self.w, self.pen, feats, self.XtA, self.XtA_acc,
-            )  # fmt: skip
-        if self.free is not None:
-            dual, scale = self.free.dual(
-                self.XtA, feats, self.rd, c, self.y, self.w, self.pen
-            )
+            primal, dual, scale, dual_acc, scale_acc = self._products(feats, c, S)
         XtA_theta = self.XtA
         if dual_acc > dual:
             dual, scale, XtA_theta = dual_acc, scale_acc, self.XtA_acc
@@ -258,9 +247,40 @@ class WorkingSetCD:
         self.gap = primal - self.best_dual
         return _Pass(primal, dual, scale, XtA_theta, feats)
 
+    def _products(self, feats, c, S):
+        """The pass's read of the design: primal, dual and scale at the
+        residual (projected off the free features' columns first, see
+        :mod:`skreg.solvers._free`), and at the extrapolated residual."""
+        rd, c_d, S_d = self.rd, c, S
+        proj = self.free.project(rd, c, S) if self.free is not None else None
+        if proj is not None:
+            rd, c_d, S_d = proj
+        with_acc = self.kstate[HAS_DUAL] == 1.0 and self.any_l1 and self.free is None
+        self.design.raw_products(rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc)
+        out = primal_dual_from_products(
+            self.design.Z, self.y, rd, c_d, self.r_dual, with_acc, S_d,
+            self.w, self.pen, feats, self.XtA, self.XtA_acc,
+        )  # fmt: skip
+        if self.free is None:
+            return out
+        primal, dual, scale = out[:3]
+        if proj is not None:
+            # the primal reads the residual itself, not its projection
+            design = self.design
+            r2, _ = residual_stats(self.rd, c, self.y, design.sw, design.has_sw)
+            rp2, _ = residual_stats(rd, c_d, self.y, design.sw, design.has_sw)
+            primal += 0.5 * (r2 - rp2)
+        if self.free.violated(self.XtA, feats):
+            dual, scale = 0.0, 0.0
+        return primal, dual, scale, -np.inf, 1.0
+
     def _cold_primal_dual(self, feats):
         # the gap at w = 0 from Z^T S y: |r|^2 = r^T y = |y|^2, |w|^2 = 0
         self.XtA[feats] = self.xty[feats]
+        if self.free is not None:
+            # y is not orthogonal to the free columns: the dual's origin is
+            # the feasible point at hand, and xty still ranks the features
+            return 0.5 * self.y_norm2, 0.0, 0.0
         dual, scale = self._dual_at(self.y_norm2, self.y_norm2, 0.0, self.XtA, feats)
         return 0.5 * self.y_norm2, dual, scale
 
