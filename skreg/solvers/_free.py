@@ -101,3 +101,15 @@ class FreeFeatures:
                 & (((u < -eps) & (self.lo == -np.inf)) | ((u > eps) & (self.hi == np.inf)))
             )
         )
+
+    def ridge_dual(self, r_norm2, ry, XtA, feats, w, pen):
+        """Without L1 weights: the dual (Dünner et al.'s formulation B, as
+        :func:`skreg._kernels.gap._smooth_dual`) at the projected residual
+        with norms ``r_norm2``, ``ry`` and correlations ``XtA`` (minus ``l2
+        w``), the free features' conditions met by the projection."""
+        f = feats[pen.l2[feats] > 0]
+        g = XtA[f] + pen.l2[f] * w[f]
+        g = np.where(pen.lower[f] == 0, np.maximum(g, 0.0), g)
+        g = np.where(pen.upper[f] == 0, np.minimum(g, 0.0), g)
+        return ry - 0.5 * r_norm2 - float(np.sum(g * g / (2.0 * pen.l2[f])))
+

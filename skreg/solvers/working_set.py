@@ -135,9 +135,10 @@ class WorkingSetCD:
             or np.any(np.isfinite(pen.upper) & (pen.upper != 0))
         )
         cols = free_features(pen)
-        self.free = (
-            FreeFeatures(design, y, cols, pen) if cols.size and self.any_l1 else None
-        )
+        # (a Ridge with free features has a dual once they are projected
+        # out; with no L2 weight at all, the gradient norm stays the gap)
+        use_free = cols.size and (self.any_l1 or np.any(pen.l2 > 0))
+        self.free = FreeFeatures(design, y, cols, pen) if use_free else None
         self.use_ws = opts.working_set and self.any_l1
         self.use_screen = opts.screening and self.any_l1
         # small working sets of long dense columns are solved on their Gram
@@ -148,6 +149,11 @@ class WorkingSetCD:
             else None
         )
         self.keep = (design.norm2 > 0) & ((pen.lower < 0) | (pen.upper > 0))
+        # without L1 and with a feature without L2, the "dual" is the primal
+        # less the squared gradient (see _smooth_dual): no bound to carry
+        self.dual_bounds = (
+            self.any_l1 or self.free is not None or bool(np.all(pen.l2[self.keep] > 0))
+        )
         self.inv_norm = inverse_norms(design.norm2, pen.l2)
         self.w[~self.keep] = 0
         cold = xty is not None and self.any_l1 and not np.any(self.w)
@@ -243,7 +249,7 @@ class WorkingSetCD:
             dual, scale, XtA_theta = dual_acc, scale_acc, self.XtA_acc
         # screening only removes features: every earlier dual point stays
         # feasible for the current restricted problem
-        self.best_dual = max(self.best_dual, dual)
+        self.best_dual = max(self.best_dual, dual) if self.dual_bounds else dual
         self.gap = primal - self.best_dual
         return _Pass(primal, dual, scale, XtA_theta, feats)
 
@@ -264,12 +270,14 @@ class WorkingSetCD:
         if self.free is None:
             return out
         primal, dual, scale = out[:3]
+        design = self.design
+        rp2, rpy = residual_stats(rd, c_d, self.y, design.sw, design.has_sw)
         if proj is not None:
             # the primal reads the residual itself, not its projection
-            design = self.design
             r2, _ = residual_stats(self.rd, c, self.y, design.sw, design.has_sw)
-            rp2, _ = residual_stats(rd, c_d, self.y, design.sw, design.has_sw)
             primal += 0.5 * (r2 - rp2)
+        if not self.any_l1:
+            dual = self.free.ridge_dual(rp2, rpy, self.XtA, feats, self.w, self.pen)
         if self.free.violated(self.XtA, feats):
             dual, scale = 0.0, 0.0
         return primal, dual, scale, -np.inf, 1.0
