@@ -308,6 +308,21 @@ def test_ridge_cv_equals_in_memory():
         assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
 
 
+def test_ridge_cv_with_factors_equals_in_memory():
+    # positive factors and an inf: the in-memory folds are direct solves
+    X, y, _ = _data(n=400)
+    Xd, yd, _ = _dask(X, y, None)
+    pf = np.linspace(0.2, 3.0, X.shape[1])
+    pf[3] = np.inf
+    kw = {"alphas": [0.1, 10.0, 300.0, 1e4], "cv": 5, "penalty_factor": pf}
+    ref = L2RegressorCV(**kw).fit(X, y)
+    est = L2RegressorCV(**kw).fit(Xd, yd)
+    assert est.alpha_ == ref.alpha_
+    assert est.best_score_ == pytest.approx(ref.best_score_, rel=1e-9)
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
+    assert est.coef_[3] == 0
+
+
 def _counted(X, y):
     """dask arrays whose blocks count how often they are produced."""
     calls = []

@@ -369,11 +369,12 @@ def fit_ridge_cv_dask(est, X, y, sample_weight, alphas):
         )
     data = _read(est, X, y, sample_weight)
     total, pairs = fold_stats(est, data)
+    factor = data.controls[0]
     scores = np.empty((len(alphas), len(pairs)))
     for f, (train, test) in enumerate(pairs):
         G, Q, _ = gram_system(train, fit_intercept=est.fit_intercept, rescale=False)
         for i, alpha in enumerate(alphas):
-            W = ridge_from_gram(G, Q, np.full(Q.shape[1], alpha))
+            W = ridge_from_gram(G, Q, np.full(Q.shape[1], alpha), factor)
             b = (
                 train.y_mean - W @ train.x_mean
                 if est.fit_intercept
@@ -393,7 +394,7 @@ def fit_ridge_cv_dask(est, X, y, sample_weight, alphas):
     est.alpha_ = float(alphas[i])
     est.best_score_ = float(mean[i])
     G, Q, _ = gram_system(total, fit_intercept=est.fit_intercept, rescale=False)
-    W = ridge_from_gram(G, Q, np.full(Q.shape[1], est.alpha_))
+    W = ridge_from_gram(G, Q, np.full(Q.shape[1], est.alpha_), factor)
     est.coef_ = W[0] if data.y_ndim == 1 else W
     if est.fit_intercept:
         b = total.y_mean - W @ total.x_mean

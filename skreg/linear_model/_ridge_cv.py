@@ -24,6 +24,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from skreg._penalty_params import check_controls
 from skreg._preprocess import is_dask_input
 from skreg.linear_model._base import (
     LinearRegressorBase,
@@ -80,6 +81,14 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         ``'1se'`` needs errors per fold: the default squared errors with
         ``cv=None`` (one fold per sample) or any ``cv`` splitter; not a
         ``scoring`` with ``cv=None`` nor ``alpha_per_target``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature multipliers of ``alpha`` (glmnet's ``penalty.factor``),
+        as in :class:`skreg.L2Regressor`: the penalty becomes
+        ``alpha * sum_j pf_j w_j^2``.  ``0`` leaves a feature unpenalised,
+        ``np.inf`` leaves it out (coefficient 0).  With ``cv=None`` the
+        leave-one-out errors stay exact: positive factors rescale the
+        columns, unpenalised ones are projected out as the intercept is.
+        None means all ones.
 
     Attributes
     ----------
@@ -150,6 +159,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         "store_cv_results": ["boolean"],
         "alpha_per_target": ["boolean"],
         "alpha_rule": [StrOptions({"min", "1se"})],
+        "penalty_factor": ["array-like", None],
     }
 
     def __init__(
@@ -163,6 +173,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         store_cv_results=False,
         alpha_per_target=False,
         alpha_rule="min",
+        penalty_factor=None,
     ):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
@@ -172,6 +183,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         self.store_cv_results = store_cv_results
         self.alpha_per_target = alpha_per_target
         self.alpha_rule = alpha_rule
+        self.penalty_factor = penalty_factor
 
     def _checked_alphas(self):
         low = "neither" if self.cv is None else "left"
@@ -253,7 +265,9 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
 
         if sample_weight is not None:
             params["sample_weight"] = sample_weight
-        inner = L2Regressor(fit_intercept=self.fit_intercept)
+        inner = L2Regressor(
+            fit_intercept=self.fit_intercept, penalty_factor=self.penalty_factor
+        )
         scoring = self.scoring
         if _routing_enabled():
             inner.set_fit_request(sample_weight=True)
@@ -313,7 +327,8 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         score_params = {}
         if _routing_enabled() and scorer is not None:
             score_params = process_routing(self, "fit", **params).scorer.score
-        dec = self._gcv_decomposition(X, y, sample_weight)
+        X, scale, free = self._factor_columns(X)
+        dec = self._gcv_decomposition(X, y, sample_weight, free)
         n, n_y = X.shape[0], dec.h.shape[1]
         per_target = self.alpha_per_target and n_y > 1
         if self.store_cv_results:
@@ -369,9 +384,25 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
                 self.best_score_ = -float(sample_errors[i].mean())
         if self.store_cv_results:
             self.cv_results_ = results[:, 0, :] if y.ndim == 1 else results
-        self._set_gcv_model(dec, best_coef, y.ndim, orig_dtype)
+        self._set_gcv_model(dec, best_coef, y.ndim, orig_dtype, scale)
 
-    def _gcv_decomposition(self, X, y, sample_weight):
+    def _factor_columns(self, X):
+        """``X`` with its columns scaled by ``1 / sqrt(pf)`` (0 for an
+        infinite factor: the same Ridge), the scale, and the unpenalised
+        columns; the input unchanged without factors."""
+        factor = check_controls(X.shape[1], self.penalty_factor)[0]
+        if factor is None:
+            return X, None, None
+        scale = np.ones(X.shape[1])
+        pos = factor > 0
+        scale[pos] = np.where(np.isinf(factor[pos]), 0.0, 1.0 / np.sqrt(factor[pos]))
+        if sparse.issparse(X):
+            X = (sparse.csr_matrix(X) @ sparse.diags(scale)).tocsr()
+        else:
+            X = X * scale
+        return X, scale, np.flatnonzero(factor == 0)
+
+    def _gcv_decomposition(self, X, y, sample_weight, free=None):
         mode = "svd" if self.gcv_mode == "svd" else "eigen"
         if mode == "svd" and sparse.issparse(X):
             # scikit-learn 1.9's deprecation, word for word
@@ -390,6 +421,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
             sample_weight=sample_weight,
             fit_intercept=self.fit_intercept,
             mode=mode,
+            free=free,
         )
 
     def _gcv_score(self, scorer, pred, y, score_params):
@@ -404,18 +436,18 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
             )
         return scorer(_PredictionsAsInput(), pred, y, **score_params)
 
-    def _set_gcv_model(self, dec, best_coef, y_ndim, orig_dtype):
-        """``coef_`` and ``intercept_`` from the chosen coefficients (in the
-        input's float dtype)."""
+    def _set_gcv_model(self, dec, best_coef, y_ndim, orig_dtype, scale=None):
+        """``coef_`` and ``intercept_`` from the chosen coefficients (of the
+        columns ``scale`` rescaled; in the input's float dtype)."""
         coef = best_coef.T
         if y_ndim == 1 or coef.shape[0] == 1:
             coef = coef.ravel()
-        self.coef_ = coef
         if self.fit_intercept:
             y_off = dec.y_offset[0] if y_ndim == 1 else dec.y_offset
             self.intercept_ = y_off - dec.X_offset @ coef.T
         else:
             self.intercept_ = 0.0
+        self.coef_ = coef if scale is None else coef * scale
         if orig_dtype:
             self.coef_ = self.coef_.astype(orig_dtype, copy=False)
             if not isinstance(self.intercept_, float):
