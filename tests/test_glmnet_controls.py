@@ -254,3 +254,62 @@ def test_glum_reaches_the_same_coefficients(layout, fit_intercept, use_sw, l1_ra
     assert est.coef_[7] == 0.0 and np.any(np.abs(est.coef_ - 0.3) < 1e-12)
     assert_allclose(est.coef_, peer.coef_, rtol=1e-8, atol=1e-9 * scale)
     assert est.intercept_ == pytest.approx(peer.intercept_, rel=1e-8, abs=1e-9)
+
+
+def _glmnet_to_skreg(lam, mix, y, sw, relative_penalties):
+    """skreg's ``(alpha, l1_ratio, penalty_factor)`` for glmnet's gaussian
+    fit at ``lambda = lam``, ``alpha = mix``: glmnet rescales the factors to
+    sum to ``p`` and standardises ``y`` inside, which divides its L2 part
+    by the (weighted, centred) standard deviation of ``y``."""
+    w = np.ones(len(y)) if sw is None else sw
+    w = w / w.sum()
+    sd = np.sqrt(w @ (y - w @ y) ** 2)
+    a1, a2 = lam * mix, lam * (1 - mix) / sd
+    pf = relative_penalties * len(relative_penalties) / relative_penalties.sum()
+    return a1 + a2, a1 / (a1 + a2), pf
+
+
+@pytest.mark.parametrize(
+    "layout, fit_intercept, use_sw, l1_ratio",
+    [
+        ("dense", True, False, 1.0),
+        ("dense", False, True, 0.5),
+        ("dense", True, True, 0.5),
+        ("csc", True, True, 1.0),
+        ("csc", False, False, 0.5),
+    ],
+)
+def test_glmnet_reaches_the_same_coefficients(layout, fit_intercept, use_sw, l1_ratio):
+    # glmnet itself (python-glmnet, standardize=False, relative_penalties,
+    # lower/upper limits, a path down to lambda) through the mapping the
+    # user guide documents; glmnet's own tolerance limits the agreement
+    glmnet = pytest.importorskip("glmnet")
+    rng = np.random.default_rng(11)
+    X, y = _data(seed=11, n=80, p=15)
+    p = X.shape[1]
+    sw = rng.uniform(0.5, 2.0, len(y)) if use_sw else None
+    rp = rng.uniform(0.5, 2.0, p)
+    rp[[0, 7]] = 0.0
+    lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
+    upper[[1, 4]] = [0.5, 0.2]
+    lower[2] = -0.3
+    lam = 0.05
+    Xk = sparse.csc_matrix(X) if layout == "csc" else X
+    peer = glmnet.ElasticNet(
+        alpha=l1_ratio, lambda_path=np.geomspace(5.0, lam, 30), standardize=False,
+        fit_intercept=fit_intercept, lower_limits=lower, upper_limits=upper,
+        n_splits=0, tol=1e-14, max_iter=1_000_000,
+    ).fit(Xk, y, sample_weight=sw, relative_penalties=rp)  # fmt: skip
+    alpha, ratio, pf = _glmnet_to_skreg(lam, l1_ratio, y, sw, rp)
+    est = ElasticNetRegressor(
+        alpha=alpha, l1_ratio=ratio, fit_intercept=fit_intercept,
+        penalty_factor=pf, lower_bounds=lower, upper_bounds=upper,
+        tol=1e-14, max_iter=100_000,
+    ).fit(Xk, y, sample_weight=sw)  # fmt: skip
+    assert peer.lambda_path_[-1] == pytest.approx(lam)
+    scale = np.abs(est.coef_).max()
+    assert_allclose(est.coef_, peer.coef_path_[:, -1], rtol=0, atol=2e-6 * scale)
+    assert_allclose(est.intercept_, peer.intercept_path_[-1], rtol=0, atol=2e-6 * scale)
+    # a bound binds, and the unpenalised features are in the model
+    assert est.coef_[4] == pytest.approx(0.2)
+    assert est.coef_[0] != 0 and est.coef_[7] != 0
