@@ -54,7 +54,7 @@ def objective(X, y, coef, b, alpha, l1_ratio, pf):
     )
 
 
-def skreg_fit(X, y, alpha, l1_ratio, pf, lo, hi, tol):
+def skreg_fit(X, y, alpha, l1_ratio, pf, lo, hi, ratio, tol):
     est = ElasticNetRegressor(
         alpha=alpha, l1_ratio=l1_ratio, penalty_factor=pf, lower_bounds=lo,
         upper_bounds=hi, tol=tol, max_iter=100_000,
@@ -62,7 +62,7 @@ def skreg_fit(X, y, alpha, l1_ratio, pf, lo, hi, tol):
     return est.coef_, est.intercept_
 
 
-def glmnet_fit(X, y, alpha, l1_ratio, pf, lo, hi, tol):
+def glmnet_fit(X, y, alpha, l1_ratio, pf, lo, hi, ratio, tol):
     import glmnet
 
     # inverse of the user guide's mapping: glmnet rescales the factors to
@@ -70,8 +70,11 @@ def glmnet_fit(X, y, alpha, l1_ratio, pf, lo, hi, tol):
     sd, c = float(np.std(y)), float(np.mean(pf))
     a1, a2 = alpha * l1_ratio * c, alpha * (1 - l1_ratio) * c
     lam = a1 + a2 * sd
+    # glmnet's own way to a small lambda: a path of warm starts down to it
+    # (one lambda alone took 12.5 s on wide at alpha_max/100)
     peer = glmnet.ElasticNet(
-        alpha=a1 / lam, lambda_path=np.array([lam]), standardize=False,
+        alpha=a1 / lam, lambda_path=lam * np.geomspace(ratio, 1.0, 20),
+        standardize=False,
         lower_limits=lo, upper_limits=hi, n_splits=0, tol=tol, max_iter=10**7,
     ).fit(X, y, relative_penalties=pf)  # fmt: skip
     return peer.coef_path_[:, -1], float(peer.intercept_path_[-1])
@@ -104,7 +107,7 @@ def main():
         X, y = PROBLEMS[name]()
         alpha = alpha_max(X, y, True, a.l1) / a.ratio
         pf, lo, hi = controls(X, y, alpha, a.l1)
-        args = (alpha, a.l1, pf, lo, hi)
+        args = (alpha, a.l1, pf, lo, hi, a.ratio)
         runs = {
             "skreg": ladder(skreg_fit, SKREG_TOLS, X, y, args, a.repeats),
             "glmnet": ladder(glmnet_fit, GLMNET_TOLS, X, y, args, a.repeats),
