@@ -120,14 +120,17 @@ def main():
         reach = {}
         for k, v in runs.items():
             subopt = [(o - best) / best for o in objs[k]]
-            hit = [t for (_, t, _, _), s in zip(v, subopt) if s <= a.eps]
+            hit = [t for (_, t, _, _), s in zip(v, subopt, strict=True) if s <= a.eps]
             reach[k] = hit[0] if hit else np.inf
             print(
                 f"{name:7s} l1 {a.l1:g} a_max/{a.ratio:g} {k:6s} time to {a.eps:g}:"
                 f" {reach[k] * 1e3:9.2f} ms  (best subopt {min(subopt):.1e})",
                 flush=True,
             )
-        print(f"{name:7s} glmnet / skreg: {reach['glmnet'] / reach['skreg']:.1f}x", flush=True)
+        print(
+            f"{name:7s} glmnet / skreg: {reach['glmnet'] / reach['skreg']:.1f}x",
+            flush=True,
+        )
     print(f"load average after: {os.getloadavg()}", flush=True)
 
 

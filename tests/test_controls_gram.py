@@ -59,3 +59,23 @@ def test_cv_on_gram_matches_cv_on_design(controls, Est):
     assert_allclose(
         gram.coef_, plain.coef_, rtol=0, atol=1e-6 * np.abs(plain.coef_).max()
     )
+
+
+@pytest.mark.parametrize("controls", CONTROLS[::2])
+def test_gram_path_with_controls_draws_coordinates_at_random(controls):
+    # selection='random' reaches the per-feature Gram kernel: the same
+    # solutions as cyclic visits, reproducibly, in other epoch counts
+    X, y = _data(3)
+    X = np.asfortranarray(X - X.mean(0))
+    y = y - y.mean()
+    kw = dict(alphas=8, eps=1e-2, tol=1e-10, precompute=True, **controls)
+    _, cyclic, _, it_c = enet_path(X, y, return_n_iter=True, **kw)
+    runs = [
+        enet_path(X, y, return_n_iter=True, selection="random", random_state=s, **kw)
+        for s in (0, 0, 1)
+    ]
+    for _, coefs, _, _ in runs:
+        assert_allclose(coefs, cyclic, rtol=0, atol=1e-5 * np.abs(cyclic).max())
+    assert_allclose(runs[0][1], runs[1][1], rtol=0, atol=0)
+    assert list(runs[0][3]) == list(runs[1][3])
+    assert list(runs[0][3]) != list(it_c) or list(runs[2][3]) != list(it_c)

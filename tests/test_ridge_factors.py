@@ -47,14 +47,20 @@ def _loo_errors(X, y, s, alpha, pf, fit_intercept):
 CASES = [
     (n, p, fi, sw, layout, mode)
     for (n, p), fi, sw, layout, mode in itertools.product(
-        [(30, 8), (12, 20)], [True, False], [False, True], ["dense", "csr"], ["svd", "eigen"]
+        [(30, 8), (12, 20)],
+        [True, False],
+        [False, True],
+        ["dense", "csr"],
+        ["svd", "eigen"],
     )
     if not (layout == "csr" and mode == "svd")
 ]
 
 
 @pytest.mark.parametrize("n, p, fit_intercept, use_sw, layout, mode", CASES)
-def test_gcv_with_factors_is_exact_leave_one_out(n, p, fit_intercept, use_sw, layout, mode):
+def test_gcv_with_factors_is_exact_leave_one_out(
+    n, p, fit_intercept, use_sw, layout, mode
+):
     # unpenalised columns are projected out as the intercept is: the
     # leave-one-out errors are those of n refits, wide and tall
     X, y, s, pf = _data(n, p)
@@ -80,9 +86,9 @@ def test_cv_splitter_with_factors_is_the_grid_search():
     alphas = [0.1, 1.0, 10.0]
     cv = KFold(4, shuffle=True, random_state=0)
     est = L2RegressorCV(alphas=alphas, cv=cv, penalty_factor=pf).fit(X, y)
-    grid = GridSearchCV(
-        L2Regressor(penalty_factor=pf), {"alpha": alphas}, cv=cv
-    ).fit(X, y)
+    grid = GridSearchCV(L2Regressor(penalty_factor=pf), {"alpha": alphas}, cv=cv).fit(
+        X, y
+    )
     assert est.alpha_ == grid.best_params_["alpha"]
     assert_allclose(est.coef_, grid.best_estimator_.coef_, rtol=1e-10)
 

@@ -59,9 +59,11 @@ class FreeFeatures:
     def correlations(self, rd, c, S):
         """``Z_U^T S r`` for the residual ``r = rd + c`` whose weighted sum
         is ``S``."""
-        return np.asarray(self.XUw.T @ rd).ravel() + c * self.design.colsum[
-            self.cols
-        ] - self.mU * S
+        return (
+            np.asarray(self.XUw.T @ rd).ravel()
+            + c * self.design.colsum[self.cols]
+            - self.mU * S
+        )
 
     def active(self, v):
         """Free columns whose condition the residual with correlations
@@ -98,7 +100,10 @@ class FreeFeatures:
         return bool(
             np.any(
                 one_sided
-                & (((u < -eps) & (self.lo == -np.inf)) | ((u > eps) & (self.hi == np.inf)))
+                & (
+                    ((u < -eps) & (self.lo == -np.inf))
+                    | ((u > eps) & (self.hi == np.inf))
+                )
             )
         )
 
@@ -112,4 +117,3 @@ class FreeFeatures:
         g = np.where(pen.lower[f] == 0, np.maximum(g, 0.0), g)
         g = np.where(pen.upper[f] == 0, np.minimum(g, 0.0), g)
         return ry - 0.5 * r_norm2 - float(np.sum(g * g / (2.0 * pen.l2[f])))
-

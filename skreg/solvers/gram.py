@@ -84,6 +84,9 @@ class GramCD:
     newton : bool
         Finish a converged solve with a Newton step on the support
         (:meth:`polish`).
+    rng_state : ndarray of uint64 or None
+        With a state (``_seed_state`` of the working-set solver), coordinates are
+        drawn at random from it (``selection='random'``); else cyclic.
     """
 
     G: np.ndarray
@@ -92,6 +95,7 @@ class GramCD:
     max_iter: int = 1000
     tol: float = 1e-4
     newton: bool = True
+    rng_state: np.ndarray = None
 
     def solve(self, penalty, w=None, tol_abs=None):
         """Minimise for ``penalty = (l1, l2, lower, upper)`` from ``w``.
@@ -120,8 +124,8 @@ class GramCD:
                 *penalty,
                 self.max_iter - n_iter,
                 target,
-                False,
-                np.zeros(1, dtype=np.uint64),
+                self.rng_state is not None,
+                np.zeros(1, np.uint64) if self.rng_state is None else self.rng_state,
             )
             n_iter += epochs
             gap = self.gap(w, penalty, kernel_gap, one_sided)
@@ -150,7 +154,9 @@ class GramCD:
             red = self._reduced = Reduced(self.G, self.q, self.yy, free)
         if red.P.size == 0:
             return CDResult(red.full(np.zeros(0)), 0, 0.0, tol_abs, True)
-        sub = GramCD(red.G, red.q, red.yy, self.max_iter, self.tol, self.newton)
+        sub = GramCD(
+            red.G, red.q, red.yy, self.max_iter, self.tol, self.newton, self.rng_state
+        )
         res = sub.solve(tuple(a[red.P] for a in penalty), w[red.P], tol_abs)
         return dataclasses.replace(res, coef=red.full(res.coef))
 

@@ -292,7 +292,10 @@ def solve_path(
         # unpenalised features are eliminated from the system (GramCD); no
         # Newton polish, as on the uniform route: a step per alpha costs more
         # than the kernel's epochs
-        gram_solver = GramCD(gram, q, y_norm2, max_iter=max_iter, newton=False)
+        gram_solver = GramCD(
+            gram, q, y_norm2, max_iter=max_iter, newton=False,
+            rng_state=rng_state if random_state is not None else None,
+        )  # fmt: skip
     for alpha in alphas:
         l1, l2 = penalty_strengths(float(alpha), l1_ratio, n)
         l1, l2, lo, hi = penalty_arrays(l1, l2, penalty_factor, lower, upper)

@@ -115,8 +115,10 @@ class RidgeDecomposition:
             # the free columns (and the intercept) span null directions of
             # Z Z^T that the hat matrix takes whole: decompose on their
             # complement, so that I - H stays exact near interpolation
-            A = np.hstack([self.E] + ([self.sqrt_sw[:, None]] if self.fit_intercept else []))
-            Eo = np.linalg.qr(A, mode="complete")[0][:, A.shape[1]:]
+            A = np.hstack(
+                [self.E] + ([self.sqrt_sw[:, None]] if self.fit_intercept else [])
+            )
+            Eo = np.linalg.qr(A, mode="complete")[0][:, A.shape[1] :]
             lam, Q = np.linalg.eigh(Eo.T @ K @ Eo)
             Q = Eo @ Q
         else:

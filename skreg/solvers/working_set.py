@@ -262,7 +262,9 @@ class WorkingSetCD:
         if proj is not None:
             rd, c_d, S_d = proj
         with_acc = self.kstate[HAS_DUAL] == 1.0 and self.any_l1 and self.free is None
-        self.design.raw_products(rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc)
+        self.design.raw_products(
+            rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc
+        )
         out = primal_dual_from_products(
             self.design.Z, self.y, rd, c_d, self.r_dual, with_acc, S_d,
             self.w, self.pen, feats, self.XtA, self.XtA_acc,
