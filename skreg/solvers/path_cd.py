@@ -245,8 +245,8 @@ def solve_path(
 
     ``penalty_factor``, ``lower`` and ``upper`` make the penalty per feature
     (see :func:`skreg.solvers.enet.penalty_arrays`): :class:`GramCD` on
-    ``gram`` (no random selection), or else working-set CD on the full
-    design, then solves every alpha.
+    ``gram``, or else working-set CD on the full design, then solves every
+    alpha.
 
     Returns ``(coefs, dual_gaps, n_iters, converged)`` with ``coefs`` of shape
     ``(n_features, n_alphas)`` in float64 and gaps in the estimator's scale.
@@ -272,16 +272,9 @@ def solve_path(
         # all the more under joblib's fold threads.
         with threadpool_limits(limits=1, user_api="blas"):
             _strong_rule_path(
-                X,
-                y,
-                alphas,
-                l1_ratio,
-                w,
-                sample_weight=sample_weight,
-                X_offset=X_offset,
-                solve_kw=solve_kw,
-                out=out,
-            )
+                X, y, alphas, l1_ratio, w, sample_weight=sample_weight,
+                X_offset=X_offset, solve_kw=solve_kw, out=out,
+            )  # fmt: skip
         return out
     if gram is None:
         design = Design(X, sample_weight, X_offset)
