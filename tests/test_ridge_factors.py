@@ -99,7 +99,9 @@ def test_ridge_with_unpenalised_features_gap_bounds_suboptimality(alpha, tol):
     # wide and ill-conditioned: a gradient norm would stop far from the
     # optimum; the dual at the projected residual bounds the suboptimality
     X, y, s, pf = _data(12, 20, seed=5)
-    est = L2Regressor(alpha=alpha, penalty_factor=pf, tol=tol, max_iter=100_000)
+    est = L2Regressor(
+        alpha=alpha, penalty_factor=pf, solver="cd", tol=tol, max_iter=100_000
+    )
     est.fit(X, y)
     w, b = _exact(X, y, np.ones(12), alpha, pf, True)
     q = np.where(np.isinf(pf), 0.0, pf)
@@ -111,3 +113,29 @@ def test_ridge_with_unpenalised_features_gap_bounds_suboptimality(alpha, tol):
     yc = y - y.mean()
     # Ridge's objective is twice the solver's, whose gap is within tol |y|^2
     assert objective(est.coef_, est.intercept_) - objective(w, b) <= 2 * tol * yc @ yc
+
+
+@pytest.mark.parametrize("solver", ["auto", "cholesky", "svd"])
+@pytest.mark.parametrize("n, p", [(12, 20), (40, 8)])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("use_sw", [False, True])
+def test_direct_solvers_with_unpenalised_features_are_exact(
+    solver, n, p, fit_intercept, use_sw
+):
+    # the free columns are projected out of one decomposition: the closed
+    # form to rounding, ill-conditioned wide data included, in X's dtype
+    X, y, s, pf = _data(n, p, seed=5)
+    s = s if use_sw else np.ones(n)
+    Y = np.c_[y, 2.0 * y + 1.0]
+    est = L2Regressor(
+        alpha=[0.01, 1.0], penalty_factor=pf, solver=solver, fit_intercept=fit_intercept
+    ).fit(X, Y, sample_weight=s if use_sw else None)
+    assert est.solver_ == ("cholesky" if solver == "auto" else solver)
+    for k, alpha in enumerate([0.01, 1.0]):
+        w, b = _exact(X, Y[:, k], s, alpha, pf, fit_intercept)
+        assert_allclose(est.coef_[k], w, rtol=1e-9, atol=1e-11 * np.abs(w).max())
+        b_est = np.broadcast_to(est.intercept_, 2)[k]
+        assert_allclose(b_est, b, rtol=1e-9, atol=1e-10)
+    assert np.all(est.coef_[:, 4] == 0)
+    est32 = L2Regressor(alpha=0.01, penalty_factor=pf, solver=solver)
+    assert est32.fit(X.astype(np.float32), y).coef_.dtype == np.float32

@@ -30,6 +30,7 @@ from skreg.solvers.ridge import (
     fit_ridge_iterative,
     fit_ridge_scipy,
 )
+from skreg.solvers.ridge_gcv import RidgeDecomposition
 
 __all__ = ["L2Regressor"]
 
@@ -139,9 +140,12 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         ``penalty.factor``): the penalty becomes ``alpha * sum_j pf_j
         w_j^2``.  ``np.inf`` leaves a feature out (coefficient 0).  With
         positive factors every solver solves the same problem exactly (on
-        columns scaled by ``1 / sqrt(pf)``); a factor of 0 (an unpenalised
-        feature) is solved by coordinate descent (``solver_='cd'``), the
-        duality gap within ``tol * ||y||^2``.  None means all ones.
+        columns scaled by ``1 / sqrt(pf)``).  With a factor of 0 (an
+        unpenalised feature) on dense ``X``, ``'auto'``, ``'cholesky'`` and
+        ``'svd'`` project the unpenalised columns out, as the intercept is,
+        and solve exactly; other solvers, and sparse ``X``, run coordinate
+        descent (``solver_='cd'``) to a duality gap within ``tol * ||y||^2``.
+        None means all ones.
 
     Attributes
     ----------
@@ -378,8 +382,11 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         Yc = Y - y_offset
         n_iter = None
         histories = None
-        if factor is not None:
-            # unpenalised features: per-feature l2 weights in the CD kernels
+        if factor is not None and solver in DIRECT_SOLVERS and not sparse.issparse(X):
+            # unpenalised features projected out as the intercept is: exact
+            W = self._fit_free_direct(X, Y, alphas, factor, sw, solver)
+        elif factor is not None:
+            # per-feature l2 weights in the CD kernels
             W, n_iter = self._fit_factors(X, Yc, alphas, factor, sw, X_offset)
             solver = "cd"
         elif solver in DIRECT_SOLVERS:
@@ -435,6 +442,26 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
     @staticmethod
     def _sparse_format(X):
         return "csc" if X.format == "csc" else "csr"
+
+    def _fit_free_direct(self, X, Y, alphas, factor, sw, solver):
+        """The exact Ridge with unpenalised features (factor 0): the other
+        columns scaled by ``1 / sqrt(pf)``, the free ones projected out of
+        one decomposition (:class:`~skreg.solvers.ridge_gcv.RidgeDecomposition`),
+        as ``solver`` (an SVD, or else the eigendecomposition of the
+        smaller Gram matrix, the cost of ``'cholesky'``)."""
+        scale = np.ones(X.shape[1])
+        pos = factor > 0
+        scale[pos] = np.where(np.isinf(factor[pos]), 0.0, 1.0 / np.sqrt(factor[pos]))
+        dec = RidgeDecomposition(
+            np.asarray(X, dtype=np.float64) * scale, Y, sample_weight=sw,
+            fit_intercept=self.fit_intercept,
+            mode="svd" if solver == "svd" else "eigen",
+            free=np.flatnonzero(factor == 0),
+        )  # fmt: skip
+        W = np.empty((Y.shape[1], X.shape[1]))
+        for k, alpha in enumerate(alphas):
+            W[k] = dec.coef(float(alpha))[:, k] * scale
+        return W
 
     def _fit_factors(self, X, Yc, alphas, factor, sw, X_offset):
         """Coordinate descent with per-feature L2 weights ``alpha * factor``
