@@ -12,7 +12,12 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["PENALTY_CONSTRAINTS", "check_controls", "check_penalty_params"]
+__all__ = [
+    "PENALTY_CONSTRAINTS",
+    "check_controls",
+    "check_penalty_params",
+    "ridge_column_scale",
+]
 
 PENALTY_CONSTRAINTS = {
     "penalty_factor": ["array-like", None],
@@ -85,3 +90,14 @@ def check_controls(
     if positive and lower is not None:
         lower = np.maximum(lower, 0.0)
     return factor, lower, upper
+
+
+def ridge_column_scale(factor):
+    """Column scales that turn a per-feature Ridge into a plain one:
+    ``1 / sqrt(pf)`` for a positive factor, 0 for an infinite one (the
+    feature left out) and 1 for a factor of 0 (an unpenalised column, which
+    the caller handles apart)."""
+    scale = np.ones(factor.shape[0])
+    pos = factor > 0
+    scale[pos] = np.where(np.isinf(factor[pos]), 0.0, 1.0 / np.sqrt(factor[pos]))
+    return scale

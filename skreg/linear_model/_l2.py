@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
-from skreg._penalty_params import check_penalty_params
+from skreg._penalty_params import check_penalty_params, ridge_column_scale
 from skreg._preprocess import is_dask_input
 from skreg.linear_model._base import (
     LinearRegressorBase,
@@ -362,7 +362,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         # positive factors: the same Ridge on columns scaled by 1/sqrt(pf)
         scale = None
         if factor is not None and np.all(factor > 0):
-            scale = np.where(np.isinf(factor), 0.0, 1.0 / np.sqrt(factor))
+            scale = ridge_column_scale(factor)
             sx = scale.astype(X.dtype)
             if sparse.issparse(X):
                 X = (X @ sparse.diags(sx)).asformat(self._sparse_format(X))
@@ -449,9 +449,7 @@ class L2Regressor(LinearRegressorBase, BaseEstimator):
         one decomposition (:class:`~skreg.solvers.ridge_gcv.RidgeDecomposition`),
         as ``solver`` (an SVD, or else the eigendecomposition of the
         smaller Gram matrix, the cost of ``'cholesky'``)."""
-        scale = np.ones(X.shape[1])
-        pos = factor > 0
-        scale[pos] = np.where(np.isinf(factor[pos]), 0.0, 1.0 / np.sqrt(factor[pos]))
+        scale = ridge_column_scale(factor)
         dec = RidgeDecomposition(
             np.asarray(X, dtype=np.float64) * scale, Y, sample_weight=sw,
             fit_intercept=self.fit_intercept,

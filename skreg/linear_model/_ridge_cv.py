@@ -24,7 +24,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from skreg._penalty_params import check_controls
+from skreg._penalty_params import check_controls, ridge_column_scale
 from skreg._preprocess import is_dask_input
 from skreg.linear_model._base import (
     LinearRegressorBase,
@@ -393,9 +393,7 @@ class L2RegressorCV(LinearRegressorBase, BaseEstimator):
         factor = check_controls(X.shape[1], self.penalty_factor)[0]
         if factor is None:
             return X, None, None
-        scale = np.ones(X.shape[1])
-        pos = factor > 0
-        scale[pos] = np.where(np.isinf(factor[pos]), 0.0, 1.0 / np.sqrt(factor[pos]))
+        scale = ridge_column_scale(factor)
         if sparse.issparse(X):
             X = (sparse.csr_matrix(X) @ sparse.diags(scale)).tocsr()
         else:
