@@ -37,33 +37,28 @@ class FreeFeatures:
     Parameters
     ----------
     design : Design
-    y : ndarray of shape (n_samples,)
-        Centred target (float64).
     cols : ndarray of int
         The free features (see :func:`free_features`).
     pen : Penalty
     """
 
-    def __init__(self, design, y, cols, pen):
+    def __init__(self, design, cols, pen):
         self.design, self.cols = design, cols
         self.XU, self.XUw = _weighted_columns(design, cols)
         self.gram = np.asarray(_centred_cross(design, self.XU, cols, self.XUw, cols))
         self.lo, self.hi = pen.lower[cols], pen.upper[cols]
         self.two_sided = (self.lo == -np.inf) & (self.hi == np.inf)
+        self.any_one_sided = not np.all(self.two_sided)
         self.rp = np.empty(design.n_samples)
         self._pinv = {}
         # centring of the free columns: Z_U = X_U - 1 m_U^T
-        self.mU = design.xm[cols]
-        self.zsum = design.colsum[cols] - design.sw_sum * self.mU
+        self.mU, self.colsum_U = design.xm[cols], design.colsum[cols]
+        self.zsum = self.colsum_U - design.sw_sum * self.mU
 
     def correlations(self, rd, c, S):
         """``Z_U^T S r`` for the residual ``r = rd + c`` whose weighted sum
         is ``S``."""
-        return (
-            np.asarray(self.XUw.T @ rd).ravel()
-            + c * self.design.colsum[self.cols]
-            - self.mU * S
-        )
+        return np.asarray(self.XUw.T @ rd).ravel() + c * self.colsum_U - self.mU * S
 
     def active(self, v):
         """Free columns whose condition the residual with correlations
@@ -73,8 +68,9 @@ class FreeFeatures:
 
     def project(self, rd, c, S):
         """The projection of ``r = rd + c`` (weighted sum ``S``) off the
-        active free columns, as ``(rp, cp, Sp)`` (``rp`` is a buffer owned
-        here), or None when no column is active."""
+        active free columns, as ``(rp, cp, Sp, drop)`` with ``drop = r^T S r
+        - rp^T S rp`` (``rp`` is a buffer owned here), or None when no
+        column is active."""
         v = self.correlations(rd, c, S)
         act = self.active(v)
         if not np.any(act):
@@ -86,20 +82,21 @@ class FreeFeatures:
         beta = np.zeros(self.cols.size)
         beta[act] = self._pinv[key] @ v[act]
         np.subtract(rd, self.XU @ beta, out=self.rp)
-        return self.rp, c + float(self.mU @ beta), S - float(self.zsum @ beta)
+        # an orthogonal projection: |r|^2 - |P r|^2 = beta^T Z_U^T S r
+        drop = float(beta[act] @ v[act])
+        return self.rp, c + float(self.mU @ beta), S - float(self.zsum @ beta), drop
 
     def violated(self, XtA, feats):
         """Whether the projected residual (correlations ``XtA``) still leans
         out of a one-sided column it was not projected off: then no scale
         but 0 is feasible (beyond the projection's rounding)."""
-        one_sided = ~self.two_sided
-        if not np.any(one_sided):
+        if not self.any_one_sided:
             return False
         u = XtA[self.cols]
         eps = 1e-12 * max(float(np.abs(XtA[feats]).max(initial=0.0)), 1.0)
         return bool(
             np.any(
-                one_sided
+                ~self.two_sided
                 & (
                     ((u < -eps) & (self.lo == -np.inf))
                     | ((u > eps) & (self.hi == np.inf))

@@ -138,7 +138,7 @@ class WorkingSetCD:
         # (a Ridge with free features has a dual once they are projected
         # out; with no L2 weight at all, the gradient norm stays the gap)
         use_free = cols.size and (self.any_l1 or np.any(pen.l2 > 0))
-        self.free = FreeFeatures(design, y, cols, pen) if use_free else None
+        self.free = FreeFeatures(design, cols, pen) if use_free else None
         self.use_ws = opts.working_set and self.any_l1
         self.use_screen = opts.screening and self.any_l1
         # small working sets of long dense columns are solved on their Gram
@@ -257,10 +257,10 @@ class WorkingSetCD:
         """The pass's read of the design: primal, dual and scale at the
         residual (projected off the free features' columns first, see
         :mod:`skreg.solvers._free`), and at the extrapolated residual."""
-        rd, c_d, S_d = self.rd, c, S
+        rd, c_d, S_d, drop = self.rd, c, S, 0.0
         proj = self.free.project(rd, c, S) if self.free is not None else None
         if proj is not None:
-            rd, c_d, S_d = proj
+            rd, c_d, S_d, drop = proj
         with_acc = self.kstate[HAS_DUAL] == 1.0 and self.any_l1 and self.free is None
         self.design.raw_products(
             rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc
@@ -272,13 +272,11 @@ class WorkingSetCD:
         if self.free is None:
             return out
         primal, dual, scale = out[:3]
-        design = self.design
-        rp2, rpy = residual_stats(rd, c_d, self.y, design.sw, design.has_sw)
-        if proj is not None:
-            # the primal reads the residual itself, not its projection
-            r2, _ = residual_stats(self.rd, c, self.y, design.sw, design.has_sw)
-            primal += 0.5 * (r2 - rp2)
+        # the primal reads the residual itself, not its projection
+        primal += 0.5 * drop
         if not self.any_l1:
+            design = self.design
+            rp2, rpy = residual_stats(rd, c_d, self.y, design.sw, design.has_sw)
             dual = self.free.ridge_dual(rp2, rpy, self.XtA, feats, self.w, self.pen)
         if self.free.violated(self.XtA, feats):
             dual, scale = 0.0, 0.0
