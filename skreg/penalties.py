@@ -42,7 +42,7 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array
 
-from skreg._kernels.gap import subdiff_distance as _subdiff_distance_kernel
+from skreg._kernels.gap import subdiff_distance as _subdiff_distance
 from skreg._kernels.penalty import make_penalty
 from skreg._kernels.prox import enet_prox_vec
 from skreg._preprocess import check_weights, weighted_offsets
@@ -187,12 +187,10 @@ class _ElasticNetFamily:
                 f"grad must have the shape of w {w.shape}; got {grad.shape}."
             )
         l1, l2 = self.strengths()
-        # The kernel takes XtA = -grad - l2 w, the quantity CD keeps at hand.
+        # It takes XtA = -grad - l2 w, the quantity CD keeps at hand.
         XtA = -grad - l2 * w
-        out = np.empty_like(w)
         pen = make_penalty(w.shape[0], l1, l2)
-        _subdiff_distance_kernel(XtA, w, np.arange(w.shape[0]), pen, out)
-        return out
+        return _subdiff_distance(XtA, w, np.arange(w.shape[0]), pen)
 
     def _alpha_max_unit(self, X, y, fit_intercept, sample_weight):
         return _max_correlation(X, y, fit_intercept, sample_weight)

@@ -10,9 +10,18 @@ from skreg.solvers.design import Design
 from tests._oracle import make_problem, sparsify
 
 
-def _sweep(n_ws):
-    # cd_epochs' sweep buffer
-    return np.empty(n_ws, dtype=np.int64)
+def _epochs(d, pen, ws, n_epochs, full_every, w, rd, state, random, rng_state):
+    # n_epochs CD epochs of the kernel on ws from the residual rd + state[0]
+    # (weighted sum state[1]), nothing recorded; state[0] is updated
+    from skreg._kernels.cd import EpochRun, History, cd_epochs
+
+    run = EpochRun(n_epochs, 0, full_every, ws.size, random, False, 0)
+    no_hist = History(np.empty((1, 1)), np.empty((1, 1)))
+    sweep = np.empty(ws.size, dtype=np.int64)
+    state[0], _ = cd_epochs(
+        d.Z, d.norm2, pen, ws, rd, w, state[0], state[1], run, sweep, rng_state,
+        no_hist,
+    )  # fmt: skip
 
 
 def _problem(layout, use_sw, n_targets=1, dtype=np.float64):
@@ -153,7 +162,6 @@ def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
     # prefetching sweep, or at once when random; CSC epochs apply
     # it at once: the same CD iterates and the same residual
     from skreg._kernels._columns import LONG_COLUMN_ROWS
-    from skreg._kernels.cd import cd_epochs
 
     assert (n >= LONG_COLUMN_ROWS) == (n == 9000)
     rng = np.random.default_rng(n)
@@ -171,27 +179,8 @@ def test_dense_epochs_match_csc_epochs(use_sw, random, l2, n):
         state = np.zeros(4)
         state[1] = float(s @ y)
         ws = np.arange(40)[::-1].copy()
-        ep, _ = cd_epochs(
-            d.Z,
-            d.norm2,
-            y,
-            rd,
-            state,
-            w,
-            make_penalty(40, lam / 50, l2),
-            ws,
-            7,
-            0.0,
-            10**6,
-            0,
-            random,
-            np.array([12345], dtype=np.uint64),
-            np.zeros(40),
-            np.zeros(n),
-            1,
-            _sweep(40),
-        )
-        assert ep == 7
+        pen = make_penalty(40, lam / 50, l2)
+        _epochs(d, pen, ws, 7, 1, w, rd, state, random, np.array([12345], np.uint64))
         Xd = np.asarray(Xk.todense()) if hasattr(Xk, "todense") else Xk
         assert_allclose(rd + state[0], y - (Xd - d.xm) @ w, atol=1e-10 * n)
         out.append(w)
@@ -205,7 +194,6 @@ def test_epochs_between_full_sweeps_skip_the_zeros(layout, random):
     # with full_every=2 the second epoch sweeps only the features the first
     # left nonzero: the same iterates as a first epoch over the working set
     # and a second over its nonzeros (the same generator draws included)
-    from skreg._kernels.cd import cd_epochs
 
     rng = np.random.default_rng(1)
     n, p = 80, 30
@@ -218,27 +206,8 @@ def test_epochs_between_full_sweeps_skip_the_zeros(layout, random):
     lam = 0.02 * np.abs(y @ (X - d.xm)).max()
 
     def epochs(ws, n_epochs, full_every, w, rd, state, rng_state):
-        ep, _ = cd_epochs(
-            d.Z,
-            d.norm2,
-            y,
-            rd,
-            state,
-            w,
-            make_penalty(p, lam, 0.0),
-            ws,
-            n_epochs,
-            0.0,
-            10**6,
-            0,
-            random,
-            rng_state,
-            np.zeros(p),
-            np.zeros(n),
-            full_every,
-            _sweep(ws.size),
-        )
-        assert ep == n_epochs
+        pen = make_penalty(p, lam, 0.0)
+        _epochs(d, pen, ws, n_epochs, full_every, w, rd, state, random, rng_state)
 
     def start():
         state = np.zeros(4)
@@ -269,7 +238,7 @@ def test_blas_products_match_the_kernel(monkeypatch, use_sw, with_acc, subset):
     # the BLAS pass over a dense float64 design writes the same products as
     # the kernel, and only for the features asked
     import skreg.solvers.design as design_mod
-    from skreg._kernels.gap import raw_products
+    from skreg._kernels._design import col_products
 
     X, _, sw = _problem("dense", use_sw)
     monkeypatch.setattr(design_mod, "_BLAS_MIN_SIZE", 0)
@@ -282,11 +251,13 @@ def test_blas_products_match_the_kernel(monkeypatch, use_sw, with_acc, subset):
     def no_kernel(*args):
         raise AssertionError("the kernel ran instead of BLAS")
 
-    monkeypatch.setattr(design_mod, "raw_products", no_kernel)
+    monkeypatch.setattr(design_mod, "col_products", no_kernel)
     got, got_acc = np.full(40, 7.0), np.full(40, 7.0)
     d.raw_products(rd, r_acc, with_acc, feats, got, got_acc)
     ref, ref_acc = np.full(40, 7.0), np.full(40, 7.0)
-    raw_products(d.Z, rd, r_acc, with_acc, feats, ref, ref_acc)
+    col_products(d.Z, rd, feats, ref)
+    if with_acc:
+        col_products(d.Z, r_acc, feats, ref_acc)
     s = np.ones(60) if sw is None else sw
     assert_allclose(ref[feats], X.T[feats] @ (s * rd), rtol=1e-12)
     assert_allclose(got, ref, rtol=1e-12)
@@ -315,15 +286,17 @@ def test_outer_pass_answers_the_working_set_checks(monkeypatch, l1_ratio):
     d = Design(X, center=True)
     lam = np.abs(y @ (X - d.xm)).max() / 100
     l1, l2 = lam * l1_ratio, lam * (1 - l1_ratio)
-    calls = []
-    kernel = cd_mod.cd_epochs
+    from skreg.solvers._inner import InnerCD
 
-    def spy(*args):
-        out = kernel(*args)
-        calls.append((args[7].copy(), args[8], args[10], out[0]))
+    calls = []
+    run = InnerCD.run
+
+    def spy(self, ws, rd, w, st, XtA, r_dual, n_max, tol_in, check):
+        out = run(self, ws, rd, w, st, XtA, r_dual, n_max, tol_in, check)
+        calls.append((ws.copy(), n_max, check, out))
         return out
 
-    monkeypatch.setattr(cd_mod, "cd_epochs", spy)
+    monkeypatch.setattr(InnerCD, "run", spy)
     ref = enet_cd(d, y, np.zeros(p), l1, l2, tol=1e-10, max_iter=100_000)
     assert all(check > 0 for _, _, check, _ in calls)
     calls.clear()
@@ -375,33 +348,6 @@ def test_prefetching_column_products(use_sw, nxt):
     assert_allclose(g_b, X[:, 3] @ (s * a), rtol=1e-12)
 
 
-@pytest.mark.parametrize("kind", ["plain", "ties", "inf", "equal", "narrow", "nan"])
-def test_top_threshold_is_the_partition_value(kind):
-    # the working-set threshold: exactly np.partition's value, on ties, the
-    # nonzero coefficients' inf scores, a single value, a range too narrow
-    # for the buckets and a NaN
-    from skreg._kernels.gap import top_threshold
-
-    rng = np.random.default_rng(len(kind))
-    for _ in range(200):
-        n = int(rng.integers(1, 400))
-        a = rng.standard_normal(n)
-        if kind == "ties":
-            a = np.round(a, 1)
-        elif kind == "inf":
-            a[rng.random(n) < 0.4] = np.inf
-        elif kind == "equal":
-            a[:] = -0.25
-        elif kind == "narrow":
-            a = 5e-324 * rng.integers(0, 4, n).astype(float)
-        elif kind == "nan":
-            a[rng.integers(n)] = np.nan
-        m = int(rng.integers(1, n + 1))
-        ref = np.partition(a, n - m)[n - m]
-        got = top_threshold(a, m)
-        assert got == ref or (np.isnan(got) and np.isnan(ref))
-
-
 @pytest.mark.parametrize("l2", [0.0, 0.7])
 @pytest.mark.parametrize("positive", [False, True])
 def test_screening_and_scores_follow_their_formulas(l2, positive):
@@ -438,8 +384,7 @@ def test_screening_and_scores_follow_their_formulas(l2, positive):
         assert n_keep == feats.size - np.count_nonzero(dropped)
     assert 0 < n_keep < feats.size
 
-    scores = np.empty(feats.size)
-    ws_scores(XtA, w, feats, make_penalty(p, l1, l2, positive), inv_norm, scores)
+    scores = ws_scores(XtA, w, feats, make_penalty(p, l1, l2, positive), inv_norm)
     v = XtA if positive else np.abs(XtA)
     with np.errstate(divide="ignore"):
         ref = np.where(w != 0, np.inf, (v - l1) / np.sqrt(norm2 + l2))[feats]

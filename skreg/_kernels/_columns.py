@@ -160,35 +160,6 @@ def sparse_dot_w(j, data, indices, indptr, sw, v):
 # Two inner products against one column in one read of it: the outer loop
 # needs z_j^T r for the residual and for the extrapolated dual point, and on
 # tall designs each read of X costs as much as the products.
-@njit(**JIT_OPTIONS)
-def dense_dot2(j, X, sw, has_sw, u, v):
-    a = 0.0
-    b = 0.0
-    if has_sw:
-        for i in range(X.shape[0]):
-            x = X[i, j] * sw[i]
-            a += x * u[i]
-            b += x * v[i]
-    else:
-        for i in range(X.shape[0]):
-            x = X[i, j]
-            a += x * u[i]
-            b += x * v[i]
-    return a, b
-
-
-@njit(**JIT_OPTIONS)
-def sparse_dot2(j, data, indices, indptr, sw, has_sw, u, v):
-    a = 0.0
-    b = 0.0
-    for k in range(indptr[j], indptr[j + 1]):
-        i = indices[k]
-        x = data[k] * sw[i] if has_sw else data[k]
-        a += x * u[i]
-        b += x * v[i]
-    return a, b
-
-
 @njit(inline="always", **JIT_OPTIONS)
 def dense_axpy(j, a, X, v):
     for i in range(X.shape[0]):

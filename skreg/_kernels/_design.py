@@ -33,14 +33,11 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels._columns import (
-    LONG_COLUMN_ROWS,
     dense_axpy,
     dense_dot,
-    dense_dot2,
     dense_dot_w,
     sparse_axpy,
     sparse_dot,
-    sparse_dot2,
     sparse_dot_w,
 )
 
@@ -72,77 +69,10 @@ class DesignArrays(NamedTuple):
 # tuple (or the unpacked arrays) and dispatching to the leaf loops cost more
 # than the arithmetic on short columns, inlined or not.
 @njit(**JIT_OPTIONS)
-def _dense_dot4(j0, j1, j2, j3, X, sw, has_sw, v):
-    # x_j^T S v for four columns in one loop: four streams from memory at
-    # once (see LONG_COLUMN_ROWS)
-    a0 = a1 = a2 = a3 = 0.0
-    for i in range(X.shape[0]):
-        vi = sw[i] * v[i] if has_sw else v[i]
-        a0 += X[i, j0] * vi
-        a1 += X[i, j1] * vi
-        a2 += X[i, j2] * vi
-        a3 += X[i, j3] * vi
-    return a0, a1, a2, a3
-
-
-@njit(**JIT_OPTIONS)
-def _dense_dot2x4(j0, j1, j2, j3, X, sw, has_sw, u, v):
-    # _dense_dot4 for two vectors
-    a0 = a1 = a2 = a3 = 0.0
-    b0 = b1 = b2 = b3 = 0.0
-    for i in range(X.shape[0]):
-        ui = sw[i] * u[i] if has_sw else u[i]
-        vi = sw[i] * v[i] if has_sw else v[i]
-        x0, x1, x2, x3 = X[i, j0], X[i, j1], X[i, j2], X[i, j3]
-        a0 += x0 * ui
-        a1 += x1 * ui
-        a2 += x2 * ui
-        a3 += x3 * ui
-        b0 += x0 * vi
-        b1 += x1 * vi
-        b2 += x2 * vi
-        b3 += x3 * vi
-    return a0, a1, a2, a3, b0, b1, b2, b3
-
-
-@njit(**JIT_OPTIONS)
-def _dense_products4(X, sw, has_sw, v, feats, out):
-    # col_products on long dense columns, four at a time; returns how many
-    # features are left to the caller
-    m = feats.shape[0] - feats.shape[0] % 4
-    for k in range(0, m, 4):
-        j0, j1, j2, j3 = feats[k], feats[k + 1], feats[k + 2], feats[k + 3]
-        out[j0], out[j1], out[j2], out[j3] = _dense_dot4(
-            j0, j1, j2, j3, X, sw, has_sw, v
-        )
-    return m
-
-
-@njit(**JIT_OPTIONS)
-def _dense_products2x4(X, sw, has_sw, u, v, feats, out_u, out_v):
-    # col_products2 on long dense columns, four at a time
-    m = feats.shape[0] - feats.shape[0] % 4
-    for k in range(0, m, 4):
-        j0, j1, j2, j3 = feats[k], feats[k + 1], feats[k + 2], feats[k + 3]
-        a0, a1, a2, a3, b0, b1, b2, b3 = _dense_dot2x4(
-            j0, j1, j2, j3, X, sw, has_sw, u, v
-        )
-        out_u[j0], out_u[j1], out_u[j2], out_u[j3] = a0, a1, a2, a3
-        out_v[j0], out_v[j1], out_v[j2], out_v[j3] = b0, b1, b2, b3
-    return m
-
-
-@njit(**JIT_OPTIONS)
 def col_products(Z, v, feats, out):
-    """``out[j] = sum_i sw_i X[i, j] v_i`` for ``j in feats`` (uncentred).
-
-    Long dense columns are read four at a time (see ``LONG_COLUMN_ROWS``).
-    """
+    """``out[j] = sum_i sw_i X[i, j] v_i`` for ``j in feats`` (uncentred)."""
     X, data, indices, indptr, is_sparse, sw, has_sw, _, _, _ = Z
-    first = 0
-    if not is_sparse and X.shape[0] >= LONG_COLUMN_ROWS:
-        first = _dense_products4(X, sw, has_sw, v, feats, out)
-    for k in range(first, feats.shape[0]):
+    for k in range(feats.shape[0]):
         j = feats[k]
         if is_sparse:
             if has_sw:
@@ -153,21 +83,6 @@ def col_products(Z, v, feats, out):
             out[j] = dense_dot_w(j, X, sw, v)
         else:
             out[j] = dense_dot(j, X, v)
-
-
-@njit(**JIT_OPTIONS)
-def col_products2(Z, u, v, feats, out_u, out_v):
-    """:func:`col_products` for two vectors, reading each column once."""
-    X, data, indices, indptr, is_sparse, sw, has_sw, _, _, _ = Z
-    first = 0
-    if not is_sparse and X.shape[0] >= LONG_COLUMN_ROWS:
-        first = _dense_products2x4(X, sw, has_sw, u, v, feats, out_u, out_v)
-    for k in range(first, feats.shape[0]):
-        j = feats[k]
-        if is_sparse:
-            out_u[j], out_v[j] = sparse_dot2(j, data, indices, indptr, sw, has_sw, u, v)
-        else:
-            out_u[j], out_v[j] = dense_dot2(j, X, sw, has_sw, u, v)
 
 
 @njit(**JIT_OPTIONS)

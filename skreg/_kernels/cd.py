@@ -1,8 +1,15 @@
-"""Coordinate-descent epochs for ElasticNet on a working set, with Anderson.
+"""Coordinate-descent epochs for ElasticNet on a working set.
 
 One kernel serves dense and CSC designs, float32 and float64 (see
 :mod:`skreg._kernels._design` for the layout and the implicit centring).
+Gap checks and Anderson extrapolation run between its calls, in NumPy
+(:mod:`skreg.solvers._inner`): compiled into it they cost most of a first
+fit's compile time, and a few array operations every few epochs cost
+little.  The Anderson weights below serve the kernels that extrapolate in
+their own loop (proximal gradient, multi-task block CD).
 """
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -22,14 +29,27 @@ from skreg._kernels._columns import (
     sparse_dot,
     sparse_dot_w,
 )
-from skreg._kernels._design import add_columns, copy_into
-from skreg._kernels.gap import enet_primal_dual2, residual_stats
 from skreg._kernels.prox import coordinate_min
 
-# The kernel state array cd_epochs shares with its caller: the residual
-# offset, the weighted residual sum, "r_dual holds a better dual point" and
-# "an Anderson step was accepted" (floats: one array, one signature).
-OFFSET, RSUM, HAS_DUAL, ACCEPTED = 0, 1, 2, 3
+
+class EpochRun(NamedTuple):
+    """What one :func:`cd_epochs` call runs (see its docstring)."""
+
+    n_epochs: int
+    epoch0: int
+    full_every: int
+    n_sweep: int
+    random: bool
+    record: bool
+    row: int
+
+
+class History(NamedTuple):
+    """Rows of recent iterates: ``w`` the working set's coefficients, ``r``
+    the residuals (``(K1, 1)`` dummies when nothing is recorded)."""
+
+    w: np.ndarray
+    r: np.ndarray
 
 
 @njit(**JIT_OPTIONS)
@@ -42,16 +62,6 @@ def _rand_below(rng_state, n):
     x ^= x >> np.uint64(27)
     rng_state[0] = x
     return int((x * np.uint64(2685821657736338717)) >> np.uint64(33)) % n
-
-
-@njit(**JIT_OPTIONS)
-def _penalty_ws(w, ws, pen):
-    # the penalty of the working set's coefficients, w[k] for feature ws[k]
-    out = 0.0
-    for k in range(ws.shape[0]):
-        j = ws[k]
-        out += pen.l1[j] * abs(w[k]) + 0.5 * pen.l2[j] * w[k] * w[k]
-    return out
 
 
 @njit(**JIT_OPTIONS)
@@ -162,62 +172,6 @@ def anderson_combine(hist, first, weights, has_weights, out):
     return _combine(hist, first, coefs, out)
 
 
-@njit(**JIT_OPTIONS)
-def _anderson_step(Z, y, rd, c, w, ws, pen, hist, rdhist, chist, w_acc, rd_tmp):
-    """Try the Anderson extrapolation of the iterates stored in ``hist``.
-
-    ``rdhist`` and ``chist`` hold the residuals ``rd + c`` of those iterates:
-    the residual is affine in ``w`` and the weights sum to one, so the
-    extrapolated point's residual is the same combination of them, which
-    costs ``K n`` instead of a pass over the working set's columns (unless
-    the bounds clip the point).  The point is accepted only if it lowers
-    the primal objective (as in Bertrand and Massias, 2021), so CD keeps its
-    monotonicity.  Returns ``(c, accepted)`` with the new residual offset.
-    """
-    sw, has_sw = Z.sw, Z.has_sw
-    n_ws = ws.shape[0]
-    K = hist.shape[0] - 1
-    coefs = np.empty(K)
-    # Typed (not literal) arguments: a literal 0 or False makes Numba compile
-    # a second copy of each callee for it, paid again on a first fit.
-    first = np.int64(0)
-    if not anderson_weights(hist, first, sw, np.bool_(False), coefs):
-        return c, False
-    if not _combine(hist, first, coefs, w_acc):
-        return c, False
-    clipped = False
-    for t in range(n_ws):
-        j = ws[t]
-        v = min(max(w_acc[t], pen.lower[j]), pen.upper[j])
-        clipped = clipped or v != w_acc[t]
-        w_acc[t] = v
-    if clipped:
-        copy_into(rd_tmp, rd)
-        steps = np.empty(n_ws)
-        for t in range(n_ws):
-            steps[t] = w[ws[t]] - w_acc[t]
-        c_acc = c - add_columns(Z, steps, ws, rd_tmp)
-    else:
-        if not _combine(rdhist, first, coefs, rd_tmp):
-            return c, False
-        c_acc = 0.0
-        for k in range(K):
-            c_acc += coefs[k] * chist[k + 1]
-    r2, _ = residual_stats(rd_tmp, c_acc, y, sw, has_sw)
-    p_acc = 0.5 * r2 + _penalty_ws(w_acc, ws, pen)
-    r2, _ = residual_stats(rd, c, y, sw, has_sw)
-    w_cur = np.empty(n_ws)
-    for t in range(n_ws):
-        w_cur[t] = w[ws[t]]
-    p_cur = 0.5 * r2 + _penalty_ws(w_cur, ws, pen)
-    if p_acc < p_cur:
-        copy_into(rd, rd_tmp)
-        for t in range(n_ws):
-            w[ws[t]] = w_acc[t]
-        return c_acc, True
-    return c, False
-
-
 @njit(inline="always", **JIT_OPTIONS)
 def _sweep(Z, norm2, pen, ws, sweep, n_sweep, rd, w, c, S, random, rng_state, stream):
     """One CD epoch over the positions ``sweep[:n_sweep]`` of ``ws`` (in a
@@ -284,171 +238,54 @@ def _sweep(Z, norm2, pen, ws, sweep, n_sweep, rd, w, c, S, random, rng_state, st
     return c
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def _ws_gap(
-    Z, y, rd, c, S, w, pen, ws, XtA, XtA_acc, r_acc, with_acc, r_dual, state, best
-):
-    """The working set's duality gap against the best dual value ``best``
-    seen, at the residual ``rd + c`` and (``with_acc``) at the extrapolated
-    residual ``r_acc``, which is kept in ``r_dual`` (and ``state[HAS_DUAL]`` set)
-    when it is the best dual point.  Returns ``(gap, best)``."""
-    primal, dual, _, dual_acc, _ = enet_primal_dual2(
-        Z, y, rd, c, r_acc, with_acc, S, w, pen, ws, XtA, XtA_acc
-    )
-    best = max(best, dual)
-    if dual_acc > best:
-        best = dual_acc
-        copy_into(r_dual, r_acc)
-        state[HAS_DUAL] = 1.0
-    return primal - best, best
-
-
 @njit(**JIT_OPTIONS)
-def cd_epochs(
-    Z,
-    norm2,
-    y,
-    rd,
-    state,
-    w,
-    pen,
-    ws,
-    max_epochs,
-    tol_in,
-    check_every,
-    anderson_k,
-    random,
-    rng_state,
-    XtA,
-    r_dual,
-    full_every,
-    sweep,
-):
-    """Run CD epochs over the features ``ws`` until their gap is ``<= tol_in``.
+def cd_epochs(Z, norm2, pen, ws, rd, w, c, S, run, sweep, rng_state, hist):
+    """Run ``run.n_epochs`` CD epochs over the features ``ws``, in place.
 
-    ``state`` (four floats, indexed by ``OFFSET``, ``RSUM``, ``HAS_DUAL``,
-    ``ACCEPTED``) carries the residual offset ``c`` (updated in place), the
-    invariant weighted residual sum ``S``, a flag set to 1 when ``r_dual``
-    holds an extrapolated residual whose dual value beat the plain
-    residual's, and one set to 1 when an Anderson step was accepted.
-    The restricted duality gap is checked after ``check_every`` epochs, then
-    every ``2 * check_every`` epochs and after the last one; with
-    ``check_every <= 0`` never (the caller checks it from its own pass over
-    the design: exactly ``max_epochs`` epochs run).
-    With ``anderson_k > 0``, Anderson extrapolation is tried on the primal
-    iterates every ``anderson_k + 1`` epochs, and on the residuals at each
-    gap check (dual extrapolation, Massias et al., 2018): CD residuals
-    converge to the dual optimum far more slowly than the primal objective,
-    so the extrapolated residual gives a much tighter duality gap.
+    ``rd`` and ``w`` are updated; ``c`` is the residual offset (``r = rd +
+    c``) and ``S`` the weighted sum of ``r``, which CD steps leave
+    unchanged (see :mod:`skreg._kernels._design`).  Epoch ``e`` of the call is
+    epoch ``run.epoch0 + e`` of the inner solve: only every
+    ``run.full_every``-th one (counted from the solve's first) sweeps the
+    whole working set, the others the features the last full sweep left
+    nonzero (glmnet's active-set cycling; a feature a full sweep leaves at
+    zero is usually still at zero in the next one).  ``sweep`` holds the
+    positions in ``ws`` an epoch sweeps, its first ``run.n_sweep`` valid on
+    entry.  With ``run.record``, epoch ``e`` writes ``w[ws]`` and ``rd + c``
+    to row ``(run.row + e) % K1`` of ``hist.w`` and ``hist.r`` (``K1`` rows
+    each): the iterates the caller extrapolates (see
+    :mod:`skreg.solvers._inner`).
 
-    Only every ``full_every``-th epoch (starting with the first) sweeps the
-    whole working set; the epochs between sweep the features it left
-    nonzero.  A feature that such a full sweep leaves at zero is usually
-    still at zero in the next one, and skipping it changes no iterate.
-    ``sweep`` (``n_ws`` integers) receives the positions in ``ws`` each
-    epoch sweeps.
-
-    ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
-
-    Returns ``(n_epochs, gap_ws)``.
+    Returns ``(c, n_sweep)``: the new offset and the valid length of
+    ``sweep``.
     """
-    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
     n = rd.shape[0]
     n_ws = ws.shape[0]
-    c = state[OFFSET]
-    S = state[RSUM]
-    # Primal extrapolation needs K + 1 epochs in one call, dual
-    # extrapolation K + 1 epochs before a gap check: without them the
-    # histories are never read, and storing them anyway costs a visible part
-    # of the short calls on tall data (whose gap checks are the outer passes).
-    use_aa = anderson_k > 0 and n_ws > 1 and max_epochs > anderson_k
-    any_l1 = False
-    for t in range(n_ws):
-        any_l1 = any_l1 or pen.l1[ws[t]] > 0.0
-    use_dx = any_l1 and anderson_k > 0 and check_every > 0 and max_epochs > anderson_k
-    K = anderson_k if anderson_k > 0 else 1
-    hist = np.empty((K + 1, n_ws))
-    w_acc = np.empty(n_ws)
-    rd_tmp = np.empty_like(rd) if use_aa else rd
-    rdhist = np.empty((K + 1, n)) if use_aa else np.empty((1, 1))
-    chist = np.empty(K + 1)
-    rhist = np.empty((K + 1, n)) if use_dx else np.empty((1, 1))
-    r_acc = np.empty(n) if use_dx else rd
-    XtA_acc = np.empty_like(XtA) if use_dx else XtA
-    n_hist = 0
-    n_rhist = 0
-    best_dual = -np.inf
-    gap_ws = np.inf
-    n_epochs = 0
-    # The first check comes early (well-conditioned sub-problems are solved
-    # in a few epochs); later ones every 2 * check_every epochs, since each
-    # costs about one epoch (two with dual extrapolation).
-    next_check = check_every
+    K1 = hist.w.shape[0]
+    n_sweep = run.n_sweep
     # Long columns stream from memory: the sweep prefetches its next column
     # (see _sweep), which a random order does not know.
-    stream = n >= LONG_COLUMN_ROWS and not random
-    n_sweep = n_ws
-    for epoch in range(max_epochs):
-        full = epoch % full_every == 0
+    stream = n >= LONG_COLUMN_ROWS and not run.random
+    for e in range(run.n_epochs):
+        full = (run.epoch0 + e) % run.full_every == 0
         if full:
             n_sweep = n_ws
             for t in range(n_ws):
                 sweep[t] = t
         c = _sweep(
-            Z, norm2, pen, ws, sweep, n_sweep, rd, w, c, S, random, rng_state, stream
-        )
-        n_epochs += 1
-        if full and full_every > 1:
+            Z, norm2, pen, ws, sweep, n_sweep, rd, w, c, S, run.random,
+            rng_state, stream,
+        )  # fmt: skip
+        if full and run.full_every > 1:
             n_sweep = 0
             for t in range(n_ws):
                 if w[ws[t]] != 0.0:
                     sweep[n_sweep] = t
                     n_sweep += 1
-        if use_aa:
+        if run.record:
+            row = (run.row + e) % K1
             for t in range(n_ws):
-                hist[n_hist, t] = w[ws[t]]
-            copy_into(rdhist[n_hist], rd)
-            chist[n_hist] = c
-            n_hist += 1
-            if n_hist == K + 1:
-                c, accepted = _anderson_step(
-                    Z,
-                    y,
-                    rd,
-                    c,
-                    w,
-                    ws,
-                    pen,
-                    hist,
-                    rdhist,
-                    chist,
-                    w_acc,
-                    rd_tmp,
-                )
-                n_hist = 0
-                if accepted:
-                    # the residual sequence jumped: restart its history
-                    n_rhist = 0
-                    state[ACCEPTED] = 1.0
-        if use_dx:
-            row = n_rhist % (K + 1)
+                hist.w[row, t] = w[ws[t]]
             for i in range(n):
-                rhist[row, i] = rd[i] + c
-            n_rhist += 1
-        if check_every > 0 and (n_epochs == next_check or epoch == max_epochs - 1):
-            next_check += 2 * check_every
-            # the extrapolated residual's correlations come from the same
-            # read of the working set's columns as the residual's
-            with_acc = (
-                use_dx
-                and n_rhist >= K + 1
-                and anderson_combine(rhist, n_rhist % (K + 1), sw, has_sw, r_acc)
-            )
-            gap_ws, best_dual = _ws_gap(
-                Z, y, rd, c, S, w, pen, ws, XtA, XtA_acc, r_acc, with_acc,
-                r_dual, state, best_dual,
-            )  # fmt: skip
-            if gap_ws <= tol_in:
-                break
-    state[OFFSET] = c
-    return n_epochs, gap_ws
+                hist.r[row, i] = rd[i] + c
+    return c, n_sweep

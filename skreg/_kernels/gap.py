@@ -17,7 +17,7 @@ from numba import njit
 
 from skreg._config import JIT_OPTIONS
 from skreg._kernels._columns import centring
-from skreg._kernels._design import col_products, col_products2
+from skreg._kernels._design import col_products
 from skreg._kernels.penalty import conjugate, dual_limit, toward, violation
 
 
@@ -34,40 +34,20 @@ def residual_stats(rd, c, y, sw, has_sw):
     return r_norm2, ry
 
 
-@njit(**JIT_OPTIONS)
-def raw_products(Z, rd, r_acc, with_acc, feats, XtA, XtA_acc):
-    """``XtA[j] = x_j^T diag(s) rd`` (and ``XtA_acc[j]`` for ``r_acc`` when
-    ``with_acc``) for ``j in feats``: the uncentred products, kept apart
-    from :func:`primal_dual_from_products` so that a caller can compute
-    them another way (BLAS, see
-    :meth:`skreg.solvers.design.Design.raw_products`)."""
-    if with_acc:
-        col_products2(Z, rd, r_acc, feats, XtA, XtA_acc)
-    else:
-        col_products(Z, rd, feats, XtA)
-
-
-@njit(**JIT_OPTIONS)
-def domain_scale(XtA, feats, pen):
-    """The largest scale that brings the residual with correlations ``XtA``
-    (minus ``l2 w``) into the dual's domain (see
-    :func:`primal_dual_from_products`): a finite bound does not limit it,
-    its conjugate enters the dual instead (see :func:`box_dual`)."""
-    scale = 1.0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        l1 = pen.l1[j]
-        if l1 > 0.0 or pen.l2[j] > 0.0:
-            scale = min(scale, dual_limit(XtA[j], l1, pen.lower[j], pen.upper[j]))
-    return scale
-
-
-@njit(**JIT_OPTIONS)
 def dual_scale(XtA, feats, pen):
-    """:func:`domain_scale` (the name callers without the residual's norms
-    use; with finite bounds, :func:`box_dual` from this scale is the
-    better dual point)."""
-    return domain_scale(XtA, feats, pen)
+    """The largest scale ``t <= 1`` that brings the residual with
+    correlations ``XtA`` (minus ``l2 w``) into the dual's domain, over
+    ``feats`` (see :func:`skreg._kernels.penalty.dual_limit`): only a side
+    whose bound is infinite limits it; a finite bound's conjugate enters the
+    dual instead (see :func:`box_dual`).  Features without any penalty do
+    not limit it."""
+    v, l1 = XtA[feats], pen.l1[feats]
+    lo, hi = pen.lower[feats], pen.upper[feats]
+    limits = (v > l1) & (hi == np.inf) | (v < -l1) & (lo == -np.inf)
+    limits &= (l1 > 0.0) | (pen.l2[feats] > 0.0)
+    if not np.any(limits):
+        return 1.0
+    return min(1.0, float(np.min(l1[limits] / np.abs(v[limits]))))
 
 
 @njit(**JIT_OPTIONS)
@@ -162,8 +142,9 @@ def _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, XtA, w):
 def primal_dual_from_products(
     Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc
 ):
-    """:func:`enet_primal_dual2` once :func:`raw_products` (or a BLAS product)
-    has filled ``XtA`` (and ``XtA_acc``) for ``feats``; both are overwritten
+    """:func:`enet_primal_dual2` once the uncentred products ``x_j^T S rd``
+    (see :meth:`skreg.solvers.design.Design.raw_products`) fill ``XtA``
+    (and ``XtA_acc``) for ``feats``; both are overwritten
     with the centred correlations minus ``l2 w``.
 
     Returns ``(primal, dual, scale, dual_acc, scale_acc)``: the dual points
@@ -204,19 +185,14 @@ def primal_dual_from_products(
     if not any_l1:
         dual = _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, XtA, w)
         return primal, dual, scale, -np.inf, 1.0
-    if has_box:
-        dual, scale = box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA)
-    else:
-        dual = dual_value(r_norm2, ry, w_l2, scale, pen, feats, XtA, False)
+    # with finite bounds, the conjugates at the domain scale (see box_dual
+    # for the best scale, which callers add: compiled here, its sort would
+    # cost every first fit, bounded or not)
+    dual = dual_value(r_norm2, ry, w_l2, scale, pen, feats, XtA, has_box)
     if not with_acc:
         return primal, dual, scale, -np.inf, 1.0
     a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw)
-    if has_box:
-        dual_acc, scale_acc = box_dual(
-            a_norm2, ay, w_l2, scale_acc, pen, feats, XtA_acc
-        )
-    else:
-        dual_acc = dual_value(a_norm2, ay, w_l2, scale_acc, pen, feats, XtA_acc, False)
+    dual_acc = dual_value(a_norm2, ay, w_l2, scale_acc, pen, feats, XtA_acc, has_box)
     return primal, dual, scale, dual_acc, scale_acc
 
 
@@ -243,10 +219,49 @@ def enet_primal_dual2(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_a
     used, and for ``l1 = l2 = 0`` the dual is ``primal - ||grad||^2``, so
     that the "gap" is the squared gradient norm, as in scikit-learn.
     """
-    raw_products(Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
-    return primal_dual_from_products(
+    col_products(Z, rd, feats, XtA)
+    if with_acc:
+        col_products(Z, r_acc, feats, XtA_acc)
+    out = primal_dual_from_products(
         Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc
     )
+    if not has_l1_and_box(pen, feats):
+        return out
+    return best_box_dual(out, Z, y, rd, c, r_acc, with_acc, w, pen, feats, XtA, XtA_acc)
+
+
+@njit(**JIT_OPTIONS)
+def has_l1_and_box(pen, feats):
+    """Whether some of ``feats`` have an L1 weight, and some finite nonzero
+    bounds (see :func:`best_box_dual`)."""
+    any_l1 = False
+    box = False
+    for k in range(feats.shape[0]):
+        j = feats[k]
+        lo, hi = pen.lower[j], pen.upper[j]
+        any_l1 = any_l1 or pen.l1[j] > 0.0
+        box = box or (lo > -np.inf and lo != 0.0) or (hi < np.inf and hi != 0.0)
+    return any_l1 and box
+
+
+@njit(**JIT_OPTIONS)
+def best_box_dual(out, Z, y, rd, c, r_acc, with_acc, w, pen, feats, XtA, XtA_acc):
+    """``out`` of :func:`primal_dual_from_products` with both dual values at
+    their best scale (:func:`box_dual`), for a penalty with an L1 part and
+    finite nonzero bounds on some of ``feats``."""
+    primal, dual, scale, dual_acc, scale_acc = out
+    w_l2 = 0.0
+    for k in range(feats.shape[0]):
+        j = feats[k]
+        w_l2 += pen.l2[j] * w[j] * w[j]
+    r_norm2, ry = residual_stats(rd, c, y, Z.sw, Z.has_sw)
+    dual, scale = box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA)
+    if with_acc:
+        a_norm2, ay = residual_stats(r_acc, 0.0, y, Z.sw, Z.has_sw)
+        dual_acc, scale_acc = box_dual(
+            a_norm2, ay, w_l2, scale_acc, pen, feats, XtA_acc
+        )
+    return primal, dual, scale, dual_acc, scale_acc
 
 
 @njit(**JIT_OPTIONS)
@@ -283,7 +298,6 @@ def inverse_norms(norm2, l2):
         return 1.0 / np.sqrt(norm2 + l2)
 
 
-@njit(**JIT_OPTIONS)
 def gap_safe_screen(XtA, inv_norm, feats, l1, scale, gap, keep):
     """Gap-safe sphere test (Ndiaye et al., 2017, eq. 11), per feature.
 
@@ -295,51 +309,38 @@ def gap_safe_screen(XtA, inv_norm, feats, l1, scale, gap, keep):
     inf``, its correlation 0) is always dropped, a feature without L1
     weight never.
     """
-    radius = np.sqrt(2.0 * gap)
-    n_keep = 0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        # distance of z~_j^T theta to the boundary of the dual constraint,
-        # scaled like the sphere's radius
-        d = (l1[j] - scale * abs(XtA[j])) * inv_norm[j]
-        kept = d <= radius or l1[j] == 0.0
-        keep[j] = kept
-        n_keep += kept
-    return n_keep
+    lam = l1[feats]
+    # distance of z~_j^T theta to the boundary of the dual constraint,
+    # scaled like the sphere's radius
+    d = (lam - scale * np.abs(XtA[feats])) * inv_norm[feats]
+    # (a gap rounded below zero is zero)
+    kept = (d <= np.sqrt(2.0 * max(gap, 0.0))) | (lam == 0.0)
+    keep[feats] = kept
+    return int(np.count_nonzero(kept))
 
 
-@njit(**JIT_OPTIONS)
-def zero_violators(XtA, w, feats, pen, idx, g):
+def zero_violators(XtA, w, feats, pen):
     """The zero features of ``feats`` whose ``XtA_j`` pushes past ``l1_j (1 +
-    1e-10)`` in a direction their bounds leave open: their positions in
-    ``feats`` go to ``idx`` and those pushes to ``g``, in order; returns how
-    many.  ``idx`` and ``g`` hold ``feats.size`` entries."""
-    m = 0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        v = toward(XtA[j], pen.lower[j], pen.upper[j])
-        if w[j] == 0.0 and v > pen.l1[j] * (1.0 + 1e-10):
-            idx[m] = k
-            g[m] = v
-            m += 1
-    return m
+    1e-10)`` in a direction their bounds leave open; returns their
+    positions in ``feats`` and those pushes."""
+    v = toward(XtA[feats], pen.lower[feats], pen.upper[feats])
+    idx = np.flatnonzero((w[feats] == 0.0) & (v > pen.l1[feats] * (1.0 + 1e-10)))
+    return idx, v[idx]
 
 
-@njit(**JIT_OPTIONS)
-def subdiff_distance(XtA, w, feats, pen, out):
-    """Distance of ``-grad`` to the subdifferential of the penalty, per feature.
+def subdiff_distance(XtA, w, feats, pen):
+    """Distance of ``-grad`` to the subdifferential of the penalty, per
+    feature of ``feats``.
 
     With ``XtA_j = z_j^T s r - l2_j w_j`` (minus the gradient of the smooth
-    part), see :func:`skreg._kernels.penalty.violation`.  Used to rank
-    features for the working set.
+    part), see :func:`skreg._kernels.penalty.violation`.
     """
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        out[k] = violation(XtA[j], w[j], pen.l1[j], pen.lower[j], pen.upper[j])
+    return violation(
+        XtA[feats], w[feats], pen.l1[feats], pen.lower[feats], pen.upper[feats]
+    )
 
 
-@njit(**JIT_OPTIONS)
-def ws_scores(XtA, w, feats, pen, inv_norm, out):
+def ws_scores(XtA, w, feats, pen, inv_norm):
     """Priority of each feature of ``feats`` for the next working set.
 
     Nonzero coefficients get ``inf`` (they always stay).  A zero coefficient
@@ -351,71 +352,12 @@ def ws_scores(XtA, w, feats, pen, inv_norm, out):
     non-violating feature 0 and fill the rest of the set with arbitrary
     ones.
     """
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        v = toward(XtA[j], pen.lower[j], pen.upper[j])
-        out[k] = np.inf if w[j] != 0.0 else (v - pen.l1[j]) * inv_norm[j]
+    v = toward(XtA[feats], pen.lower[feats], pen.upper[feats])
+    with np.errstate(invalid="ignore"):
+        score = (v - pen.l1[feats]) * inv_norm[feats]
+    return np.where(w[feats] != 0.0, np.inf, score)
 
 
-# buckets of the working-set threshold's histogram pass
-_TOP_BUCKETS = 1024
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def _top_bucket(v, lo, scale):
-    # the bucket of a finite score: monotone in v
-    return min(int((v - lo) * scale), _TOP_BUCKETS - 1)
-
-
-@njit(**JIT_OPTIONS)
 def top_threshold(scores, m):
-    """The ``m``-th largest of ``scores`` (``1 <= m <= scores.size``): what
-    ``np.partition(scores, scores.size - m)[scores.size - m]`` returns.
-
-    One pass finds the range of the finite scores, a second counts them in
-    ``_TOP_BUCKETS`` equal buckets; only the bucket holding the threshold is
-    then partitioned.  The bucket index is monotone in the score, so every
-    score of a higher bucket is at least every score of a lower one, and
-    the pass is several times faster than ``np.partition``.  Infinite
-    scores (nonzero coefficients, see :func:`ws_scores`) count as the
-    largest; a NaN falls back to ``np.partition``.
-    """
-    n = scores.shape[0]
-    n_inf = 0
-    lo = np.inf
-    hi = -np.inf
-    for v in scores:
-        if v == np.inf:
-            n_inf += 1
-        elif v != v:
-            return np.partition(scores, n - m)[n - m]
-        else:
-            lo = min(lo, v)
-            hi = max(hi, v)
-    if m <= n_inf:
-        return np.inf
-    m -= n_inf
-    if not hi > lo:
-        # one finite value
-        return hi
-    scale = _TOP_BUCKETS / (hi - lo)
-    if not scale < np.inf:
-        # a range too narrow to divide
-        return np.partition(scores, n - m - n_inf)[n - m - n_inf]
-    counts = np.zeros(_TOP_BUCKETS, dtype=np.int64)
-    for v in scores:
-        if v < np.inf:
-            counts[_top_bucket(v, lo, scale)] += 1
-    above = 0
-    b = _TOP_BUCKETS - 1
-    while above + counts[b] < m:
-        above += counts[b]
-        b -= 1
-    vals = np.empty(counts[b])
-    k = 0
-    for v in scores:
-        if v < np.inf and _top_bucket(v, lo, scale) == b:
-            vals[k] = v
-            k += 1
-    r = m - above
-    return np.partition(vals, k - r)[k - r]
+    """The ``m``-th largest of ``scores`` (``1 <= m <= scores.size``)."""
+    return np.partition(scores, scores.size - m)[scores.size - m]

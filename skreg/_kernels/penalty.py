@@ -105,28 +105,19 @@ def conjugate(v, l1, lower, upper):
     return out
 
 
-@njit(inline="always", **JIT_OPTIONS)
 def toward(v, lower, upper):
     """How far ``v`` (minus the smooth part's gradient) pushes a zero
-    coefficient: ``|v|``, or only its side that the bounds leave open."""
-    if lower == 0.0 and upper == 0.0:
-        return -np.inf
-    if lower == 0.0:
-        return v
-    if upper == 0.0:
-        return -v
-    return abs(v)
+    coefficient: ``|v|``, or only its side that the bounds leave open
+    (``-inf`` for a feature held at zero).  Arrays of one shape."""
+    out = np.where(lower == 0.0, v, np.where(upper == 0.0, -v, np.abs(v)))
+    return np.where((lower == 0.0) & (upper == 0.0), -np.inf, out)
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def violation(v, wj, l1, lower, upper):
+def violation(v, w, l1, lower, upper):
     """Distance of ``v`` to the subdifferential of ``l1 |.|`` plus the
-    normal cone of ``[lower, upper]`` at ``wj``: zero where ``wj`` is
-    optimal for its coordinate."""
-    if wj == 0.0:
-        return max(toward(v, lower, upper) - l1, 0.0)
-    if wj == upper:
-        return max(l1 - v, 0.0)
-    if wj == lower:
-        return max(v + l1, 0.0)
-    return abs(v - l1) if wj > 0.0 else abs(v + l1)
+    normal cone of ``[lower, upper]`` at ``w``, per feature: zero where
+    ``w_j`` is optimal for its coordinate.  Arrays of one shape."""
+    out = np.where(w > 0.0, np.abs(v - l1), np.abs(v + l1))
+    out = np.where(w == lower, np.maximum(v + l1, 0.0), out)
+    out = np.where(w == upper, np.maximum(l1 - v, 0.0), out)
+    return np.where(w == 0.0, np.maximum(toward(v, lower, upper) - l1, 0.0), out)

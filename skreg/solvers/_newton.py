@@ -85,11 +85,8 @@ def kkt_violators(XtA, w, feats, pen, max_add):
     add : ndarray of int
         The violating features, largest violation first.
     """
-    idx = np.empty(feats.size, dtype=np.int64)
-    g = np.empty(feats.size)
-    m = zero_violators(XtA, w, feats, pen, idx, g)
-    idx, g = idx[:m], g[:m]
-    if m > max_add:
+    idx, g = zero_violators(XtA, w, feats, pen)
+    if idx.size > max_add:
         top = np.argpartition(-g, max_add - 1)[:max_add]
         idx, g = idx[top], g[top]
     return feats[idx[np.argsort(-g, kind="stable")]]

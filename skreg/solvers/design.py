@@ -4,9 +4,8 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels._columns import LONG_COLUMN_ROWS
-from skreg._kernels._design import DesignArrays
+from skreg._kernels._design import DesignArrays, col_products
 from skreg._kernels._stats import col_stats
-from skreg._kernels.gap import raw_products
 
 # entries below which a dense pass stays in the kernel: a BLAS call's
 # overhead would dominate the work
@@ -163,18 +162,14 @@ class Design:
             return int(self.indptr[-1])
         return self.n_samples * self.n_features
 
-    def blas_pass(self, n_feats, with_acc=False):
-        """Whether :meth:`raw_products` on ``n_feats`` features (and two
-        vectors when ``with_acc``) goes through BLAS (every core) rather than
-        the single-threaded kernel."""
+    def blas_pass(self, n_feats):
+        """Whether :meth:`raw_products` on ``n_feats`` features goes
+        through BLAS (every core) rather than the single-threaded kernel."""
         return (
             not self.is_sparse
             and self.X.dtype == np.float64
             and 2 * n_feats >= self.n_features
             and self.nnz >= _BLAS_MIN_SIZE
-            # two vectors: BLAS reads X twice, the kernel once, four long
-            # columns at a time, which is faster there
-            and not (with_acc and self.long_columns)
         )
 
     def raw_products(self, rd, r_acc, with_acc, feats, XtA, XtA_acc):
@@ -185,12 +180,15 @@ class Design:
         small ones the call overhead dominates) with ``feats`` covering at
         least half its columns goes through BLAS matrix-vector products,
         which use every core: a pass over all of ``X`` is memory-bound, and
-        one core does not saturate the memory bus, except for two vectors on
-        long columns (see :meth:`blas_pass`).  Otherwise the
-        kernel :func:`~skreg._kernels.gap.raw_products` reads only ``feats``.
+        one core does not saturate the memory bus.  Otherwise the
+        kernel :func:`~skreg._kernels._design.col_products` reads only
+        ``feats``.
         """
-        if not self.blas_pass(feats.size, with_acc):
-            raw_products(self.Z, rd, r_acc, with_acc, feats, XtA, XtA_acc)
+        if not self.blas_pass(feats.size):
+            Z = self.Z
+            col_products(Z, rd, feats, XtA)
+            if with_acc:
+                col_products(Z, r_acc, feats, XtA_acc)
             return
         XT = self.X.T
         # two matrix-vector products: one product with an (n, 2) block reads
@@ -201,6 +199,21 @@ class Design:
                 out[:] = prod
             else:
                 out[feats] = prod[feats]
+
+    def add_columns(self, coefs, cols, v):
+        """``v += X[:, cols] @ coefs`` in place; returns ``m[cols] @ coefs``
+        (the change of the residual offset when ``v`` is ``-rd``)."""
+        X = self.sparse_X if self.is_sparse else self.X
+        v += X[:, cols] @ coefs
+        return float(self.xm[cols] @ coefs)
+
+    def residual(self, y, w, rd):
+        """Set ``rd = y - X w`` in place and return ``c = m^T w`` (the
+        residual is ``rd + c``, see :mod:`skreg._kernels._design`).  Only the
+        columns of the support are read."""
+        support = np.flatnonzero(w)
+        rd[:] = y
+        return -self.add_columns(-w[support], support, rd)
 
     def weighted_norm2(self, y):
         """``sum_i s_i y_i^2``."""

@@ -412,10 +412,8 @@ def _cg(op, y, alpha, max_iter, tol):
 
 def ridge_objective(design, y, w, alpha):
     """``sum_i s_i (y_i - z_i^T w)^2 + alpha |w|^2`` (implicit centring)."""
-    from skreg._kernels._design import residual
-
     rd = np.empty(design.n_samples)
-    c = residual(design.Z, np.asarray(y, dtype=np.float64), w, rd)
+    c = design.residual(np.asarray(y, dtype=np.float64), w, rd)
     return design.weighted_norm2(rd + c) + alpha * float(w @ w)
 
 

@@ -5,7 +5,7 @@ duality gap from one read of the design (:meth:`~WorkingSetCD._measure`),
 then, unless the fit stops there, a polish round (Newton steps, see
 :mod:`skreg.solvers._polish`), gap-safe screening, a working set of the
 features that violate their optimality conditions most, and an inner CD
-solve on it (:func:`skreg._kernels.cd.cd_epochs`) to a fraction of the gap.
+solve on it (:class:`skreg.solvers._inner.InnerCD`) to a fraction of the gap.
 On long dense columns a small set is solved on its Gram matrix instead
 (:mod:`skreg.solvers._ws_gram`), and so are the polish's Newton steps.
 Every piece of state the loop carries is a named attribute.
@@ -16,12 +16,10 @@ from functools import partial
 
 import numpy as np
 
-from skreg._kernels._design import residual
-from skreg._kernels.cd import ACCEPTED, HAS_DUAL, OFFSET, RSUM, cd_epochs
 from skreg._kernels.gap import (
+    best_box_dual,
     box_dual,
     dual_scale,
-    dual_value,
     gap_safe_screen,
     inverse_norms,
     primal_dual_from_products,
@@ -30,6 +28,7 @@ from skreg._kernels.gap import (
     ws_scores,
 )
 from skreg.solvers._free import FreeFeatures, free_features
+from skreg.solvers._inner import ACCEPTED, HAS_DUAL, OFFSET, RSUM, InnerCD
 from skreg.solvers._newton import Step, support_newton
 from skreg.solvers._polish import Action, Polish
 from skreg.solvers._ws_gram import GRAM_MAX_FEATURES, GramBlocks, solve_block
@@ -166,6 +165,10 @@ class WorkingSetCD:
             opts.newton and self.any_l1, design, opts.max_iter, self.y_norm2
         )
         self.newton_solver = None
+        self.inner = InnerCD(
+            design, y, pen, opts.anderson, opts.full_every,
+            self.rng_state if self.random else None, self.has_box and self.any_l1,
+        )  # fmt: skip
         self._init_progress()
 
     def _init_progress(self):
@@ -224,7 +227,7 @@ class WorkingSetCD:
         from; with ``fresh``, the residual of ``w`` recomputed first."""
         design, st = self.design, self.kstate
         if fresh:
-            st[OFFSET] = residual(design.Z, self.y, self.w, self.rd)
+            st[OFFSET] = design.residual(self.y, self.w, self.rd)
             self.w_stale = False
         # invariant under CD steps only when xm is exactly the weighted mean
         st[RSUM] = design.weighted_sum(self.rd) + st[OFFSET] * design.sw_sum
@@ -269,6 +272,11 @@ class WorkingSetCD:
             self.design.Z, self.y, rd, c_d, self.r_dual, with_acc, S_d,
             self.w, self.pen, feats, self.XtA, self.XtA_acc,
         )  # fmt: skip
+        if self.has_box and self.any_l1:
+            out = best_box_dual(
+                out, self.design.Z, self.y, rd, c_d, self.r_dual, with_acc,
+                self.w, self.pen, feats, self.XtA, self.XtA_acc,
+            )  # fmt: skip
         if self.free is None:
             return out
         primal, dual, scale = out[:3]
@@ -299,8 +307,7 @@ class WorkingSetCD:
         scale = dual_scale(XtA, feats, self.pen)
         if self.has_box:
             return box_dual(r_norm2, ry, w_l2, scale, self.pen, feats, XtA)
-        dual = dual_value(r_norm2, ry, w_l2, scale, self.pen, feats, XtA, False)
-        return dual, scale
+        return scale * ry - 0.5 * scale * scale * (r_norm2 + w_l2), scale
 
     def _at_pass(self, ps):
         """Convergence and the polish; returns an :class:`Action`."""
@@ -341,7 +348,7 @@ class WorkingSetCD:
 
     def _objective(self, v):
         design, pen = self.design, self.pen
-        c_v = residual(design.Z, self.y, v, self.rd_tmp)
+        c_v = design.residual(self.y, v, self.rd_tmp)
         r2, _ = residual_stats(self.rd_tmp, c_v, self.y, design.sw, design.has_sw)
         return 0.5 * (r2 + np.dot(pen.l2 * v, v)) + np.dot(pen.l1, np.abs(v))
 
@@ -377,8 +384,7 @@ class WorkingSetCD:
         opts = self.opts
         # (w is zero outside feats)
         nnz = int(np.count_nonzero(self.w))
-        scores = np.empty(feats.size)
-        ws_scores(ps.XtA_theta, self.w, feats, self.pen, self.inv_norm, scores)
+        scores = ws_scores(ps.XtA_theta, self.w, feats, self.pen, self.inv_norm)
         size = max(opts.p0, int(opts.ws_growth * nnz))
         if self.first_ws:
             # from a cold start the support is unknown: take every violator
@@ -516,15 +522,12 @@ class WorkingSetCD:
 
     def _inner(self, ws, n_max, tol_in, check, goes_on=False):
         """CD epochs on ``ws``; returns the number run."""
-        opts, st = self.opts, self.kstate
+        st = self.kstate
         # only an extrapolated residual of this solve is worth a pass
         st[HAS_DUAL] = st[ACCEPTED] = 0.0
-        sweep = np.empty(ws.size, dtype=np.int64)
-        ep, _ = cd_epochs(
-            self.design.Z, self.design.norm2, self.y, self.rd, st, self.w,
-            self.pen, ws, n_max, tol_in, check, int(opts.anderson), self.random,
-            self.rng_state, self.XtA, self.r_dual, int(opts.full_every), sweep,
-        )  # fmt: skip
+        ep = self.inner.run(
+            ws, self.rd, self.w, st, self.XtA, self.r_dual, n_max, tol_in, check
+        )
         # an accepted Anderson step combined stored residuals, whose rounding
         # grows with the weights: the residual is recomputed after one
         self.w_moved = st[ACCEPTED] == 1.0

@@ -1,0 +1,219 @@
+"""The inner solve on a working set: CD epochs, Anderson steps, gap checks.
+
+The epochs run compiled (:func:`skreg._kernels.cd.cd_epochs`), a few at a
+time.  Between the calls this module
+
+- tries, every ``K + 1`` epochs, the Anderson extrapolation of the last
+  ``K + 1`` iterates (Anderson, 1965; Scieur et al., 2016), kept only when
+  it lowers the objective, so that CD stays monotone (Bertrand and Massias,
+  2021);
+- checks the working set's duality gap after ``check_every`` epochs, then
+  every ``2 * check_every`` and after the last one, at the residual and at
+  the extrapolation of the last residuals (dual extrapolation, Massias et
+  al., 2018): CD residuals approach the dual optimum far more slowly than
+  the objective approaches its minimum.
+
+Both cost a few small array operations; compiled into the epochs' kernel
+they cost most of a first fit's compile time (``docs/benchmarks.rst``).
+"""
+
+import numpy as np
+
+from skreg._kernels.cd import EpochRun, History, cd_epochs
+from skreg._kernels.gap import best_box_dual, primal_dual_from_products
+
+__all__ = ["ACCEPTED", "HAS_DUAL", "OFFSET", "RSUM", "InnerCD", "anderson_coefs"]
+
+# The state the inner solve shares with the working-set loop: the residual
+# offset, the weighted residual sum, "r_dual holds a better dual point" and
+# "an Anderson step was accepted".
+OFFSET, RSUM, HAS_DUAL, ACCEPTED = 0, 1, 2, 3
+
+_NO_HISTORY = History(np.empty((1, 1)), np.empty((1, 1)))
+
+
+def anderson_coefs(hist, first, weights=None):
+    """Anderson weights of the ``K + 1`` rows of ``hist``, oldest at row
+    ``first`` (circular order).
+
+    Returns the weights ``a`` (one per row of ``hist``, summing to one, the
+    oldest row's 0) such that ``a @ hist`` is the extrapolated point: the
+    combination of the iterates minimising the norm (weighted by
+    ``weights`` when given) of the same combination of their differences.
+    None when the differences are degenerate.
+    """
+    K1 = hist.shape[0]
+    order = (first + np.arange(K1)) % K1
+    U = hist[order[1:]] - hist[order[:-1]]
+    if weights is not None:
+        U *= np.sqrt(weights)
+    umax = np.max(np.abs(U))
+    if not 0.0 < umax < np.inf:
+        return None
+    # normalised so that U U^T neither underflows nor overflows
+    U /= umax
+    C = U @ U.T
+    scale = np.max(np.diagonal(C))
+    C.flat[::K1] += 1e-10 * scale
+    try:
+        z = np.linalg.solve(C, np.ones(K1 - 1))
+    except np.linalg.LinAlgError:
+        return None
+    zsum = z.sum()
+    if zsum == 0.0 or not np.all(np.isfinite(z)):
+        return None
+    a = np.zeros(K1)
+    a[order[1:]] = z / zsum
+    return a
+
+
+class InnerCD:
+    """CD epochs on working sets of one solve (see the module docstring).
+
+    Parameters
+    ----------
+    design : Design
+    y : ndarray of shape (n_samples,)
+        Centred target (float64).
+    pen : Penalty
+    anderson : int
+        Iterates the extrapolation combines, ``K`` (0: none).
+    full_every : int
+        See :func:`skreg._kernels.cd.cd_epochs`.
+    rng_state : ndarray of one uint64 or None
+        The kernel's generator state when coordinates are drawn at random.
+    box : bool
+        The penalty has an L1 part and finite nonzero bounds: the gap uses
+        each dual point at its best scale (see
+        :func:`skreg._kernels.gap.best_box_dual`).
+    """
+
+    def __init__(self, design, y, pen, anderson, full_every, rng_state, box):
+        self.design, self.y, self.pen = design, y, pen
+        self.K1 = anderson + 1
+        self.full_every = full_every
+        self.random = rng_state is not None
+        self.rng_state = rng_state if self.random else np.ones(1, dtype=np.uint64)
+        self.sw = design.sw if design.has_sw else None
+        self.XtA_acc = np.zeros(design.n_features)
+        self.box = box
+
+    def run(self, ws, rd, w, st, XtA, r_dual, n_max, tol_in, check):
+        """Run at most ``n_max`` epochs on ``ws`` until its gap is at most
+        ``tol_in``, checked as the module docstring says (with ``check <=
+        0`` never: exactly ``n_max`` epochs run).
+
+        ``rd``, ``w`` and ``st`` (indexed by ``OFFSET`` ...) are updated in
+        place; ``XtA`` receives the working set's correlations at the last
+        check, ``r_dual`` the extrapolated residual when it was the best
+        dual point (``st[HAS_DUAL]`` is then 1).  Returns the epochs run.
+        """
+        K1, n = self.K1, rd.shape[0]
+        use_aa = K1 > 1 and ws.size > 1 and n_max >= K1
+        any_l1 = bool(np.any(self.pen.l1[ws] > 0))
+        use_dx = any_l1 and K1 > 1 and check > 0 and n_max >= K1
+        record = use_aa or use_dx
+        hist = (
+            History(np.empty((K1, ws.size)), np.empty((K1, n)))
+            if record
+            else _NO_HISTORY
+        )
+        sweep = np.empty(ws.size, dtype=np.int64)
+        n_sweep = ws.size
+        c, S = st[OFFSET], st[RSUM]
+        epochs, n_rows, best = 0, 0, -np.inf
+        next_check = check
+        while epochs < n_max:
+            stop = n_max
+            if check > 0:
+                stop = min(stop, next_check)
+            if use_aa:
+                stop = min(stop, epochs + K1 - epochs % K1)
+            run = EpochRun(
+                stop - epochs, epochs, self.full_every, n_sweep, self.random,
+                record, n_rows % K1,
+            )  # fmt: skip
+            c, n_sweep = cd_epochs(
+                self.design.Z, self.design.norm2, self.pen, ws, rd, w, c, S, run,
+                sweep, self.rng_state, hist,
+            )  # fmt: skip
+            n_rows += stop - epochs
+            epochs = stop
+            if use_aa and epochs % K1 == 0:
+                c, accepted = self._anderson_step(ws, rd, w, c, hist, n_rows % K1)
+                if accepted:
+                    # the residual sequence jumped: restart its history
+                    n_rows = 0
+                    st[ACCEPTED] = 1.0
+            if check > 0 and (epochs == next_check or epochs == n_max):
+                next_check += 2 * check
+                acc = hist if use_dx and n_rows >= K1 else None
+                gap, best = self._check(
+                    ws, rd, w, c, S, XtA, r_dual, st, best, acc, n_rows % K1
+                )
+                if gap <= tol_in:
+                    break
+        st[OFFSET] = c
+        return epochs
+
+    def _objective(self, r, w_ws, ws):
+        # the objective restricted to ws, at the residual r
+        pen = self.pen
+        return 0.5 * (
+            self.design.weighted_norm2(r) + np.dot(pen.l2[ws] * w_ws, w_ws)
+        ) + np.dot(pen.l1[ws], np.abs(w_ws))
+
+    def _anderson_step(self, ws, rd, w, c, hist, first):
+        """Try the extrapolation of the iterates in ``hist``; returns ``(c,
+        accepted)``.
+
+        The residual is affine in ``w`` and the weights sum to one, so the
+        point's residual is the same combination of the stored residuals
+        (``K n`` instead of a pass over the set's columns), unless the
+        bounds clip the point.
+        """
+        a = anderson_coefs(hist.w, first)
+        if a is None:
+            return c, False
+        pen = self.pen
+        point = a @ hist.w
+        # a coefficient that did not move (at a bound, say) stays exactly
+        # where it is: weights summing to one only up to rounding would move
+        # it by an ulp, off its bound
+        still = np.all(hist.w == hist.w[0], axis=0)
+        point[still] = hist.w[0, still]
+        w_acc = np.clip(point, pen.lower[ws], pen.upper[ws])
+        if not np.all(np.isfinite(w_acc)):
+            return c, False
+        if np.array_equal(w_acc, point):
+            r_acc, c_acc = a @ hist.r, 0.0
+        else:
+            r_acc = rd.copy()
+            c_acc = c - self.design.add_columns(w[ws] - w_acc, ws, r_acc)
+        if self._objective(r_acc + c_acc, w_acc, ws) >= self._objective(
+            rd + c, w[ws], ws
+        ):
+            return c, False
+        rd[:] = r_acc
+        w[ws] = w_acc
+        return c_acc, True
+
+    def _check(self, ws, rd, w, c, S, XtA, r_dual, st, best, hist, first):
+        """The working set's gap against the best dual value ``best`` seen,
+        also at the extrapolation of the residuals in ``hist`` (when given),
+        kept in ``r_dual`` when it is the best dual point; returns ``(gap,
+        best)``."""
+        a = None if hist is None else anderson_coefs(hist.r, first, self.sw)
+        r_acc = rd if a is None else a @ hist.r
+        self.design.raw_products(rd, r_acc, a is not None, ws, XtA, self.XtA_acc)
+        args = (self.design.Z, self.y, rd, c, r_acc, a is not None)
+        out = primal_dual_from_products(*args, S, w, self.pen, ws, XtA, self.XtA_acc)
+        if self.box:
+            out = best_box_dual(out, *args, w, self.pen, ws, XtA, self.XtA_acc)
+        primal, dual, _, dual_acc, _ = out
+        best = max(best, dual)
+        if dual_acc > best:
+            best = dual_acc
+            r_dual[:] = r_acc
+            st[HAS_DUAL] = 1.0
+        return primal - best, best
