@@ -44,7 +44,7 @@ from sklearn.utils.validation import check_array
 
 from skreg._kernels.gap import subdiff_distance as _subdiff_distance
 from skreg._kernels.penalty import make_penalty
-from skreg._kernels.prox import enet_prox_vec
+from skreg._kernels.prox import enet_prox_array
 from skreg._preprocess import check_weights, weighted_offsets
 
 __all__ = ["ElasticNet", "L1", "L2"]
@@ -155,8 +155,7 @@ class _ElasticNetFamily:
         w = _as_float_array(w)
         l1, l2 = self.strengths()
         flat = np.ascontiguousarray(w).reshape(-1)
-        out = np.empty_like(flat)
-        enet_prox_vec(flat, step, l1, l2, False, out)
+        out = enet_prox_array(flat, step, l1, l2)
         return out[0] if w.ndim == 0 else out.reshape(w.shape)
 
     def subdiff_distance(self, w, grad):

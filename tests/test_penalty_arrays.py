@@ -169,7 +169,6 @@ def test_box_dual_is_the_best_scaling_of_the_residual():
         lower=np.where(rng.random(p) < 0.5, -rng.uniform(0.1, 1e3, p), -np.inf),
         upper=np.where(rng.random(p) < 0.5, rng.uniform(0.1, 1e3, p), np.inf),
     )
-    feats = np.arange(p)
     for _ in range(20):
         XtA = rng.standard_normal(p) * rng.uniform(0.5, 2.0)
         r_norm2, w_l2 = rng.uniform(1.0, 10.0), rng.uniform(0.0, 1.0)
@@ -181,10 +180,11 @@ def test_box_dual_is_the_best_scaling_of_the_residual():
                 v < -l1 and pen.lower[j] == -np.inf
             ):
                 scale = min(scale, l1 / abs(v))
-        dual, s = box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA)
+        args = (XtA, pen.l1, pen.lower, pen.upper)
+        dual, s = box_dual(r_norm2, ry, w_l2, scale, *args)
         assert 0.0 <= s <= scale
         grid = [
-            dual_value(r_norm2, ry, w_l2, t, pen, feats, XtA, True)
+            dual_value(r_norm2, ry, w_l2, t, *args)
             for t in np.linspace(0.0, scale, 2001)
         ]
         assert dual >= max(grid) - 1e-9 * abs(max(grid))

@@ -13,25 +13,16 @@ i.e. ``n_samples`` times scikit-learn's estimator objective with
 """
 
 import numpy as np
-from numba import njit
 
-from skreg._config import JIT_OPTIONS
-from skreg._kernels._columns import centring
-from skreg._kernels._design import col_products
-from skreg._kernels.penalty import conjugate, dual_limit, toward, violation
+from skreg._kernels.penalty import conjugates, toward, violation
 
 
-@njit(**JIT_OPTIONS)
-def residual_stats(rd, c, y, sw, has_sw):
-    """Return ``(sum s r^2, sum s r y)`` for the residual ``r = rd + c``."""
-    r_norm2 = 0.0
-    ry = 0.0
-    for i in range(rd.shape[0]):
-        r = rd[i] + c
-        wr = sw[i] * r if has_sw else r
-        r_norm2 += wr * r
-        ry += wr * y[i]
-    return r_norm2, ry
+def residual_stats(rd, c, y, sw=None):
+    """Return ``(sum s r^2, sum s r y)`` for the residual ``r = rd + c``
+    (``s = 1`` when ``sw`` is None)."""
+    r = rd + c
+    wr = r if sw is None else sw * r
+    return float(wr @ r), float(wr @ y)
 
 
 def dual_scale(XtA, feats, pen):
@@ -50,24 +41,23 @@ def dual_scale(XtA, feats, pen):
     return min(1.0, float(np.min(l1[limits] / np.abs(v[limits]))))
 
 
-@njit(**JIT_OPTIONS)
-def dual_value(r_norm2, ry, w_l2, scale, pen, feats, XtA, has_box):
+def dual_value(r_norm2, ry, w_l2, scale, v=None, l1=None, lower=None, upper=None):
     """The dual at ``scale`` times the augmented residual (as scikit-learn's
     cd_fast for scalar penalties): ``r_norm2 = r^T S r``, ``ry = r^T S y``,
-    ``w_l2 = sum_j l2_j w_j^2``; ``has_box`` adds the conjugates of
-    features with finite nonzero bounds."""
+    ``w_l2 = sum_j l2_j w_j^2``.  With the correlations ``v`` (minus ``l2
+    w``) and the penalty's ``l1``, ``lower``, ``upper`` of the same
+    features, the conjugates of their finite nonzero bounds are taken off
+    (see :func:`skreg._kernels.penalty.conjugates`)."""
     dual = scale * ry - 0.5 * scale * scale * (r_norm2 + w_l2)
-    if has_box:
-        for k in range(feats.shape[0]):
-            j = feats[k]
-            dual -= conjugate(scale * XtA[j], pen.l1[j], pen.lower[j], pen.upper[j])
+    if v is not None:
+        dual -= conjugates(scale * v, l1, lower, upper)
     return dual
 
 
-@njit(**JIT_OPTIONS)
-def box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA):
+def box_dual(r_norm2, ry, w_l2, scale, v, l1, lower, upper):
     """The best dual point ``s`` times the residual, ``0 <= s <= scale``,
-    when some features have finite nonzero bounds; returns ``(dual, s)``.
+    for features with correlations ``v`` (minus ``l2 w``) some of which have
+    finite nonzero bounds; returns ``(dual, s)``.
 
     The dual at ``s`` is concave: the quadratic ``s ry - s^2 (r_norm2 +
     w_l2) / 2`` less each bounded feature's conjugate, zero up to ``s =
@@ -79,28 +69,17 @@ def box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA):
     as good as both ``scale`` and the plain (bounds ignored) scaling.
     """
     R = r_norm2 + w_l2
-    t = np.empty(feats.shape[0])
-    slope = np.empty(feats.shape[0])
-    m = 0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        v, l1 = XtA[j], pen.l1[j]
-        if v > l1 and 0.0 < pen.upper[j] < np.inf:
-            a, b = v, pen.upper[j]
-        elif v < -l1 and -np.inf < pen.lower[j] < 0.0:
-            a, b = -v, -pen.lower[j]
-        else:
-            continue
-        if l1 < a * scale:
-            t[m] = l1 / a
-            slope[m] = a * b
-            m += 1
-    order = np.argsort(t[:m])
-    s = scale
-    lo = 0.0
-    acc = 0.0
-    for i in range(m + 1):
-        hi = scale if i == m else t[order[i]]
+    up = (v > l1) & (upper > 0.0) & (upper < np.inf)
+    down = ~up & (v < -l1) & (lower < 0.0) & (lower > -np.inf)
+    a = np.where(up, v, -v)
+    b = np.where(up, upper, -lower)
+    kinks = (up | down) & (l1 < a * scale)
+    t = l1[kinks] / a[kinks]
+    order = np.argsort(t)
+    t, slope = t[order], (a[kinks] * b[kinks])[order]
+    s, lo, acc = scale, 0.0, 0.0
+    for i in range(t.size + 1):
+        hi = scale if i == t.size else t[i]
         # on [lo, hi] the dual's derivative is ry - s R - acc
         if R > 0.0:
             s_star = (ry - acc) / R
@@ -109,180 +88,108 @@ def box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA):
         if s_star <= hi:
             s = max(s_star, lo)
             break
-        if i < m:
-            acc += slope[order[i]]
+        if i < t.size:
+            acc += slope[i]
             lo = hi
-    return dual_value(r_norm2, ry, w_l2, s, pen, feats, XtA, True), s
+    return dual_value(r_norm2, ry, w_l2, s, v, l1, lower, upper), s
 
 
-@njit(**JIT_OPTIONS)
-def _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, XtA, w):
+def _smooth_dual(primal, r_norm2, ry, w_l2, v, w, l2, lower, upper):
     # no L1 part: formulation B of Dünner et al. (2016) when every feature
     # has a ridge part, else the squared (projected) gradient norm as the
-    # gap, both as scikit-learn's cd_fast; XtA holds z^T S r - l2 w
-    ridge = True
-    for k in range(feats.shape[0]):
-        ridge = ridge and pen.l2[feats[k]] > 0.0
-    conj = 0.0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        # formulation B's conjugate reads z^T S r, the gradient norm XtA
-        g = XtA[j] + pen.l2[j] * w[j] if ridge else XtA[j]
-        if pen.lower[j] == 0.0:
-            g = max(g, 0.0)
-        if pen.upper[j] == 0.0:
-            g = min(g, 0.0)
-        conj += g * g / (2.0 * pen.l2[j]) if ridge else g * g
+    # gap, both as scikit-learn's cd_fast; v holds z^T S r - l2 w
+    ridge = bool(np.all(l2 > 0.0))
+    # formulation B's conjugate reads z^T S r, the gradient norm v
+    g = v + l2 * w if ridge else v.copy()
+    g = np.where(lower == 0.0, np.maximum(g, 0.0), g)
+    g = np.where(upper == 0.0, np.minimum(g, 0.0), g)
     if ridge:
+        conj = float(np.sum(g * g / (2.0 * l2)))
         return primal - (r_norm2 + 0.5 * w_l2 - ry + conj)
-    return primal - conj
+    return primal - float(g @ g)
 
 
-@njit(**JIT_OPTIONS)
 def primal_dual_from_products(
     Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc
 ):
-    """:func:`enet_primal_dual2` once the uncentred products ``x_j^T S rd``
-    (see :meth:`skreg.solvers.design.Design.raw_products`) fill ``XtA``
-    (and ``XtA_acc``) for ``feats``; both are overwritten
-    with the centred correlations minus ``l2 w``.
-
-    Returns ``(primal, dual, scale, dual_acc, scale_acc)``: the dual points
-    are ``scale`` times the (augmented) residuals (see
-    :mod:`skreg._kernels.penalty`).  Features with neither an L1 nor an L2
-    weight do not limit the scale: the caller makes the residual orthogonal
-    to them first (see :mod:`skreg.solvers._free`).
-    """
-    sw, has_sw, xm, colsum = Z.sw, Z.has_sw, Z.xm, Z.colsum
-    r_norm2, ry = residual_stats(rd, c, y, sw, has_sw)
-    w_l1 = 0.0
-    w_l2 = 0.0
-    scale = 1.0
-    scale_acc = 1.0
-    any_l1 = False
-    has_box = False
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        wj = w[j]
-        l1, l2, lo, hi = pen.l1[j], pen.l2[j], pen.lower[j], pen.upper[j]
-        any_l1 = any_l1 or l1 > 0.0
-        has_box = has_box or (lo > -np.inf and lo != 0.0) or (hi < np.inf and hi != 0.0)
-        w_l1 += l1 * abs(wj)
-        w_l2 += l2 * wj * wj
-        g = XtA[j] + centring(j, xm, colsum, c, S)
-        v = g - l2 * wj
-        XtA[j] = v
-        # (unpenalised features: see skreg.solvers._free)
-        free = l1 == 0.0 and l2 == 0.0
-        if not free:
-            scale = min(scale, dual_limit(v, l1, lo, hi))
-        if with_acc:
-            u = XtA_acc[j] + centring(j, xm, colsum, 0.0, S) - l2 * wj
-            XtA_acc[j] = u
-            if not free:
-                scale_acc = min(scale_acc, dual_limit(u, l1, lo, hi))
-    primal = 0.5 * (r_norm2 + w_l2) + w_l1
-    if not any_l1:
-        dual = _smooth_dual(primal, r_norm2, ry, w_l2, pen, feats, XtA, w)
-        return primal, dual, scale, -np.inf, 1.0
-    # with finite bounds, the conjugates at the domain scale (see box_dual
-    # for the best scale, which callers add: compiled here, its sort would
-    # cost every first fit, bounded or not)
-    dual = dual_value(r_norm2, ry, w_l2, scale, pen, feats, XtA, has_box)
-    if not with_acc:
-        return primal, dual, scale, -np.inf, 1.0
-    a_norm2, ay = residual_stats(r_acc, 0.0, y, sw, has_sw)
-    dual_acc = dual_value(a_norm2, ay, w_l2, scale_acc, pen, feats, XtA_acc, has_box)
-    return primal, dual, scale, dual_acc, scale_acc
-
-
-@njit(**JIT_OPTIONS)
-def enet_primal_dual2(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc):
     """Primal value at ``w``, and dual values at the rescaled residual
-    ``rd + c`` and at the extrapolated residual ``r_acc``, in one pass.
+    ``rd + c`` and (``with_acc``) at ``r_acc``, once the uncentred products
+    ``x_j^T S rd`` (and ``x_j^T S r_acc``) fill ``XtA`` (and ``XtA_acc``)
+    for ``feats`` (see :meth:`skreg.solvers.design.Design.raw_products`);
+    both are overwritten there with the centred correlations minus ``l2 w``.
 
     ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
     ``r_acc`` need not be the residual of ``w``: it is the Anderson
     extrapolation of recent residuals, a better dual point (dual
     extrapolation, Massias et al., 2018).  It shares the weighted sum ``S``
     of ``rd + c`` (both are affine combinations of residuals with that sum)
-    and is only used with ``l1 > 0`` and ``with_acc``.
-    ``XtA[j] = z_j^T diag(s) r - l2 w_j`` is written for ``j in feats``, and
-    ``XtA_acc`` likewise for ``r_acc``; features outside ``feats`` must have
+    and is only used with an L1 part.  Features outside ``feats`` must have
     ``w_j = 0`` (screened or outside a working set), and the dual points are
     feasible for the problem restricted to ``feats``.
 
-    Returns ``(primal, dual, dual_norm, dual_acc, dual_norm_acc)``
-    (``dual_acc = -inf`` when the extrapolated point is not used).  For
-    ``l1 > 0`` the dual point is the residual rescaled into the feasible set
-    (formulation A); for ``l1 = 0`` formulation B of Dünner et al. (2016) is
-    used, and for ``l1 = l2 = 0`` the dual is ``primal - ||grad||^2``, so
-    that the "gap" is the squared gradient norm, as in scikit-learn.
+    Returns ``(primal, dual, scale, dual_acc, scale_acc)``: the dual points
+    are ``scale`` times the (augmented) residuals (see
+    :mod:`skreg._kernels.penalty`; ``dual_acc = -inf`` when not used).  For
+    an L1 part the residual is rescaled into the dual's domain (formulation
+    A), with finite bounds' conjugates at that scale (callers add
+    :func:`best_box_dual`); without one formulation B of Dünner et al.
+    (2016) is used, or with a feature without any penalty the squared
+    gradient norm as the gap, as in scikit-learn.  Features with neither an
+    L1 nor an L2 weight do not limit the scale: the caller makes the
+    residual orthogonal to them first (see :mod:`skreg.solvers._free`).
     """
-    col_products(Z, rd, feats, XtA)
-    if with_acc:
-        col_products(Z, r_acc, feats, XtA_acc)
-    out = primal_dual_from_products(
-        Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc
+    sw = Z.sw if Z.has_sw else None
+    r_norm2, ry = residual_stats(rd, c, y, sw)
+    wf = w[feats]
+    l1, l2, lo, hi = pen.l1[feats], pen.l2[feats], pen.lower[feats], pen.upper[feats]
+    xm, colsum = Z.xm[feats], Z.colsum[feats]
+    v = XtA[feats] + (c * colsum - xm * S) - l2 * wf
+    XtA[feats] = v
+    w_l2 = float((l2 * wf) @ wf)
+    primal = 0.5 * (r_norm2 + w_l2) + float(l1 @ np.abs(wf))
+    if not np.any(l1 > 0.0):
+        dual = _smooth_dual(primal, r_norm2, ry, w_l2, v, wf, l2, lo, hi)
+        return primal, dual, dual_scale(XtA, feats, pen), -np.inf, 1.0
+    box = has_box(lo, hi)
+    args = (l1, lo, hi) if box else (None, None, None)
+    scale = dual_scale(XtA, feats, pen)
+    dual = dual_value(r_norm2, ry, w_l2, scale, v if box else None, *args)
+    if not with_acc:
+        return primal, dual, scale, -np.inf, 1.0
+    u = XtA_acc[feats] - xm * S - l2 * wf
+    XtA_acc[feats] = u
+    a_norm2, ay = residual_stats(r_acc, 0.0, y, sw)
+    scale_acc = dual_scale(XtA_acc, feats, pen)
+    dual_acc = dual_value(a_norm2, ay, w_l2, scale_acc, u if box else None, *args)
+    return primal, dual, scale, dual_acc, scale_acc
+
+
+def has_box(lower, upper):
+    """Whether some bounds are finite and nonzero (their conjugates then
+    enter the dual)."""
+    return bool(
+        np.any((lower > -np.inf) & (lower != 0.0))
+        or np.any((upper < np.inf) & (upper != 0.0))
     )
-    if not has_l1_and_box(pen, feats):
-        return out
-    return best_box_dual(out, Z, y, rd, c, r_acc, with_acc, w, pen, feats, XtA, XtA_acc)
 
 
-@njit(**JIT_OPTIONS)
-def has_l1_and_box(pen, feats):
-    """Whether some of ``feats`` have an L1 weight, and some finite nonzero
-    bounds (see :func:`best_box_dual`)."""
-    any_l1 = False
-    box = False
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        lo, hi = pen.lower[j], pen.upper[j]
-        any_l1 = any_l1 or pen.l1[j] > 0.0
-        box = box or (lo > -np.inf and lo != 0.0) or (hi < np.inf and hi != 0.0)
-    return any_l1 and box
-
-
-@njit(**JIT_OPTIONS)
 def best_box_dual(out, Z, y, rd, c, r_acc, with_acc, w, pen, feats, XtA, XtA_acc):
     """``out`` of :func:`primal_dual_from_products` with both dual values at
     their best scale (:func:`box_dual`), for a penalty with an L1 part and
     finite nonzero bounds on some of ``feats``."""
     primal, dual, scale, dual_acc, scale_acc = out
-    w_l2 = 0.0
-    for k in range(feats.shape[0]):
-        j = feats[k]
-        w_l2 += pen.l2[j] * w[j] * w[j]
-    r_norm2, ry = residual_stats(rd, c, y, Z.sw, Z.has_sw)
-    dual, scale = box_dual(r_norm2, ry, w_l2, scale, pen, feats, XtA)
+    sw = Z.sw if Z.has_sw else None
+    wf = w[feats]
+    w_l2 = float((pen.l2[feats] * wf) @ wf)
+    args = (pen.l1[feats], pen.lower[feats], pen.upper[feats])
+    r_norm2, ry = residual_stats(rd, c, y, sw)
+    dual, scale = box_dual(r_norm2, ry, w_l2, scale, XtA[feats], *args)
     if with_acc:
-        a_norm2, ay = residual_stats(r_acc, 0.0, y, Z.sw, Z.has_sw)
+        a_norm2, ay = residual_stats(r_acc, 0.0, y, sw)
         dual_acc, scale_acc = box_dual(
-            a_norm2, ay, w_l2, scale_acc, pen, feats, XtA_acc
+            a_norm2, ay, w_l2, scale_acc, XtA_acc[feats], *args
         )
     return primal, dual, scale, dual_acc, scale_acc
-
-
-@njit(**JIT_OPTIONS)
-def enet_primal_dual(Z, y, rd, c, S, w, pen, feats, XtA):
-    """:func:`enet_primal_dual2` without an extrapolated point; returns
-    ``(primal, dual, scale)``."""
-    primal, dual, scale, _, _ = enet_primal_dual2(
-        Z, y, rd, c, rd, False, S, w, pen, feats, XtA, XtA
-    )
-    return primal, dual, scale
-
-
-@njit(**JIT_OPTIONS)
-def enet_gap(Z, y, rd, c, S, w, pen, feats, XtA):
-    """Duality gap of the ElasticNet problem restricted to ``feats``.
-
-    See :func:`enet_primal_dual`; ``r = rd + c`` must be the residual of
-    ``w``.  Returns ``(gap, scale, primal)``.
-    """
-    primal, dual, scale = enet_primal_dual(Z, y, rd, c, S, w, pen, feats, XtA)
-    return primal - dual, scale, primal
 
 
 def inverse_norms(norm2, l2):

@@ -105,6 +105,16 @@ def conjugate(v, l1, lower, upper):
     return out
 
 
+def conjugates(v, l1, lower, upper):
+    """``sum_j`` of :func:`conjugate` over arrays of features (NumPy)."""
+    up = (v > l1) & (upper < np.inf)
+    down = (v < -l1) & (lower > -np.inf)
+    return float(
+        np.sum(np.where(up, (v - l1) * np.where(up, upper, 0.0), 0.0))
+        + np.sum(np.where(down, (v + l1) * np.where(down, lower, 0.0), 0.0))
+    )
+
+
 def toward(v, lower, upper):
     """How far ``v`` (minus the smooth part's gradient) pushes a zero
     coefficient: ``|v|``, or only its side that the bounds leave open

@@ -5,6 +5,7 @@ vectorise them, and the coordinate-descent and proximal-gradient kernels call
 them element by element.
 """
 
+import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
@@ -60,8 +61,8 @@ def coordinate_min(tmp, lipschitz, l1, l2, lower, upper):
     return v
 
 
-@njit(**JIT_OPTIONS)
-def enet_prox_vec(w, step, l1, l2, positive, out):
-    """``out[i] = enet_prox(w[i], step, l1, l2, positive)`` for 1-d arrays."""
-    for i in range(w.shape[0]):
-        out[i] = enet_prox(w[i], step, l1, l2, positive)
+def enet_prox_array(x, step, l1, l2):
+    """:func:`enet_prox` element by element, in NumPy (``l1``, ``l2`` scalars
+    or arrays of the shape of ``x``)."""
+    t = step * np.asarray(l1, dtype=np.float64)
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0) / (1.0 + step * np.asarray(l2))

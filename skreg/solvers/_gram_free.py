@@ -11,7 +11,8 @@ whose constraint it breaks, as :mod:`skreg.solvers._free` does in memory.
 
 import numpy as np
 
-from skreg._kernels.penalty import conjugate, dual_limit
+from skreg._kernels.gap import dual_scale
+from skreg._kernels.penalty import Penalty, conjugates
 
 __all__ = ["Reduced", "fully_free", "one_sided_free", "projected_gap"]
 
@@ -86,13 +87,10 @@ def projected_gap(G, q, yy, w, penalty):
         # a constraint the projection broke: no feasible scale but 0
         return primal
     if np.any(l1 > 0):
-        scale = 1.0
-        for j in np.flatnonzero(l1 > 0):
-            scale = min(scale, dual_limit(v[j], l1[j], lower[j], upper[j]))
+        feats = np.flatnonzero(l1 > 0)
+        scale = dual_scale(v, feats, Penalty(l1, l2, lower, upper))
         dual = scale * ty - 0.5 * scale * scale * (t_norm2 + l2_w2)
-        for j in range(w.shape[0]):
-            dual -= conjugate(scale * v[j], l1[j], lower[j], upper[j])
-        return primal - dual
+        return primal - dual + conjugates(scale * v, l1, lower, upper)
     # formulation B: the conjugates of the ridge terms at the correlations
     g = v + l2 * w
     g = np.where(lower == 0.0, np.maximum(g, 0.0), g)
@@ -100,5 +98,5 @@ def projected_gap(G, q, yy, w, penalty):
     ridge = l2 > 0
     conj = float(np.sum(g[ridge] ** 2 / (2.0 * l2[ridge])))
     bounded = np.flatnonzero(~ridge)
-    conj += sum(conjugate(v[j], 0.0, lower[j], upper[j]) for j in bounded)
+    conj += conjugates(v[bounded], 0.0, lower[bounded], upper[bounded])
     return primal - (ty - 0.5 * t_norm2 - conj)

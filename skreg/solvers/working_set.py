@@ -126,6 +126,7 @@ class WorkingSetCD:
         self.random = random_state is not None
         self.rng_state = _seed_state(random_state)
         self.y_norm2 = design.weighted_norm2(y)
+        self.sw = design.sw if design.has_sw else None
         self.tol_abs = opts.tol * self.y_norm2
         self.any_l1 = bool(np.any(pen.l1 > 0))
         # finite nonzero bounds: their conjugates enter the dual
@@ -283,8 +284,7 @@ class WorkingSetCD:
         # the primal reads the residual itself, not its projection
         primal += 0.5 * drop
         if not self.any_l1:
-            design = self.design
-            rp2, rpy = residual_stats(rd, c_d, self.y, design.sw, design.has_sw)
+            rp2, rpy = residual_stats(rd, c_d, self.y, self.sw)
             dual = self.free.ridge_dual(rp2, rpy, self.XtA, feats, self.w, self.pen)
         if self.free.violated(self.XtA, feats):
             dual, scale = 0.0, 0.0
@@ -306,7 +306,11 @@ class WorkingSetCD:
         domain scale); returns ``(dual, scale)``."""
         scale = dual_scale(XtA, feats, self.pen)
         if self.has_box:
-            return box_dual(r_norm2, ry, w_l2, scale, self.pen, feats, XtA)
+            pen = self.pen
+            return box_dual(
+                r_norm2, ry, w_l2, scale, XtA[feats], pen.l1[feats],
+                pen.lower[feats], pen.upper[feats],
+            )  # fmt: skip
         return scale * ry - 0.5 * scale * scale * (r_norm2 + w_l2), scale
 
     def _at_pass(self, ps):
@@ -349,7 +353,7 @@ class WorkingSetCD:
     def _objective(self, v):
         design, pen = self.design, self.pen
         c_v = design.residual(self.y, v, self.rd_tmp)
-        r2, _ = residual_stats(self.rd_tmp, c_v, self.y, design.sw, design.has_sw)
+        r2, _ = residual_stats(self.rd_tmp, c_v, self.y, self.sw)
         return 0.5 * (r2 + np.dot(pen.l2 * v, v)) + np.dot(pen.l1, np.abs(v))
 
     def _screen(self, ps, drop_nonzero):
@@ -507,10 +511,8 @@ class WorkingSetCD:
         chunk = self.chunk
         if chunk is None or self.converged:
             return False
-        design, pen, w, ws = self.design, self.pen, self.w, chunk.ws
-        r_norm2, ry = residual_stats(
-            self.rd, self.kstate[OFFSET], self.y, design.sw, design.has_sw
-        )
+        pen, w, ws = self.pen, self.w, chunk.ws
+        r_norm2, ry = residual_stats(self.rd, self.kstate[OFFSET], self.y, self.sw)
         w_l2 = float(np.dot(pen.l2[ws] * w[ws], w[ws]))
         dual_ws, _ = self._dual_at(r_norm2, ry, w_l2, ps.XtA_theta, ws)
         chunk.best_dual = max(chunk.best_dual, dual_ws)
