@@ -24,6 +24,7 @@ Examples
 --------
     python benchmarks/bench_multitask.py
     python benchmarks/bench_multitask.py --n 500 --p 5000 --tasks 10 --ratio 10
+    python benchmarks/bench_multitask.py --ratio --cv-alphas 100 --cv-repeats 3
 """
 
 import argparse
@@ -189,7 +190,10 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--p", type=int, default=2000)
     parser.add_argument("--tasks", type=int, default=10)
-    parser.add_argument("--ratio", type=float, nargs="+", default=[10.0, 30.0])
+    parser.add_argument(
+        "--ratio", type=float, nargs="*", default=[10.0, 30.0],
+        help="alpha_max / alpha of the single fits (none: CV only)",
+    )
     parser.add_argument("--eps", type=float, default=1e-6)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--budget", type=float, default=30.0)

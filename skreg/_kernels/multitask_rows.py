@@ -31,7 +31,7 @@ from numba import njit
 from skreg._config import JIT_OPTIONS
 from skreg._kernels.cd import _rand_below
 
-__all__ = ["mt_residual", "row_products", "sweep"]
+__all__ = ["centred_products", "mt_residual", "row_products", "sweep"]
 
 
 @njit(**JIT_OPTIONS)
@@ -229,6 +229,17 @@ def row_products(Z, rd, c, S, feats, G):
         j = feats[k]
         row_grad(Z, j, rd, c, S, g)
         G[j, :] = g
+
+
+@njit(**JIT_OPTIONS)
+def centred_products(P, rows, colsum, xm, c, S, G):
+    """``G[j] = P[:, j] + colsum_j c - m_j S`` for ``j in rows``: the products
+    ``Z_j^T S r`` from ``P = rd X`` (one BLAS product over every column),
+    in one pass without numpy's temporaries."""
+    for k in range(rows.shape[0]):
+        j = rows[k]
+        for t in range(P.shape[0]):
+            G[j, t] = P[t, j] + colsum[j] * c[t] - xm[j] * S[t]
 
 
 @njit(**JIT_OPTIONS)

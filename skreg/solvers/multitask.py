@@ -27,7 +27,11 @@ from skreg._kernels.multitask_gap import (
     residual_stats,
     screen_scores,
 )
-from skreg._kernels.multitask_rows import mt_residual, row_products
+from skreg._kernels.multitask_rows import (
+    centred_products,
+    mt_residual,
+    row_products,
+)
 from skreg.solvers._blas import single_thread_blas
 from skreg.solvers._multitask_free import FreeRows
 from skreg.solvers.working_set import _seed_state
@@ -215,8 +219,7 @@ class MultiTaskCD:
         T = self.c.size
         for k, (r, c, G, fresh, rows) in enumerate(todo):
             S = self.S if G is self.G else self._sums(r)
-            Pk = P[k * T : (k + 1) * T, rows].T
-            G[rows] = Pk + d.colsum[rows, None] * c - d.xm[rows, None] * S
+            centred_products(P[k * T : (k + 1) * T], rows, d.colsum, d.xm, c, S, G)
             fresh[rows] = True
 
     def _sums(self, r):
