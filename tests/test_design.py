@@ -235,33 +235,42 @@ def test_epochs_between_full_sweeps_skip_the_zeros(layout, random):
 @pytest.mark.parametrize("with_acc", [False, True])
 @pytest.mark.parametrize("subset", [False, True])
 def test_blas_products_match_the_kernel(monkeypatch, use_sw, with_acc, subset):
-    # the BLAS pass over a dense float64 design writes the same products as
-    # the kernel, and only for the features asked
+    # the gap from BLAS products over a dense float64 design is the one from
+    # the kernel's own read, and only the features asked are written
     import skreg.solvers.design as design_mod
-    from skreg._kernels._design import col_products
+    from skreg._kernels.gap import primal_dual
 
     X, _, sw = _problem("dense", use_sw)
     monkeypatch.setattr(design_mod, "_BLAS_MIN_SIZE", 0)
     d = Design(X, sw, center=True)
     rng = np.random.RandomState(3)
     rd, r_acc = rng.randn(60), rng.randn(60)
-    # half the columns still take the BLAS path: the kernel must not run
+    y, w = rng.randn(60), np.where(rng.rand(40) < 0.3, rng.randn(40), 0.0)
+    pen = make_penalty(40, 0.5, 0.1)
+    # half the columns still take the BLAS path: the kernel must not read
     feats = np.arange(40)[::2] if subset else np.arange(40)
+    w[np.setdiff1d(np.arange(40), feats)] = 0.0
+    reads = []
 
-    def no_kernel(*args):
-        raise AssertionError("the kernel ran instead of BLAS")
+    def spy(*args):
+        reads.append(args[-1])
+        return primal_dual(*args)
 
-    monkeypatch.setattr(design_mod, "col_products", no_kernel)
+    monkeypatch.setattr(design_mod, "primal_dual", spy)
+    S = float(np.sum(rd + 0.3 if sw is None else sw * (rd + 0.3)))
+    args = (y, rd, 0.3, r_acc, with_acc, S, w, pen, feats)
     got, got_acc = np.full(40, 7.0), np.full(40, 7.0)
-    d.raw_products(rd, r_acc, with_acc, feats, got, got_acc)
+    out = d.primal_dual(*args, got, got_acc)
+    assert reads == [False]
     ref, ref_acc = np.full(40, 7.0), np.full(40, 7.0)
-    col_products(d.Z, rd, feats, ref)
-    if with_acc:
-        col_products(d.Z, r_acc, feats, ref_acc)
-    s = np.ones(60) if sw is None else sw
-    assert_allclose(ref[feats], X.T[feats] @ (s * rd), rtol=1e-12)
+    ref_out = primal_dual(d.Z, *args, ref, ref_acc, True)
+    s_ = np.ones(60) if sw is None else sw
+    Zc = X - d.xm
+    r = rd + 0.3
+    assert_allclose(ref[feats], Zc.T[feats] @ (s_ * r) - 0.1 * w[feats], rtol=1e-12)
     assert_allclose(got, ref, rtol=1e-12)
     assert_allclose(got_acc, ref_acc, rtol=1e-12)
+    assert_allclose(out, ref_out, rtol=1e-12)
     if subset:
         assert np.all(got[1::2] == 7.0)
     if not with_acc:
@@ -451,13 +460,13 @@ def test_settled_working_set_aims_lower_and_saves_passes(monkeypatch):
     yc = y - y.mean()
     l1 = np.abs((X - d.xm).T @ yc).max() / 10
     passes = []
-    pass_products = cd_mod.primal_dual_from_products
+    measure = cd_mod.WorkingSetCD._measure
 
-    def spy(*args):
-        passes.append(args[9].size)
-        return pass_products(*args)
+    def spy(self, feats):
+        passes.append(feats.size)
+        return measure(self, feats)
 
-    monkeypatch.setattr(cd_mod, "primal_dual_from_products", spy)
+    monkeypatch.setattr(cd_mod.WorkingSetCD, "_measure", spy)
     fits = {}
     for ratio in (0.03, 0.3):
         passes.clear()
@@ -488,8 +497,6 @@ def test_polish_check_reads_only_the_screened_survivors(monkeypatch):
     # the fit is the unscreened one
     from scipy import sparse
 
-    import skreg.solvers.design as design_mod
-
     rng = np.random.default_rng(3)
     n, p = 1000, 5000
     X = sparse.random(n, p, density=0.005, format="csc", random_state=3)
@@ -500,14 +507,16 @@ def test_polish_check_reads_only_the_screened_survivors(monkeypatch):
     yc = y - y.mean()
     Xd = X.toarray() - d.xm
     l1 = np.abs(Xd.T @ yc).max() / 5
+    import skreg.solvers.working_set as ws_mod
+
     read = []
-    raw_products = design_mod.Design.raw_products
+    measure = ws_mod.WorkingSetCD._measure
 
-    def spy(self, rd, r_acc, with_acc, feats, XtA, XtA_acc):
+    def spy(self, feats):
         read.append(feats.size)
-        return raw_products(self, rd, r_acc, with_acc, feats, XtA, XtA_acc)
+        return measure(self, feats)
 
-    monkeypatch.setattr(design_mod.Design, "raw_products", spy)
+    monkeypatch.setattr(ws_mod.WorkingSetCD, "_measure", spy)
     w = np.zeros(p)
     res = enet_cd(d, yc, w, l1, 0.0, tol=1e-4)
     assert res.converged

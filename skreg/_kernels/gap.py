@@ -13,8 +13,17 @@ i.e. ``n_samples`` times scikit-learn's estimator objective with
 """
 
 import numpy as np
+from numba import njit
 
-from skreg._kernels.penalty import conjugates, toward, violation
+from skreg._config import JIT_OPTIONS
+from skreg._kernels._columns import (
+    centring,
+    dense_dot,
+    dense_dot_w,
+    sparse_dot,
+    sparse_dot_w,
+)
+from skreg._kernels.penalty import conjugates, dual_limit, toward, violation
 
 
 def residual_stats(rd, c, y, sw=None):
@@ -109,86 +118,124 @@ def _smooth_dual(primal, r_norm2, ry, w_l2, v, w, l2, lower, upper):
     return primal - float(g @ g)
 
 
-def primal_dual_from_products(
-    Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc
-):
-    """Primal value at ``w``, and dual values at the rescaled residual
-    ``rd + c`` and (``with_acc``) at ``r_acc``, once the uncentred products
-    ``x_j^T S rd`` (and ``x_j^T S r_acc``) fill ``XtA`` (and ``XtA_acc``)
-    for ``feats`` (see :meth:`skreg.solvers.design.Design.raw_products`);
-    both are overwritten there with the centred correlations minus ``l2 w``.
+@njit(**JIT_OPTIONS)
+def gap_sums(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read):
+    """The sums a duality gap needs, in one loop over ``feats``.
 
-    ``Z`` is the design tuple (see :mod:`skreg._kernels._design`).
-    ``r_acc`` need not be the residual of ``w``: it is the Anderson
-    extrapolation of recent residuals, a better dual point (dual
-    extrapolation, Massias et al., 2018).  It shares the weighted sum ``S``
-    of ``rd + c`` (both are affine combinations of residuals with that sum)
-    and is only used with an L1 part.  Features outside ``feats`` must have
-    ``w_j = 0`` (screened or outside a working set), and the dual points are
-    feasible for the problem restricted to ``feats``.
+    With ``read``, ``XtA[j] = x_j^T S rd`` (and ``XtA_acc[j]`` for
+    ``r_acc`` when ``with_acc``) are computed first, for ``j in feats``;
+    without it they hold those products already (from BLAS, say).  Either
+    way both become the centred correlations minus ``l2 w``.  Returns
+    ``(r_norm2, ry, a_norm2, ay, w_l1, w_l2, scale, scale_acc, any_l1,
+    box)``: ``r^T S r`` and ``r^T S y`` of ``r = rd + c`` and of ``r_acc``,
+    the penalty's sums, the domain scales (see
+    :func:`skreg._kernels.penalty.dual_limit`; unpenalised features do not
+    limit them) and whether some of ``feats`` have an L1 weight, and
+    finite nonzero bounds.  One compiled function: its callees would each
+    be compiled, and linked into it, again.
+    """
+    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
+    r_norm2 = ry = a_norm2 = ay = 0.0
+    for i in range(rd.shape[0]):
+        r = rd[i] + c
+        wr = sw[i] * r if has_sw else r
+        r_norm2 += wr * r
+        ry += wr * y[i]
+        if with_acc:
+            a = r_acc[i]
+            wa = sw[i] * a if has_sw else a
+            a_norm2 += wa * a
+            ay += wa * y[i]
+    w_l1 = w_l2 = 0.0
+    scale = scale_acc = 1.0
+    any_l1 = box = False
+    for k in range(feats.shape[0]):
+        j = feats[k]
+        if read:
+            if is_sparse:
+                if has_sw:
+                    XtA[j] = sparse_dot_w(j, data, indices, indptr, sw, rd)
+                    if with_acc:
+                        XtA_acc[j] = sparse_dot_w(j, data, indices, indptr, sw, r_acc)
+                else:
+                    XtA[j] = sparse_dot(j, data, indices, indptr, rd)
+                    if with_acc:
+                        XtA_acc[j] = sparse_dot(j, data, indices, indptr, r_acc)
+            elif has_sw:
+                XtA[j] = dense_dot_w(j, X, sw, rd)
+                if with_acc:
+                    XtA_acc[j] = dense_dot_w(j, X, sw, r_acc)
+            else:
+                XtA[j] = dense_dot(j, X, rd)
+                if with_acc:
+                    XtA_acc[j] = dense_dot(j, X, r_acc)
+        wj = w[j]
+        l1, l2, lo, hi = pen.l1[j], pen.l2[j], pen.lower[j], pen.upper[j]
+        any_l1 = any_l1 or l1 > 0.0
+        box = box or (lo > -np.inf and lo != 0.0) or (hi < np.inf and hi != 0.0)
+        w_l1 += l1 * abs(wj)
+        w_l2 += l2 * wj * wj
+        v = XtA[j] + centring(j, xm, colsum, c, S) - l2 * wj
+        XtA[j] = v
+        # (unpenalised features: see skreg.solvers._free)
+        penalised = l1 > 0.0 or l2 > 0.0
+        if penalised:
+            scale = min(scale, dual_limit(v, l1, lo, hi))
+        if with_acc:
+            u = XtA_acc[j] + centring(j, xm, colsum, 0.0, S) - l2 * wj
+            XtA_acc[j] = u
+            if penalised:
+                scale_acc = min(scale_acc, dual_limit(u, l1, lo, hi))
+    return r_norm2, ry, a_norm2, ay, w_l1, w_l2, scale, scale_acc, any_l1, box
+
+
+def primal_dual(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read):
+    """Primal value at ``w``, and dual values at the rescaled residual
+    ``rd + c`` and (``with_acc``) at ``r_acc``.
+
+    ``XtA`` (and ``XtA_acc``) receive the centred correlations minus ``l2
+    w`` for ``feats``, from the products they hold unless ``read`` (see
+    :func:`gap_sums`).  ``Z`` is the design tuple (see
+    :mod:`skreg._kernels._design`).  ``r_acc`` need not be the residual of
+    ``w``: it is the Anderson extrapolation of recent residuals, a better
+    dual point (dual extrapolation, Massias et al., 2018).  It shares the
+    weighted sum ``S`` of ``rd + c`` (both are affine combinations of
+    residuals with that sum) and is only used with an L1 part.  Features
+    outside ``feats`` must have ``w_j = 0`` (screened or outside a working
+    set), and the dual points are feasible for the problem restricted to
+    ``feats``.
 
     Returns ``(primal, dual, scale, dual_acc, scale_acc)``: the dual points
     are ``scale`` times the (augmented) residuals (see
-    :mod:`skreg._kernels.penalty`; ``dual_acc = -inf`` when not used).  For
+    :mod:`skreg._kernels.penalty`; ``dual_acc = -inf`` when not used).  With
     an L1 part the residual is rescaled into the dual's domain (formulation
-    A), with finite bounds' conjugates at that scale (callers add
-    :func:`best_box_dual`); without one formulation B of Dünner et al.
-    (2016) is used, or with a feature without any penalty the squared
-    gradient norm as the gap, as in scikit-learn.  Features with neither an
-    L1 nor an L2 weight do not limit the scale: the caller makes the
-    residual orthogonal to them first (see :mod:`skreg.solvers._free`).
+    A), with finite bounds at its best scale (:func:`box_dual`); without
+    one formulation B of Dünner et al. (2016) is used, or with a feature
+    without any penalty the squared gradient norm as the gap, as in
+    scikit-learn.  Features with neither an L1 nor an L2 weight do not
+    limit the scale: the caller makes the residual orthogonal to them first
+    (see :mod:`skreg.solvers._free`).
     """
-    sw = Z.sw if Z.has_sw else None
-    r_norm2, ry = residual_stats(rd, c, y, sw)
-    wf = w[feats]
-    l1, l2, lo, hi = pen.l1[feats], pen.l2[feats], pen.lower[feats], pen.upper[feats]
-    xm, colsum = Z.xm[feats], Z.colsum[feats]
-    v = XtA[feats] + (c * colsum - xm * S) - l2 * wf
-    XtA[feats] = v
-    w_l2 = float((l2 * wf) @ wf)
-    primal = 0.5 * (r_norm2 + w_l2) + float(l1 @ np.abs(wf))
-    if not np.any(l1 > 0.0):
-        dual = _smooth_dual(primal, r_norm2, ry, w_l2, v, wf, l2, lo, hi)
-        return primal, dual, dual_scale(XtA, feats, pen), -np.inf, 1.0
-    box = has_box(lo, hi)
-    args = (l1, lo, hi) if box else (None, None, None)
-    scale = dual_scale(XtA, feats, pen)
-    dual = dual_value(r_norm2, ry, w_l2, scale, v if box else None, *args)
+    sums = gap_sums(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read)
+    r_norm2, ry, a_norm2, ay, w_l1, w_l2, scale, scale_acc, any_l1, box = sums
+    primal = 0.5 * (r_norm2 + w_l2) + w_l1
+    if not any_l1:
+        args = (w[feats], pen.l2[feats], pen.lower[feats], pen.upper[feats])
+        dual = _smooth_dual(primal, r_norm2, ry, w_l2, XtA[feats], *args)
+        return primal, dual, scale, -np.inf, 1.0
+    if box:
+        args = (pen.l1[feats], pen.lower[feats], pen.upper[feats])
+        dual, scale = box_dual(r_norm2, ry, w_l2, scale, XtA[feats], *args)
+    else:
+        dual = dual_value(r_norm2, ry, w_l2, scale)
     if not with_acc:
         return primal, dual, scale, -np.inf, 1.0
-    u = XtA_acc[feats] - xm * S - l2 * wf
-    XtA_acc[feats] = u
-    a_norm2, ay = residual_stats(r_acc, 0.0, y, sw)
-    scale_acc = dual_scale(XtA_acc, feats, pen)
-    dual_acc = dual_value(a_norm2, ay, w_l2, scale_acc, u if box else None, *args)
-    return primal, dual, scale, dual_acc, scale_acc
-
-
-def has_box(lower, upper):
-    """Whether some bounds are finite and nonzero (their conjugates then
-    enter the dual)."""
-    return bool(
-        np.any((lower > -np.inf) & (lower != 0.0))
-        or np.any((upper < np.inf) & (upper != 0.0))
-    )
-
-
-def best_box_dual(out, Z, y, rd, c, r_acc, with_acc, w, pen, feats, XtA, XtA_acc):
-    """``out`` of :func:`primal_dual_from_products` with both dual values at
-    their best scale (:func:`box_dual`), for a penalty with an L1 part and
-    finite nonzero bounds on some of ``feats``."""
-    primal, dual, scale, dual_acc, scale_acc = out
-    sw = Z.sw if Z.has_sw else None
-    wf = w[feats]
-    w_l2 = float((pen.l2[feats] * wf) @ wf)
-    args = (pen.l1[feats], pen.lower[feats], pen.upper[feats])
-    r_norm2, ry = residual_stats(rd, c, y, sw)
-    dual, scale = box_dual(r_norm2, ry, w_l2, scale, XtA[feats], *args)
-    if with_acc:
-        a_norm2, ay = residual_stats(r_acc, 0.0, y, sw)
+    if box:
         dual_acc, scale_acc = box_dual(
             a_norm2, ay, w_l2, scale_acc, XtA_acc[feats], *args
         )
+    else:
+        dual_acc = dual_value(a_norm2, ay, w_l2, scale_acc)
     return primal, dual, scale, dual_acc, scale_acc
 
 

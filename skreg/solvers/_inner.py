@@ -20,7 +20,7 @@ they cost most of a first fit's compile time (``docs/benchmarks.rst``).
 import numpy as np
 
 from skreg._kernels.cd import EpochRun, History, cd_epochs
-from skreg._kernels.gap import best_box_dual, primal_dual_from_products
+from skreg._kernels.penalty import Penalty
 
 __all__ = ["ACCEPTED", "HAS_DUAL", "OFFSET", "RSUM", "InnerCD", "anderson_coefs"]
 
@@ -32,38 +32,52 @@ OFFSET, RSUM, HAS_DUAL, ACCEPTED = 0, 1, 2, 3
 _NO_HISTORY = History(np.empty((1, 1)), np.empty((1, 1)))
 
 
-def anderson_coefs(hist, first, weights=None):
+_DIFFERENCES = {}
+
+
+def _differences(K1, first):
+    # D with D @ hist the K differences of consecutive iterates (oldest at
+    # row first, circular), and the rows of their later iterates
+    key = (K1, first)
+    if key not in _DIFFERENCES:
+        k = np.arange(K1 - 1)
+        later = (first + k + 1) % K1
+        D = np.zeros((K1 - 1, K1))
+        D[k, later] = 1.0
+        D[k, (first + k) % K1] = -1.0
+        _DIFFERENCES[key] = D, later
+    return _DIFFERENCES[key]
+
+
+def anderson_coefs(hist, first, sqrt_weights=None):
     """Anderson weights of the ``K + 1`` rows of ``hist``, oldest at row
     ``first`` (circular order).
 
     Returns the weights ``a`` (one per row of ``hist``, summing to one, the
     oldest row's 0) such that ``a @ hist`` is the extrapolated point: the
     combination of the iterates minimising the norm (weighted by
-    ``weights`` when given) of the same combination of their differences.
-    None when the differences are degenerate.
+    ``sqrt_weights**2`` when given) of the same combination of their
+    differences.  None when the differences are degenerate.
     """
     K1 = hist.shape[0]
-    order = (first + np.arange(K1)) % K1
-    U = hist[order[1:]] - hist[order[:-1]]
-    if weights is not None:
-        U *= np.sqrt(weights)
-    umax = np.max(np.abs(U))
-    if not 0.0 < umax < np.inf:
-        return None
-    # normalised so that U U^T neither underflows nor overflows
-    U /= umax
+    D, later = _differences(K1, first)
+    U = D @ hist
+    if sqrt_weights is not None:
+        U *= sqrt_weights
     C = U @ U.T
     scale = np.max(np.diagonal(C))
+    if not 0.0 < scale < np.inf:
+        return None
     C.flat[::K1] += 1e-10 * scale
     try:
         z = np.linalg.solve(C, np.ones(K1 - 1))
     except np.linalg.LinAlgError:
         return None
     zsum = z.sum()
-    if zsum == 0.0 or not np.all(np.isfinite(z)):
+    if zsum == 0.0 or not np.isfinite(zsum):
         return None
     a = np.zeros(K1)
-    a[order[1:]] = z / zsum
+    a[later] = z / zsum
     return a
 
 
@@ -82,21 +96,16 @@ class InnerCD:
         See :func:`skreg._kernels.cd.cd_epochs`.
     rng_state : ndarray of one uint64 or None
         The kernel's generator state when coordinates are drawn at random.
-    box : bool
-        The penalty has an L1 part and finite nonzero bounds: the gap uses
-        each dual point at its best scale (see
-        :func:`skreg._kernels.gap.best_box_dual`).
     """
 
-    def __init__(self, design, y, pen, anderson, full_every, rng_state, box):
+    def __init__(self, design, y, pen, anderson, full_every, rng_state):
         self.design, self.y, self.pen = design, y, pen
         self.K1 = anderson + 1
         self.full_every = full_every
         self.random = rng_state is not None
         self.rng_state = rng_state if self.random else np.ones(1, dtype=np.uint64)
-        self.sw = design.sw if design.has_sw else None
+        self.sqrt_sw = np.sqrt(design.sw) if design.has_sw else None
         self.XtA_acc = np.zeros(design.n_features)
-        self.box = box
 
     def run(self, ws, rd, w, st, XtA, r_dual, n_max, tol_in, check):
         """Run at most ``n_max`` epochs on ``ws`` until its gap is at most
@@ -120,6 +129,9 @@ class InnerCD:
         )
         sweep = np.empty(ws.size, dtype=np.int64)
         n_sweep = ws.size
+        pen = self.pen
+        pen_ws = Penalty(pen.l1[ws], pen.l2[ws], pen.lower[ws], pen.upper[ws])
+        bounded = bool(np.any(pen_ws.lower > -np.inf) or np.any(pen_ws.upper < np.inf))
         c, S = st[OFFSET], st[RSUM]
         epochs, n_rows, best = 0, 0, -np.inf
         next_check = check
@@ -140,7 +152,9 @@ class InnerCD:
             n_rows += stop - epochs
             epochs = stop
             if use_aa and epochs % K1 == 0:
-                c, accepted = self._anderson_step(ws, rd, w, c, hist, n_rows % K1)
+                c, accepted = self._anderson_step(
+                    ws, pen_ws, bounded, rd, w, c, hist, n_rows % K1
+                )
                 if accepted:
                     # the residual sequence jumped: restart its history
                     n_rows = 0
@@ -156,16 +170,16 @@ class InnerCD:
         st[OFFSET] = c
         return epochs
 
-    def _objective(self, r, w_ws, ws):
-        # the objective restricted to ws, at the residual r
-        pen = self.pen
+    def _objective(self, r, w_ws, pen_ws):
+        # the objective restricted to the working set, at the residual r
         return 0.5 * (
-            self.design.weighted_norm2(r) + np.dot(pen.l2[ws] * w_ws, w_ws)
-        ) + np.dot(pen.l1[ws], np.abs(w_ws))
+            self.design.weighted_norm2(r) + np.dot(pen_ws.l2 * w_ws, w_ws)
+        ) + np.dot(pen_ws.l1, np.abs(w_ws))
 
-    def _anderson_step(self, ws, rd, w, c, hist, first):
-        """Try the extrapolation of the iterates in ``hist``; returns ``(c,
-        accepted)``.
+    def _anderson_step(self, ws, pen_ws, bounded, rd, w, c, hist, first):
+        """Try the extrapolation of the iterates in ``hist`` (``pen_ws`` the
+        penalty of the working set ``ws``, ``bounded`` whether some of its
+        bounds are finite); returns ``(c, accepted)``.
 
         The residual is affine in ``w`` and the weights sum to one, so the
         point's residual is the same combination of the stored residuals
@@ -175,24 +189,24 @@ class InnerCD:
         a = anderson_coefs(hist.w, first)
         if a is None:
             return c, False
-        pen = self.pen
-        point = a @ hist.w
-        # a coefficient that did not move (at a bound, say) stays exactly
-        # where it is: weights summing to one only up to rounding would move
-        # it by an ulp, off its bound
-        still = np.all(hist.w == hist.w[0], axis=0)
-        point[still] = hist.w[0, still]
-        w_acc = np.clip(point, pen.lower[ws], pen.upper[ws])
-        if not np.all(np.isfinite(w_acc)):
-            return c, False
-        if np.array_equal(w_acc, point):
-            r_acc, c_acc = a @ hist.r, 0.0
-        else:
+        w_acc = a @ hist.w
+        clipped = False
+        if bounded:
+            # a coefficient that did not move (at a bound, say) stays
+            # exactly there: weights summing to one only up to rounding
+            # would move it by an ulp, off its bound
+            still = np.all(hist.w == hist.w[0], axis=0)
+            w_acc[still] = hist.w[0, still]
+            point = w_acc
+            w_acc = np.clip(point, pen_ws.lower, pen_ws.upper)
+            clipped = not np.array_equal(w_acc, point)
+        if clipped:
             r_acc = rd.copy()
             c_acc = c - self.design.add_columns(w[ws] - w_acc, ws, r_acc)
-        if self._objective(r_acc + c_acc, w_acc, ws) >= self._objective(
-            rd + c, w[ws], ws
-        ):
+        else:
+            r_acc, c_acc = a @ hist.r, 0.0
+        p_acc = self._objective(r_acc + c_acc, w_acc, pen_ws)
+        if not p_acc < self._objective(rd + c, w[ws], pen_ws):
             return c, False
         rd[:] = r_acc
         w[ws] = w_acc
@@ -203,14 +217,12 @@ class InnerCD:
         also at the extrapolation of the residuals in ``hist`` (when given),
         kept in ``r_dual`` when it is the best dual point; returns ``(gap,
         best)``."""
-        a = None if hist is None else anderson_coefs(hist.r, first, self.sw)
+        a = None if hist is None else anderson_coefs(hist.r, first, self.sqrt_sw)
         r_acc = rd if a is None else a @ hist.r
-        self.design.raw_products(rd, r_acc, a is not None, ws, XtA, self.XtA_acc)
-        args = (self.design.Z, self.y, rd, c, r_acc, a is not None)
-        out = primal_dual_from_products(*args, S, w, self.pen, ws, XtA, self.XtA_acc)
-        if self.box:
-            out = best_box_dual(out, *args, w, self.pen, ws, XtA, self.XtA_acc)
-        primal, dual, _, dual_acc, _ = out
+        primal, dual, _, dual_acc, _ = self.design.primal_dual(
+            self.y, rd, c, r_acc, a is not None, S, w, self.pen, ws, XtA,
+            self.XtA_acc,
+        )  # fmt: skip
         best = max(best, dual)
         if dual_acc > best:
             best = dual_acc

@@ -4,8 +4,9 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels._columns import LONG_COLUMN_ROWS
-from skreg._kernels._design import DesignArrays, col_products
+from skreg._kernels._design import DesignArrays
 from skreg._kernels._stats import col_stats
+from skreg._kernels.gap import primal_dual
 
 # entries below which a dense pass stays in the kernel: a BLAS call's
 # overhead would dominate the work
@@ -163,7 +164,7 @@ class Design:
         return self.n_samples * self.n_features
 
     def blas_pass(self, n_feats):
-        """Whether :meth:`raw_products` on ``n_feats`` features goes
+        """Whether :meth:`primal_dual` on ``n_feats`` features goes
         through BLAS (every core) rather than the single-threaded kernel."""
         return (
             not self.is_sparse
@@ -172,33 +173,31 @@ class Design:
             and self.nnz >= _BLAS_MIN_SIZE
         )
 
-    def raw_products(self, rd, r_acc, with_acc, feats, XtA, XtA_acc):
-        """``XtA[j] = x_j^T S rd`` (and ``XtA_acc[j]`` for ``r_acc`` when
-        ``with_acc``) for ``j in feats``, uncentred.
+    def primal_dual(self, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc):
+        """:func:`skreg._kernels.gap.primal_dual` on this design.
 
         A dense float64 design (of at least ``_BLAS_MIN_SIZE`` entries: on
         small ones the call overhead dominates) with ``feats`` covering at
-        least half its columns goes through BLAS matrix-vector products,
-        which use every core: a pass over all of ``X`` is memory-bound, and
-        one core does not saturate the memory bus.  Otherwise the
-        kernel :func:`~skreg._kernels._design.col_products` reads only
-        ``feats``.
+        least half its columns gets its products from BLAS matrix-vector
+        products, which use every core: a pass over all of ``X`` is
+        memory-bound, and one core does not saturate the memory bus.
+        Otherwise the kernel reads only ``feats``.
         """
-        if not self.blas_pass(feats.size):
-            Z = self.Z
-            col_products(Z, rd, feats, XtA)
-            if with_acc:
-                col_products(Z, r_acc, feats, XtA_acc)
-            return
-        XT = self.X.T
-        # two matrix-vector products: one product with an (n, 2) block reads
-        # X once but is slower
-        for r, out in ((rd, XtA), (r_acc, XtA_acc)) if with_acc else ((rd, XtA),):
-            prod = XT @ (r * self.sw if self.has_sw else r)
-            if feats.size == self.n_features:
-                out[:] = prod
-            else:
-                out[feats] = prod[feats]
+        read = not self.blas_pass(feats.size)
+        if not read:
+            XT = self.X.T
+            # two matrix-vector products: one product with an (n, 2) block
+            # reads X once but is slower
+            pairs = ((rd, XtA), (r_acc, XtA_acc)) if with_acc else ((rd, XtA),)
+            for r, out in pairs:
+                prod = XT @ (r * self.sw if self.has_sw else r)
+                if feats.size == self.n_features:
+                    out[:] = prod
+                else:
+                    out[feats] = prod[feats]
+        return primal_dual(
+            self.Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read
+        )
 
     def add_columns(self, coefs, cols, v):
         """``v += X[:, cols] @ coefs`` in place; returns ``m[cols] @ coefs``

@@ -33,7 +33,6 @@ import weakref
 
 import numpy as np
 
-from skreg._kernels.gap import best_box_dual, has_box, primal_dual_from_products
 from skreg._kernels.gradient import (
     full_gradient,
     lipschitz_power,
@@ -104,18 +103,14 @@ class _Evaluation:
         self.rd = np.empty(design.n_samples)
         self.XtA = np.zeros(p)
         self.XtA_acc = np.zeros(p)
-        self.box = bool(np.any(pen.l1 > 0)) and has_box(pen.lower, pen.upper)
 
     def gap_at(self, rd, c, S, w, XtA):
         """``(gap, primal)`` at ``w`` whose residual is ``rd + c`` (or, for a
         dual point only, any residual with weighted sum ``S``); ``XtA``
         receives ``Z^T S r - l2 w``."""
-        d, feats = self.design, self.feats
-        d.raw_products(rd, rd, False, feats, XtA, XtA)
-        args = (d.Z, self.y, rd, c, rd, False)
-        out = primal_dual_from_products(*args, S, w, self.pen, feats, XtA, XtA)
-        if self.box:
-            out = best_box_dual(out, *args, w, self.pen, feats, XtA, XtA)
+        out = self.design.primal_dual(
+            self.y, rd, c, rd, False, S, w, self.pen, self.feats, XtA, XtA
+        )
         return out[0] - out[1], out[0]
 
     def __call__(self, w, grad):
@@ -218,7 +213,7 @@ class _Epochs:
         self.rhist = np.empty((extrapolation + 1, n)) if self.every > 0 else None
         self.n_rhist = 0
         d = ev.design
-        self.sw = d.sw if d.has_sw else None
+        self.sqrt_sw = np.sqrt(d.sw) if d.has_sw else None
 
     def step(self):
         """One epoch; returns ``(primal, gap)``."""
@@ -249,7 +244,7 @@ class _Epochs:
             self.rhist[self.n_rhist % K1] = self.ev.rd + c
             self.n_rhist += 1
             if self.n_rhist >= K1 and self.n_rhist % self.every == 0:
-                a = anderson_coefs(self.rhist, self.n_rhist % K1, self.sw)
+                a = anderson_coefs(self.rhist, self.n_rhist % K1, self.sqrt_sw)
                 if a is not None:
                     ev = self.ev
                     gap_acc, primal_acc = ev.gap_at(
@@ -310,7 +305,7 @@ def enet_prox_grad(
     Proximal gradient descent (``accelerated=False``) or FISTA with adaptive
     restart (``accelerated=True``), stopping on the same rule as
     :func:`~skreg.solvers.cd.enet_cd`: the duality gap
-    (:func:`skreg._kernels.gap.primal_dual_from_products`) is ``<= tol *
+    (:func:`skreg._kernels.gap.primal_dual`) is ``<= tol *
     sum_i s_i y_i^2``.
     The gap is checked after every epoch (it reuses the gradient the next
     step needs).

@@ -17,12 +17,10 @@ from functools import partial
 import numpy as np
 
 from skreg._kernels.gap import (
-    best_box_dual,
     box_dual,
     dual_scale,
     gap_safe_screen,
     inverse_norms,
-    primal_dual_from_products,
     residual_stats,
     top_threshold,
     ws_scores,
@@ -168,7 +166,7 @@ class WorkingSetCD:
         self.newton_solver = None
         self.inner = InnerCD(
             design, y, pen, opts.anderson, opts.full_every,
-            self.rng_state if self.random else None, self.has_box and self.any_l1,
+            self.rng_state if self.random else None,
         )  # fmt: skip
         self._init_progress()
 
@@ -266,18 +264,10 @@ class WorkingSetCD:
         if proj is not None:
             rd, c_d, S_d, drop = proj
         with_acc = self.kstate[HAS_DUAL] == 1.0 and self.any_l1 and self.free is None
-        self.design.raw_products(
-            rd, self.r_dual, with_acc, feats, self.XtA, self.XtA_acc
-        )
-        out = primal_dual_from_products(
-            self.design.Z, self.y, rd, c_d, self.r_dual, with_acc, S_d,
-            self.w, self.pen, feats, self.XtA, self.XtA_acc,
+        out = self.design.primal_dual(
+            self.y, rd, c_d, self.r_dual, with_acc, S_d, self.w, self.pen, feats,
+            self.XtA, self.XtA_acc,
         )  # fmt: skip
-        if self.has_box and self.any_l1:
-            out = best_box_dual(
-                out, self.design.Z, self.y, rd, c_d, self.r_dual, with_acc,
-                self.w, self.pen, feats, self.XtA, self.XtA_acc,
-            )  # fmt: skip
         if self.free is None:
             return out
         primal, dual, scale = out[:3]
