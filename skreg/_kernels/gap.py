@@ -16,14 +16,16 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._columns import (
-    centring,
-    dense_dot,
-    dense_dot_w,
-    sparse_dot,
-    sparse_dot_w,
-)
+from skreg._kernels._columns import centring, dense_dot, sparse_dot
 from skreg._kernels.penalty import conjugates, dual_limit, toward, violation
+
+
+def _dot(a, b):
+    # long vectors by numpy's own loop: OpenBLAS spreads a long dot over its
+    # threads, which then spin after it returns
+    if a.shape[0] > 10_000:
+        return float(np.einsum("i,i->", a, b))
+    return float(np.dot(a, b))
 
 
 def residual_stats(rd, c, y, sw=None):
@@ -31,7 +33,7 @@ def residual_stats(rd, c, y, sw=None):
     (``s = 1`` when ``sw`` is None)."""
     r = rd + c
     wr = r if sw is None else sw * r
-    return float(wr @ r), float(wr @ y)
+    return _dot(wr, r), _dot(wr, y)
 
 
 def dual_scale(XtA, feats, pen):
@@ -119,33 +121,22 @@ def _smooth_dual(primal, r_norm2, ry, w_l2, v, w, l2, lower, upper):
 
 
 @njit(**JIT_OPTIONS)
-def gap_sums(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read):
-    """The sums a duality gap needs, in one loop over ``feats``.
+def gap_sums(Z, u, v, with_v, c, S, w, pen, feats, XtA, XtA_acc, read):
+    """The sums over ``feats`` a duality gap needs, in one loop.
 
-    With ``read``, ``XtA[j] = x_j^T S rd`` (and ``XtA_acc[j]`` for
-    ``r_acc`` when ``with_acc``) are computed first, for ``j in feats``;
-    without it they hold those products already (from BLAS, say).  Either
-    way both become the centred correlations minus ``l2 w``.  Returns
-    ``(r_norm2, ry, a_norm2, ay, w_l1, w_l2, scale, scale_acc, any_l1,
-    box)``: ``r^T S r`` and ``r^T S y`` of ``r = rd + c`` and of ``r_acc``,
-    the penalty's sums, the domain scales (see
+    With ``read``, ``XtA[j] = x_j^T u`` (and ``XtA_acc[j] = x_j^T v`` when
+    ``with_v``) are computed first, for ``j in feats``, where ``u = S rd``
+    and ``v = S r_acc`` are the weighted residuals; without it they hold
+    those products already (from BLAS, say).  Either way both become the
+    centred correlations minus ``l2 w`` (``c``: the offset of ``rd``, ``S``
+    the weighted sum of ``rd + c``).  Returns ``(w_l1, w_l2, scale,
+    scale_acc, any_l1, box)``: the penalty's sums, the domain scales (see
     :func:`skreg._kernels.penalty.dual_limit`; unpenalised features do not
-    limit them) and whether some of ``feats`` have an L1 weight, and
-    finite nonzero bounds.  One compiled function: its callees would each
-    be compiled, and linked into it, again.
+    limit them) and whether some of ``feats`` have an L1 weight, and finite
+    nonzero bounds.  One compiled function: callees would each be compiled,
+    and linked into it, again.
     """
-    X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, _ = Z
-    r_norm2 = ry = a_norm2 = ay = 0.0
-    for i in range(rd.shape[0]):
-        r = rd[i] + c
-        wr = sw[i] * r if has_sw else r
-        r_norm2 += wr * r
-        ry += wr * y[i]
-        if with_acc:
-            a = r_acc[i]
-            wa = sw[i] * a if has_sw else a
-            a_norm2 += wa * a
-            ay += wa * y[i]
+    X, data, indices, indptr, is_sparse, _, _, xm, colsum, _ = Z
     w_l1 = w_l2 = 0.0
     scale = scale_acc = 1.0
     any_l1 = box = False
@@ -153,40 +144,31 @@ def gap_sums(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read)
         j = feats[k]
         if read:
             if is_sparse:
-                if has_sw:
-                    XtA[j] = sparse_dot_w(j, data, indices, indptr, sw, rd)
-                    if with_acc:
-                        XtA_acc[j] = sparse_dot_w(j, data, indices, indptr, sw, r_acc)
-                else:
-                    XtA[j] = sparse_dot(j, data, indices, indptr, rd)
-                    if with_acc:
-                        XtA_acc[j] = sparse_dot(j, data, indices, indptr, r_acc)
-            elif has_sw:
-                XtA[j] = dense_dot_w(j, X, sw, rd)
-                if with_acc:
-                    XtA_acc[j] = dense_dot_w(j, X, sw, r_acc)
+                XtA[j] = sparse_dot(j, data, indices, indptr, u)
+                if with_v:
+                    XtA_acc[j] = sparse_dot(j, data, indices, indptr, v)
             else:
-                XtA[j] = dense_dot(j, X, rd)
-                if with_acc:
-                    XtA_acc[j] = dense_dot(j, X, r_acc)
+                XtA[j] = dense_dot(j, X, u)
+                if with_v:
+                    XtA_acc[j] = dense_dot(j, X, v)
         wj = w[j]
         l1, l2, lo, hi = pen.l1[j], pen.l2[j], pen.lower[j], pen.upper[j]
         any_l1 = any_l1 or l1 > 0.0
         box = box or (lo > -np.inf and lo != 0.0) or (hi < np.inf and hi != 0.0)
         w_l1 += l1 * abs(wj)
         w_l2 += l2 * wj * wj
-        v = XtA[j] + centring(j, xm, colsum, c, S) - l2 * wj
-        XtA[j] = v
+        g = XtA[j] + centring(j, xm, colsum, c, S) - l2 * wj
+        XtA[j] = g
         # (unpenalised features: see skreg.solvers._free)
         penalised = l1 > 0.0 or l2 > 0.0
         if penalised:
-            scale = min(scale, dual_limit(v, l1, lo, hi))
-        if with_acc:
-            u = XtA_acc[j] + centring(j, xm, colsum, 0.0, S) - l2 * wj
-            XtA_acc[j] = u
+            scale = min(scale, dual_limit(g, l1, lo, hi))
+        if with_v:
+            h = XtA_acc[j] + centring(j, xm, colsum, 0.0, S) - l2 * wj
+            XtA_acc[j] = h
             if penalised:
-                scale_acc = min(scale_acc, dual_limit(u, l1, lo, hi))
-    return r_norm2, ry, a_norm2, ay, w_l1, w_l2, scale, scale_acc, any_l1, box
+                scale_acc = min(scale_acc, dual_limit(h, l1, lo, hi))
+    return w_l1, w_l2, scale, scale_acc, any_l1, box
 
 
 def primal_dual(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read):
@@ -194,8 +176,9 @@ def primal_dual(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, re
     ``rd + c`` and (``with_acc``) at ``r_acc``.
 
     ``XtA`` (and ``XtA_acc``) receive the centred correlations minus ``l2
-    w`` for ``feats``, from the products they hold unless ``read`` (see
-    :func:`gap_sums`).  ``Z`` is the design tuple (see
+    w`` for ``feats``, from the uncentred products ``x_j^T S rd`` (and
+    ``x_j^T S r_acc``) they hold, or that :func:`gap_sums` computes with
+    ``read``.  ``Z`` is the design tuple (see
     :mod:`skreg._kernels._design`).  ``r_acc`` need not be the residual of
     ``w``: it is the Anderson extrapolation of recent residuals, a better
     dual point (dual extrapolation, Massias et al., 2018).  It shares the
@@ -216,8 +199,15 @@ def primal_dual(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, re
     limit the scale: the caller makes the residual orthogonal to them first
     (see :mod:`skreg.solvers._free`).
     """
-    sums = gap_sums(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, read)
-    r_norm2, ry, a_norm2, ay, w_l1, w_l2, scale, scale_acc, any_l1, box = sums
+    sw = Z.sw if Z.has_sw else None
+    r = rd + c
+    u = r if sw is None else sw * r
+    r_norm2, ry = _dot(u, r), _dot(u, y)
+    # (the offset c enters the products through centring)
+    u = rd if sw is None else sw * rd
+    a = r_acc if sw is None else sw * r_acc
+    sums = gap_sums(Z, u, a, with_acc, c, S, w, pen, feats, XtA, XtA_acc, read)
+    w_l1, w_l2, scale, scale_acc, any_l1, box = sums
     primal = 0.5 * (r_norm2 + w_l2) + w_l1
     if not any_l1:
         args = (w[feats], pen.l2[feats], pen.lower[feats], pen.upper[feats])
@@ -230,6 +220,7 @@ def primal_dual(Z, y, rd, c, r_acc, with_acc, S, w, pen, feats, XtA, XtA_acc, re
         dual = dual_value(r_norm2, ry, w_l2, scale)
     if not with_acc:
         return primal, dual, scale, -np.inf, 1.0
+    a_norm2, ay = _dot(a, r_acc), _dot(a, y)
     if box:
         dual_acc, scale_acc = box_dual(
             a_norm2, ay, w_l2, scale_acc, XtA_acc[feats], *args

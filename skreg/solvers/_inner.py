@@ -18,6 +18,7 @@ they cost most of a first fit's compile time (``docs/benchmarks.rst``).
 """
 
 import numpy as np
+from scipy.linalg.lapack import dposv as posv
 
 from skreg._kernels.cd import EpochRun, History, cd_epochs
 from skreg._kernels.penalty import Penalty
@@ -69,9 +70,10 @@ def anderson_coefs(hist, first, sqrt_weights=None):
     if not 0.0 < scale < np.inf:
         return None
     C.flat[::K1] += 1e-10 * scale
-    try:
-        z = np.linalg.solve(C, np.ones(K1 - 1))
-    except np.linalg.LinAlgError:
+    # Cholesky (LAPACK's posv, without numpy.linalg's wrapping: this runs
+    # every few epochs); info > 0 when C is not positive definite
+    _, z, info = posv(C, np.ones(K1 - 1))
+    if info != 0:
         return None
     zsum = z.sum()
     if zsum == 0.0 or not np.isfinite(zsum):

@@ -1,5 +1,7 @@
 """The design matrix as the kernels see it: dense or CSC, implicitly centred."""
 
+from functools import cached_property
+
 import numpy as np
 from scipy import sparse
 
@@ -143,10 +145,11 @@ class Design:
     def _layout(self):
         return self._X_kernel, self.data, self.indices, self.indptr, self.is_sparse
 
-    @property
+    @cached_property
     def Z(self):
         """The design tuple the kernels take (see :mod:`skreg._kernels._design`):
-        ``(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum)``."""
+        ``(X, data, indices, indptr, is_sparse, sw, has_sw, xm, colsum, sw_sum)``
+        (built once: the solvers pass it at every kernel call)."""
         return DesignArrays(
             *self._layout, self.sw, self.has_sw, self.xm, self.colsum, self.sw_sum
         )
