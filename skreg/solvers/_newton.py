@@ -216,7 +216,9 @@ def _try_step(solver, w, cols, signs, pen, primal, objective):
         if not np.any(flips):
             x[act] = sol
             cand = _candidate(w, cols[act], sol, pen)
-            if objective(cand) < primal:
+            # the exact minimiser on its sign pattern is kept on a tie too:
+            # near the optimum the objective rounds alike on both sides
+            if objective(cand) <= primal:
                 w[:] = cand
                 return Step.FULL if full else Step.DROPPED
             return Step.REJECTED

@@ -12,7 +12,6 @@ Every piece of state the loop carries is a named attribute.
 """
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
@@ -210,7 +209,7 @@ class WorkingSetCD:
             if self._chunk_goes_on(ps):
                 continue
             self.chunk = None
-            step = partial(self._newton_step, ps.primal)
+            step = self._newton_step
             if self.polish.try_step(
                 self.w, self.total_work, self.last_inner_work, step
             ):
@@ -319,7 +318,7 @@ class WorkingSetCD:
         # survivors only; w stays the point whose gap was measured
         feats = self._screen(ps, drop_nonzero=False)
         action = polish.round(
-            self.converged, partial(self._newton_step, ps.primal), self.w,
+            self.converged, self._newton_step, self.w,
             self.XtA, feats, self.pen, self.n_epochs, self.total_work,
         )  # fmt: skip
         if action is Action.CD and self.w_stale:
@@ -328,11 +327,15 @@ class WorkingSetCD:
             self.chunk = None
         return action
 
-    def _newton_step(self, primal, add=None):
+    def _newton_step(self, add=None):
         outcome = self._gram_step(add)
         if outcome is None:
+            # the step is kept when it lowers the objective: both sides from
+            # a fresh residual, since the one CD carries has drifted by more
+            # than a near-optimal step gains
             outcome, self.newton_solver = support_newton(
-                self.design, self.y, self.w, self.pen, primal, self._objective,
+                self.design, self.y, self.w, self.pen, self._objective(self.w),
+                self._objective,
                 add=add, solver=self.newton_solver,
             )  # fmt: skip
         # the extrapolated residual predates the step: not worth a pass
