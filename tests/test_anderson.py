@@ -1,10 +1,13 @@
-"""Anderson extrapolation weights (skreg._kernels.cd), against numpy."""
+"""Anderson extrapolation weights, against numpy: the compiled ones the
+multi-task kernel uses (skreg._kernels.cd) and the NumPy ones of the
+single-task inner solve and proximal gradient (skreg.solvers._inner)."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skreg._kernels.cd import anderson_combine, anderson_weights
+from skreg._kernels.cd import _combine, anderson_weights
+from skreg.solvers._inner import anderson_coefs
 
 
 def _oracle_weights(hist, first, weights):
@@ -19,23 +22,43 @@ def _oracle_weights(hist, first, weights):
     return np.append(t, 1.0 - t.sum()), X
 
 
+def _extrapolate(impl, hist, first, weights, use_w):
+    """The extrapolated point and the weights of the iterates in the order
+    oldest first (the oldest one's 0 left out), or None when refused."""
+    K = hist.shape[0] - 1
+    if impl == "compiled":
+        coefs = np.empty(K)
+        out = np.empty(hist.shape[1])
+        ok = anderson_weights(hist, first, weights, use_w, coefs)
+        if not (ok and _combine(hist, first, coefs, out)):
+            return None
+        return out, coefs
+    a = anderson_coefs(hist, first, np.sqrt(weights) if use_w else None)
+    if a is None:
+        return None
+    order = [(first + k) % (K + 1) for k in range(K + 1)]
+    assert a[first] == 0.0
+    return a @ hist, a[order[1:]]
+
+
+@pytest.mark.parametrize("impl", ["compiled", "numpy"])
 @pytest.mark.parametrize("first", [0, 2, 5])
 @pytest.mark.parametrize("use_w", [False, True])
-def test_weights_solve_the_constrained_least_squares(first, use_w):
+def test_weights_solve_the_constrained_least_squares(impl, first, use_w):
     rng = np.random.default_rng(first)
     K, m = 5, 40
     hist = np.cumsum(rng.standard_normal((K + 1, m)), axis=0)
     weights = rng.uniform(0.5, 2.0, m) if use_w else np.ones(m)
-    coefs = np.empty(K)
-    assert anderson_weights(hist, first, weights, use_w, coefs)
+    got = _extrapolate(impl, hist, first, weights, use_w)
+    assert got is not None
+    out, coefs = got
     expected, X = _oracle_weights(hist, first, weights)
     assert_allclose(coefs, expected, rtol=1e-7, atol=1e-9)
-    out = np.empty(m)
-    assert anderson_combine(hist, first, weights, use_w, out)
     assert_allclose(out, expected @ X[1:], rtol=1e-7, atol=1e-9)
 
 
-def test_extrapolation_finds_the_fixed_point_of_a_linear_iteration():
+@pytest.mark.parametrize("impl", ["compiled", "numpy"])
+def test_extrapolation_finds_the_fixed_point_of_a_linear_iteration(impl):
     # x -> A x + b in dimension m < K: the K differences of K + 1 iterates
     # are linearly dependent, and the combination cancelling them is the
     # fixed point
@@ -49,20 +72,20 @@ def test_extrapolation_finds_the_fixed_point_of_a_linear_iteration():
     hist[0] = 0.0
     for k in range(K):
         hist[k + 1] = A @ hist[k] + b
-    out = np.empty(m)
-    assert anderson_combine(hist, 0, np.ones(m), False, out)
+    got = _extrapolate(impl, hist, 0, np.ones(m), False)
+    assert got is not None
     # plain iteration is still far from it
     assert np.abs(hist[-1] - fixed).max() > 1e-2
     # to the rounding of the 1e-10 relative ridge the weights are solved with
-    assert_allclose(out, fixed, rtol=0, atol=1e-4)
+    assert_allclose(got[0], fixed, rtol=0, atol=1e-4)
 
 
+@pytest.mark.parametrize("impl", ["compiled", "numpy"])
 @pytest.mark.parametrize("bad", ["constant", "nan", "inf"])
-def test_degenerate_histories_are_refused(bad):
+def test_degenerate_histories_are_refused(impl, bad):
     hist = np.tile(np.arange(4.0), (6, 1))
     if bad == "nan":
         hist[3, 1] = np.nan
     elif bad == "inf":
         hist[2, 0] = np.inf
-    out = np.full(4, -1.0)
-    assert not anderson_combine(hist, 0, np.ones(4), False, out)
+    assert _extrapolate(impl, hist, 0, np.ones(4), False) is None

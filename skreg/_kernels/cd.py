@@ -5,8 +5,8 @@ One kernel serves dense and CSC designs, float32 and float64 (see
 Gap checks and Anderson extrapolation run between its calls, in NumPy
 (:mod:`skreg.solvers._inner`): compiled into it they cost most of a first
 fit's compile time, and a few array operations every few epochs cost
-little.  The Anderson weights below serve the kernels that extrapolate in
-their own loop (proximal gradient, multi-task block CD).
+little.  The Anderson weights below serve the kernel that extrapolates in
+its own loop (multi-task block CD).
 """
 
 from typing import NamedTuple
@@ -157,19 +157,6 @@ def _combine(hist, first, coefs, out):
         if not np.isfinite(out[t]):
             return False
     return True
-
-
-@njit(**JIT_OPTIONS)
-def anderson_combine(hist, first, weights, has_weights, out):
-    """Anderson extrapolation of the K+1 iterates stored circularly in ``hist``.
-
-    ``out`` receives the extrapolated point (see :func:`anderson_weights`);
-    returns False when the differences are degenerate.
-    """
-    coefs = np.empty(hist.shape[0] - 1)
-    if not anderson_weights(hist, first, weights, has_weights, coefs):
-        return False
-    return _combine(hist, first, coefs, out)
 
 
 @njit(inline="always", **JIT_OPTIONS)

@@ -131,9 +131,12 @@ class InnerCD:
         )
         sweep = np.empty(ws.size, dtype=np.int64)
         n_sweep = ws.size
-        pen = self.pen
-        pen_ws = Penalty(pen.l1[ws], pen.l2[ws], pen.lower[ws], pen.upper[ws])
-        bounded = bool(np.any(pen_ws.lower > -np.inf) or np.any(pen_ws.upper < np.inf))
+        if use_aa:
+            pen = self.pen
+            pen_ws = Penalty(pen.l1[ws], pen.l2[ws], pen.lower[ws], pen.upper[ws])
+            bounded = bool(
+                np.any(pen_ws.lower > -np.inf) or np.any(pen_ws.upper < np.inf)
+            )
         c, S = st[OFFSET], st[RSUM]
         epochs, n_rows, best = 0, 0, -np.inf
         next_check = check
