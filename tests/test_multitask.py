@@ -18,7 +18,9 @@ from sklearn.linear_model import MultiTaskElasticNet, MultiTaskLasso
 from skreg import MultiTaskElasticNetRegressor, MultiTaskL1Regressor
 from skreg._kernels import multitask_bcd as mtb
 from skreg._kernels import multitask_rows as mtr
-from skreg._kernels._design import DesignArrays
+from skreg._kernels.cd import EpochRun, History
+from skreg.solvers import _multitask_inner as mti
+from skreg.solvers.design import Design
 
 
 def _problem(n, p, T=3, seed=0, rho=0.5):
@@ -217,7 +219,8 @@ def test_ridge_and_least_squares_gaps():
 
 
 def test_kernels_as_python():
-    # the kernels' Python bodies (typing-free bugs, coverage)
+    # the epochs kernel's Python body (typing-free bugs, coverage), then the
+    # inner solve to a tiny gap
     rng = np.random.RandomState(0)
     n, p, T = 12, 6, 2
     X = np.asfortranarray(rng.randn(n, p))
@@ -225,27 +228,34 @@ def test_kernels_as_python():
     W = np.zeros((p, T))
     W[1] = [0.3, -0.2]
     xm = X.mean(0)
-    colsum = X.sum(0)
-    dummy = np.zeros(1)
-    idx = np.zeros(1, dtype=np.uint32)
-    Z = DesignArrays(X, dummy, idx, idx, False, np.ones(1), False, xm, colsum, float(n))
+    design = Design(X, None, center=True)
     rd, c, S = np.empty((T, n)), np.zeros(T), np.zeros(T)
     YT = np.ascontiguousarray(Y.T)
-    mtr.mt_residual.py_func(Z, YT, W, rd, c, S)
+    mti.mt_residual(design, YT, W, rd, c, S)
     np.testing.assert_allclose(rd.T + c, Y - (X - xm) @ W)
     G = np.zeros((p, T))
     feats = np.arange(p)
-    mtr.row_products.py_func(Z, rd, c, S, feats, G)
+    mtr.row_products.py_func(design.Z, rd, c, S, feats, G)
     np.testing.assert_allclose(G, (X - xm).T @ (rd.T + c))
     l1, l2 = np.full(p, 2.0), np.full(p, 0.5)
-    # first check after 2 epochs, then every 5; Anderson on 3 iterates
-    opts = (200, 1e-12, 2, 5, 3, False, 2)
-    acc = (np.zeros((T, n)), np.zeros((p, T)))
-    ep, gap, has_acc = mtb.bcd_solve.py_func(
-        Z, ((X - xm) ** 2).sum(0), YT, W, rd, c, S, feats, l1, l2, G,
-        np.ones(1, dtype=np.uint64), opts, acc,
-        (np.zeros((T, n)), np.zeros((p, T)), np.zeros((p, T)), np.full(1, -np.inf)),
+    # four epochs, the last three recorded in a three-row history
+    hist = History(np.zeros((3, p * T)), np.zeros((3, T * n)))
+    active = np.empty(p, dtype=np.int64)
+    run = EpochRun(4, 0, 2, 0, False, True, 0)
+    n_sweep = mtb.bcd_epochs.py_func(
+        design.Z, design.norm2, W, rd, c, S, feats, l1, l2, run, active,
+        np.ones(1, dtype=np.uint64), hist,
     )  # fmt: skip
+    assert 0 < n_sweep <= p
+    np.testing.assert_array_equal(active[:n_sweep], np.flatnonzero(W.any(axis=1)))
+    np.testing.assert_allclose(hist.w[0], W.ravel())
+    np.testing.assert_allclose(hist.r[0], (rd + c[:, None]).ravel())
+    np.testing.assert_allclose(rd.T + c, Y - (X - xm) @ W, atol=1e-12)
+    # first check after 2 epochs, then every 5; Anderson on 3 iterates
+    inner = mti.InnerBCD(design, YT, 3, 2, False, np.ones(1, dtype=np.uint64))
+    mem = (np.zeros((T, n)), np.zeros((p, T)), np.zeros((p, T)), np.full(1, -np.inf))
+    acc = (np.zeros((T, n)), np.zeros((p, T)))
+    ep, gap, _ = inner.run((W, rd, c, S, G), feats, l1, l2, acc, mem, 200, 1e-12, 2, 5)
     assert gap <= 1e-12 and ep <= 200
     # optimality: |G_j - l2 W_j| <= l1 on zero rows, = l1 W_j/|W_j| otherwise
     R = Y - (X - xm) @ W
@@ -292,13 +302,8 @@ def test_dual_memory_kernel(l2):
     X, Y = _problem(25, 40, T=3, seed=8)
     n, p, T = 25, 40, 3
     xm = X.mean(0)
-    colsum = X.sum(0)
-    dummy = np.zeros(1)
-    idx = np.zeros(1, dtype=np.uint32)
-    Z = DesignArrays(
-        np.asfortranarray(X), dummy, idx, idx, False, np.ones(1), False, xm, colsum,
-        float(n),
-    )  # fmt: skip
+    design = Design(np.asfortranarray(X), None, center=True)
+    Z = design.Z
     Zc = X - xm
     YT = np.ascontiguousarray((Y - Y.mean(0)).T)
     l1, l2v = np.full(p, 0.2 * np.abs(Zc.T @ YT.T).max()), np.full(p, l2)
@@ -308,10 +313,10 @@ def test_dual_memory_kernel(l2):
     feats = np.arange(p)
     values = []
     for _ in range(8):
-        mtr.mt_residual.py_func(Z, YT, W, rd, c, S)
-        mtr.row_products.py_func(Z, rd, c, S, feats, G)
+        mti.mt_residual(design, YT, W, rd, c, S)
+        mtr.row_products(Z, rd, c, S, feats, G)
         values.append(
-            mtd.absorb.py_func(mem, rd, c, G, W, feats, l1, l2v, YT, np.ones(1), False)
+            mtd.absorb(mem, rd, c, G, W, feats, l1, l2v, YT, np.ones(1), False)
         )
         th, xi, H, val = mem
         np.testing.assert_allclose(H, Zc.T @ th.T + np.sqrt(l2v)[:, None] * xi)

@@ -31,7 +31,7 @@ from numba import njit
 from skreg._config import JIT_OPTIONS
 from skreg._kernels.cd import _rand_below
 
-__all__ = ["centred_products", "mt_residual", "row_products", "sweep"]
+__all__ = ["centred_products", "row_products", "sweep"]
 
 
 @njit(**JIT_OPTIONS)
@@ -190,45 +190,17 @@ def row_add(Z, j, d, rd, c, S):
 
 
 @njit(**JIT_OPTIONS)
-def mt_residual(Z, Y, W, rd, c, S):
-    """Set ``rd = Y - W^T X^T``, ``c = W^T m`` and ``S_t = sum_i s_i r_ti``
-    in place (``Y`` and ``rd`` of shape ``(n_tasks, n_samples)``).
-
-    Only the nonzero rows of ``W`` are read (their columns' stored
-    entries, not the whole design).
-    """
-    sw, has_sw, sw_sum = Z.sw, Z.has_sw, Z.sw_sum
-    T, n = rd.shape
-    rd[:] = Y
-    c[:] = 0.0
-    d = np.empty(T)
-    zero_S = np.zeros(T)
-    for j in range(W.shape[0]):
-        nz = False
-        for t in range(T):
-            d[t] = W[j, t]
-            nz = nz or d[t] != 0.0
-        if nz:
-            row_add(Z, j, d, rd, c, zero_S)
-    for t in range(T):
-        s = 0.0
-        if has_sw:
-            for i in range(n):
-                s += sw[i] * rd[t, i]
-        else:
-            for i in range(n):
-                s += rd[t, i]
-        S[t] = s + c[t] * sw_sum
-
-
-@njit(**JIT_OPTIONS)
 def row_products(Z, rd, c, S, feats, G):
     """``G[j] = Z_j^T S r`` for ``j in feats`` (rows of ``G`` elsewhere untouched)."""
-    g = np.empty(rd.shape[0])
+    T = rd.shape[0]
+    g = np.empty(T)
     for k in range(feats.shape[0]):
         j = feats[k]
         row_grad(Z, j, rd, c, S, g)
-        G[j, :] = g
+        # a loop, not G[j, :] = g: a slice assignment compiles numba's
+        # shape-mismatch error formatting (seconds of a first fit)
+        for t in range(T):
+            G[j, t] = g[t]
 
 
 @njit(**JIT_OPTIONS)

@@ -8,7 +8,7 @@ current (one pass over the unscreened design at most, BLAS-3 on dense
 designs), drops the rows that gap-safe screening proves zero, ranks the
 others by how close the rescaled dual point is to their constraint and
 hands a working set (the support and the most violated rows) to
-:func:`skreg._kernels.multitask_bcd.bcd_solve`, which runs block CD epochs
+:class:`skreg.solvers._multitask_inner.InnerBCD`, which runs block CD epochs
 with Anderson extrapolation until the working set's own gap falls below a
 fraction of the global one.  The fit stops on the global gap against
 ``tol * sum_i s_i |y_i|^2`` (scikit-learn's rule, so ``tol`` and the
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skreg._kernels.multitask_bcd import bcd_solve
 from skreg._kernels.multitask_dual import absorb, dual_scores
 from skreg._kernels.multitask_gap import (
     gap_from_products,
@@ -27,19 +26,18 @@ from skreg._kernels.multitask_gap import (
     residual_stats,
     screen_scores,
 )
-from skreg._kernels.multitask_rows import (
-    centred_products,
-    mt_residual,
-    row_products,
-)
+from skreg._kernels.multitask_rows import centred_products, row_products
 from skreg.solvers._blas import single_thread_blas
 from skreg.solvers._multitask_free import FreeRows
+from skreg.solvers._multitask_inner import InnerBCD, mt_residual, weighted_sums
 from skreg.solvers.working_set import _seed_state
 
 __all__ = ["MTOptions", "MTResult", "MultiTaskCD", "multitask_cd", "penalty_weights"]
 
 # A dense float64 pass over at least this many entries goes through BLAS
 _BLAS_MIN_SIZE = 50_000
+# Below this tol a solve starts from a recomputed residual
+_EXACT_RESIDUAL_TOL = 1e-10
 
 
 def penalty_weights(n_samples, n_features, alpha, l1_ratio, penalty_factor=None):
@@ -147,6 +145,10 @@ class MultiTaskCD:
         # the remembered dual point (th, xi, H, value) of the global checks
         # and the inner solves' copy; a nan value means not in use
         self.mem, self.mem_ws = _new_memory(T, n, p), _new_memory(T, n, p)
+        self.inner = InnerBCD(
+            design, self.YT, self.opts.anderson, self.opts.full_every, self.random,
+            self.seed,
+        )  # fmt: skip
 
     @property
     def _sw(self):
@@ -189,7 +191,7 @@ class MultiTaskCD:
 
     def refresh_residual(self):
         """Recompute the residual from ``W`` (against the drift of updates)."""
-        mt_residual(self.design.Z, self.YT, self.W, self.rd, self.c, self.S)
+        mt_residual(self.design, self.YT, self.W, self.rd, self.c, self.S)
 
     def _products(self, feats):
         """``G[feats] = Z^T S r`` where not current, and ``G_acc`` for the
@@ -224,7 +226,7 @@ class MultiTaskCD:
 
     def _sums(self, r):
         d = self.design
-        return r @ d.sw if d.has_sw else r.sum(axis=1)
+        return weighted_sums(d, r)
 
     def _measure(self, feats, l1, l2):
         """``(primal, dual, dual_norm, Gd)`` from the products of ``feats``
@@ -331,8 +333,12 @@ class MultiTaskCD:
         keep = (self.design.norm2 > 0) & np.isfinite(l1) & np.isfinite(l2)
         if np.any(W[~keep]):
             W[~keep] = 0.0
-            self.refresh_residual()
             self.fresh[:] = False
+        if tol < _EXACT_RESIDUAL_TOL:
+            # a warm start carries the rounding of the last solves' updates
+            # and extrapolations (about 1e-12 ||Y||^2 along a path), a floor
+            # under the gap at such a tol (the products stay valid up to it)
+            self.refresh_residual()
         self._free = FreeRows.get(self._free, self.design, self.YT, l1, l2, keep)
         has_l1 = bool(np.any(l1[keep] > 0))
         use_ws, use_screen = opts.working_set and has_l1, opts.screening and has_l1
@@ -381,13 +387,11 @@ class MultiTaskCD:
             ratio = opts.settled_ratio if settled else opts.inner_ratio
             tol_in = max(ratio * gap, tol_abs) if use_ws else tol_abs
             warm = bool(np.any(W[ws]))
-            ep, _, has_acc = bcd_solve(
-                self.design.Z, self.design.norm2, self.YT, W, self.rd, self.c,
-                self.S, ws.astype(np.int64), l1, l2, self.G, self.seed,
-                (int(max_iter - n_epochs), float(tol_in),
-                 opts.first_check if warm else opts.cold_check,
-                 opts.check_every, opts.anderson, self.random, opts.full_every),
+            ep, _, has_acc = self.inner.run(
+                (W, self.rd, self.c, self.S, self.G), ws.astype(np.int64), l1, l2,
                 (self.r_acc, self.G_acc), self._inner_memory(ws),
+                int(max_iter - n_epochs), float(tol_in),
+                opts.first_check if warm else opts.cold_check, opts.check_every,
             )  # fmt: skip
             n_epochs += int(ep)
             # the inner solve ends on a check: its products are current
