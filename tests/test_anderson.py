@@ -1,12 +1,11 @@
-"""Anderson extrapolation weights, against numpy: the compiled ones the
-multi-task kernel uses (skreg._kernels.cd) and the NumPy ones of the
-single-task inner solve and proximal gradient (skreg.solvers._inner)."""
+"""Anderson extrapolation weights (skreg.solvers._inner.anderson_coefs, of
+the single- and multi-task inner solves and proximal gradient), against a
+least-squares oracle."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skreg._kernels.cd import _combine, anderson_weights
 from skreg.solvers._inner import anderson_coefs
 
 
@@ -22,17 +21,10 @@ def _oracle_weights(hist, first, weights):
     return np.append(t, 1.0 - t.sum()), X
 
 
-def _extrapolate(impl, hist, first, weights, use_w):
+def _extrapolate(hist, first, weights, use_w):
     """The extrapolated point and the weights of the iterates in the order
     oldest first (the oldest one's 0 left out), or None when refused."""
     K = hist.shape[0] - 1
-    if impl == "compiled":
-        coefs = np.empty(K)
-        out = np.empty(hist.shape[1])
-        ok = anderson_weights(hist, first, weights, use_w, coefs)
-        if not (ok and _combine(hist, first, coefs, out)):
-            return None
-        return out, coefs
     a = anderson_coefs(hist, first, np.sqrt(weights) if use_w else None)
     if a is None:
         return None
@@ -41,15 +33,14 @@ def _extrapolate(impl, hist, first, weights, use_w):
     return a @ hist, a[order[1:]]
 
 
-@pytest.mark.parametrize("impl", ["compiled", "numpy"])
 @pytest.mark.parametrize("first", [0, 2, 5])
 @pytest.mark.parametrize("use_w", [False, True])
-def test_weights_solve_the_constrained_least_squares(impl, first, use_w):
+def test_weights_solve_the_constrained_least_squares(first, use_w):
     rng = np.random.default_rng(first)
     K, m = 5, 40
     hist = np.cumsum(rng.standard_normal((K + 1, m)), axis=0)
     weights = rng.uniform(0.5, 2.0, m) if use_w else np.ones(m)
-    got = _extrapolate(impl, hist, first, weights, use_w)
+    got = _extrapolate(hist, first, weights, use_w)
     assert got is not None
     out, coefs = got
     expected, X = _oracle_weights(hist, first, weights)
@@ -57,8 +48,7 @@ def test_weights_solve_the_constrained_least_squares(impl, first, use_w):
     assert_allclose(out, expected @ X[1:], rtol=1e-7, atol=1e-9)
 
 
-@pytest.mark.parametrize("impl", ["compiled", "numpy"])
-def test_extrapolation_finds_the_fixed_point_of_a_linear_iteration(impl):
+def test_extrapolation_finds_the_fixed_point_of_a_linear_iteration():
     # x -> A x + b in dimension m < K: the K differences of K + 1 iterates
     # are linearly dependent, and the combination cancelling them is the
     # fixed point
@@ -72,7 +62,7 @@ def test_extrapolation_finds_the_fixed_point_of_a_linear_iteration(impl):
     hist[0] = 0.0
     for k in range(K):
         hist[k + 1] = A @ hist[k] + b
-    got = _extrapolate(impl, hist, 0, np.ones(m), False)
+    got = _extrapolate(hist, 0, np.ones(m), False)
     assert got is not None
     # plain iteration is still far from it
     assert np.abs(hist[-1] - fixed).max() > 1e-2
@@ -80,12 +70,11 @@ def test_extrapolation_finds_the_fixed_point_of_a_linear_iteration(impl):
     assert_allclose(got[0], fixed, rtol=0, atol=1e-4)
 
 
-@pytest.mark.parametrize("impl", ["compiled", "numpy"])
 @pytest.mark.parametrize("bad", ["constant", "nan", "inf"])
-def test_degenerate_histories_are_refused(impl, bad):
+def test_degenerate_histories_are_refused(bad):
     hist = np.tile(np.arange(4.0), (6, 1))
     if bad == "nan":
         hist[3, 1] = np.nan
     elif bad == "inf":
         hist[2, 0] = np.inf
-    assert _extrapolate(impl, hist, 0, np.ones(4), False) is None
+    assert _extrapolate(hist, 0, np.ones(4), False) is None

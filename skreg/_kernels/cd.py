@@ -5,8 +5,7 @@ One kernel serves dense and CSC designs, float32 and float64 (see
 Gap checks and Anderson extrapolation run between its calls, in NumPy
 (:mod:`skreg.solvers._inner`): compiled into it they cost most of a first
 fit's compile time, and a few array operations every few epochs cost
-little.  The Anderson weights below serve the kernel that extrapolates in
-its own loop (multi-task block CD).
+little.
 """
 
 from typing import NamedTuple
@@ -15,7 +14,6 @@ import numpy as np
 from numba import njit
 
 from skreg._config import JIT_OPTIONS
-from skreg._kernels._cholesky import cholesky_in_place, cholesky_solve
 from skreg._kernels._columns import (
     LONG_COLUMN_ROWS,
     centring,
@@ -62,101 +60,6 @@ def _rand_below(rng_state, n):
     x ^= x >> np.uint64(27)
     rng_state[0] = x
     return int((x * np.uint64(2685821657736338717)) >> np.uint64(33)) % n
-
-
-@njit(**JIT_OPTIONS)
-def _solve_ones_spd(C, z):
-    """Solve ``C z = 1`` for a small symmetric positive definite ``C``.
-
-    Cholesky factorisation in place (the lower triangle of ``C`` is
-    overwritten; only it is read; see :mod:`skreg._kernels._cholesky`).
-    Returns False when a pivot is not positive (``C`` numerically
-    singular).
-    """
-    K = C.shape[0]
-    if not cholesky_in_place(C, K):
-        return False
-    for i in range(K):
-        z[i] = 1.0
-    cholesky_solve(C, K, z)
-    return True
-
-
-@njit(**JIT_OPTIONS)
-def anderson_weights(hist, first, weights, has_weights, coefs):
-    """Anderson weights of the K+1 iterates stored circularly in ``hist``.
-
-    Row ``(first + k) % (K+1)`` is the k-th oldest iterate.  The weights
-    ``coefs`` (summing to one) minimise ``||sum_k c_k (x_{k+1} - x_k)||`` in
-    the norm weighted by ``weights`` when ``has_weights`` (residuals live in
-    the sample-weighted space, so that integer weights and repeated rows give
-    the same extrapolation); the extrapolated point is
-    ``sum_k c_k x_{k+1}`` (Anderson, 1965; Scieur et al., 2016).  Returns
-    False when the differences are degenerate.
-    """
-    K = hist.shape[0] - 1
-    m = hist.shape[1]
-    U = np.empty((K, m))
-    umax = 0.0
-    for k in range(K):
-        a = (first + k + 1) % (K + 1)
-        b = (first + k) % (K + 1)
-        for t in range(m):
-            u = hist[a, t] - hist[b, t]
-            if has_weights:
-                u *= np.sqrt(weights[t])
-            U[k, t] = u
-            umax = max(umax, abs(u))
-    if umax == 0.0 or not np.isfinite(umax):
-        return False
-    # normalised so that U U^T neither underflows nor overflows
-    inv = 1.0 / umax
-    for k in range(K):
-        for t in range(m):
-            U[k, t] *= inv
-    # the lower triangle of U U^T (all _solve_ones_spd reads)
-    C = np.empty((K, K))
-    for a in range(K):
-        for b in range(a + 1):
-            s = 0.0
-            for t in range(m):
-                s += U[a, t] * U[b, t]
-            C[a, b] = s
-    scale = 0.0
-    for k in range(K):
-        scale = max(scale, C[k, k])
-    if scale == 0.0 or not np.isfinite(scale):
-        return False
-    for k in range(K):
-        C[k, k] += 1e-10 * scale
-    z = np.empty(K)
-    if not _solve_ones_spd(C, z):
-        return False
-    zsum = 0.0
-    for k in range(K):
-        zsum += z[k]
-    if zsum == 0.0 or not np.isfinite(zsum):
-        return False
-    for k in range(K):
-        coefs[k] = z[k] / zsum
-    return True
-
-
-@njit(**JIT_OPTIONS)
-def _combine(hist, first, coefs, out):
-    # out = sum_k coefs_k x_{k+1}; False when it is not finite
-    K = hist.shape[0] - 1
-    m = hist.shape[1]
-    out[:] = 0.0
-    for k in range(K):
-        ck = coefs[k]
-        a = (first + k + 1) % (K + 1)
-        for t in range(m):
-            out[t] += ck * hist[a, t]
-    for t in range(m):
-        if not np.isfinite(out[t]):
-            return False
-    return True
 
 
 @njit(inline="always", **JIT_OPTIONS)
