@@ -155,7 +155,7 @@ def support_newton(design, y, w, pen, primal, objective, add=None, solver=None):
         # singular; with it, an ElasticNet support may exceed n_samples
         return Step.REJECTED, solver
     args = (design, y, w, cols, signs, pen, primal, objective, solver)
-    with single_thread_blas():
+    with single_thread_blas(design.n_samples, k):
         outcome, solver = _newton_step(*args)
     if solver is not None:
         solver.held_key = key
