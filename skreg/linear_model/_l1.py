@@ -125,7 +125,10 @@ class ElasticNetRegressor(LinearRegressorBase, BaseEstimator):
         is never copied nor densified.
     precompute : bool or array-like of shape (n_features, n_features), default=False
         Use a precomputed Gram matrix (``True`` computes it) with the
-        covariance-update kernel.  Ignored for sparse ``X``.
+        covariance-update kernel.  Ignored for sparse ``X``.  With
+        ``False``, small dense data (no more features than samples, ``n p^2
+        <= 1e7``) is still solved on its Gram matrix: the same answer,
+        faster (see :ref:`solvers`).
     max_iter : int, default=1000
         Maximum number of coordinate-descent epochs.
     copy_X : bool, default=True
@@ -384,7 +387,8 @@ class L1Regressor(ElasticNetRegressor):
     fit_intercept : bool, default=True
         Whether to fit an intercept (implicit centring, ``X`` never copied).
     precompute : bool or array-like of shape (n_features, n_features), default=False
-        Use a precomputed Gram matrix with the covariance-update kernel.
+        Use a precomputed Gram matrix with the covariance-update kernel
+        (small dense data uses one anyway: see :class:`ElasticNetRegressor`).
     copy_X : bool, default=True
         Kept for compatibility: ``X`` is never modified.
     max_iter : int, default=1000

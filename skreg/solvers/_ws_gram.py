@@ -14,11 +14,17 @@ sufficient statistics (:class:`skreg.solvers.gram.GramCD`) on a subset.
 """
 
 import numpy as np
-from scipy import linalg
+from scipy.linalg.lapack import dposv
 
 from skreg._kernels.gram_cd import gram_cd, gram_gap
 
-__all__ = ["GRAM_MAX_FEATURES", "GramBlocks", "gram_newton", "solve_block"]
+__all__ = [
+    "GRAM_MAX_FEATURES",
+    "GramBlocks",
+    "gram_newton",
+    "solve_block",
+    "solve_gram",
+]
 
 # Largest set solved on its Gram matrix: a build of k columns costs about
 # k / 8 epochs on them (a BLAS flop costs a quarter of a streamed entry),
@@ -110,30 +116,46 @@ def _raw_products(design, old, new, y):
     return cross, H, rhs
 
 
-def gram_newton(G, q, w, gap, penalty, gap_of):
-    """Newton step on the support of ``w`` for the Gram problem: the exact
-    minimiser for the signs of ``w`` (features at a bound held there),
-    kept when it keeps the signs and bounds and lowers the gap
-    ``gap_of(w)``.  Returns ``(w, gap)`` (``w`` itself when rejected)."""
+def gram_newton(G, q, w, gap, penalty, gap_of, max_solves=8):
+    """Newton step on the support of ``w`` for the Gram problem (features at
+    a bound held there), kept when it lowers the gap ``gap_of(w)``.
+
+    When the solution flips signs, ``w`` moves towards it up to the first
+    sign change, that feature leaves and the system is solved again (a
+    feature-sign walk, at most ``max_solves`` solves): every move stays in
+    one orthant, where the objective is the quadratic the solution
+    minimises.  A solution outside the bounds ends the walk where it is.
+    Returns ``(w, gap)`` (``w`` itself when rejected).
+    """
     l1, l2, lower, upper = penalty
     free = (w != 0.0) & (w > lower) & (w < upper)
-    if not free.any():
-        return w, gap
-    S = np.flatnonzero(free)
     held = np.flatnonzero((w != 0.0) & ~free)
-    sign = np.sign(w[S])
-    rhs = q[S] - l1[S] * sign - G[np.ix_(S, held)] @ w[held]
-    A = G[np.ix_(S, S)] + np.diag(l2[S])
-    try:
-        w_S = linalg.solve(A, rhs, assume_a="pos", check_finite=False)
-    except (linalg.LinAlgError, ValueError):
+    rhs = q - l1 * np.sign(w) - G[:, held] @ w[held]
+    x, act = w.copy(), np.flatnonzero(free)
+    for _ in range(max_solves if act.size else 0):
+        A = G[np.ix_(act, act)]
+        A[np.diag_indices(act.size)] += l2[act]
+        # LAPACK's Cholesky solve directly (scipy.linalg.solve's checks
+        # cost more than a small system); info > 0: not positive definite
+        _, sol, info = dposv(A, rhs[act], lower=1)
+        if info != 0 or not np.all(np.isfinite(sol)):
+            break
+        if np.any(sol < lower[act]) or np.any(sol > upper[act]):
+            break
+        flips = np.sign(sol) != np.sign(w[act])
+        if not flips.any():
+            x[act] = sol
+            break
+        t_hit = x[act][flips] / (x[act][flips] - sol[flips])
+        t = float(t_hit.min())
+        x[act] += t * (sol - x[act])
+        leaving = np.flatnonzero(flips)[t_hit <= t * (1 + 1e-12)]
+        x[act[leaving]] = 0.0
+        act = np.delete(act, leaving)
+    if np.array_equal(x, w):
         return w, gap
-    if np.any(np.sign(w_S) != sign) or np.any(w_S < lower[S]) or np.any(w_S > upper[S]):
-        return w, gap
-    new = w.copy()
-    new[S] = w_S
-    new_gap = gap_of(new)
-    return (new, new_gap) if new_gap < gap else (w, gap)
+    new_gap = gap_of(x)
+    return (x, new_gap) if new_gap < gap else (w, gap)
 
 
 def solve_block(G, q, yy, w, penalty, max_epochs, tol_in, tol_abs, random, rng_state):
@@ -173,3 +195,48 @@ def solve_block(G, q, yy, w, penalty, max_epochs, tol_in, tol_abs, random, rng_s
         if done or stuck or n_epochs >= max_epochs:
             return n_epochs, max(float(gap), 0.0), exact
         target = max(0.1 * min(target, gap), floor)
+
+
+FIRST_CHUNK = 2
+STEP_ALLOWANCE = 1e5
+SOLVE_OVERHEAD = 1e4
+
+
+def solve_gram(G, q, yy, w, penalty, max_epochs, tol_abs, random, rng_state):
+    """Solve a whole Gram problem from ``w`` (in place) to ``tol_abs``.
+
+    Rounds of CD epochs, each until the gap falls a decade or for twice
+    the epochs of the round before (the Lasso's gap may lag far behind the
+    iterate), each ended by a Newton step on the support, until the gap is
+    within ``tol_abs``; the last step makes a converged ``w`` the exact
+    minimiser on its signs (as the working-set solver's polish).  A step's
+    walk may cost (at ``k^3 / 3`` flops per solve) what the epochs since the
+    last step cost (``p^2`` each), the last step what all epochs cost.
+    Returns ``(n_epochs, gap)``.
+    """
+
+    def gap_of(v):
+        return gram_gap(q, yy, v, G @ v, *penalty)
+
+    Gw = G @ w
+    target = 0.1 * gap_of(w)
+    p2 = float(w.size) ** 2
+    n_epochs, chunk, since = 0, FIRST_CHUNK, 0
+    while True:
+        gap, ep = gram_cd(
+            G, q, yy, w, Gw, *penalty, min(chunk, max_epochs - n_epochs),
+            max(target, tol_abs), random, rng_state,
+        )  # fmt: skip
+        n_epochs, since = n_epochs + ep, since + ep
+        last = gap <= tol_abs or n_epochs >= max_epochs or not gap == gap
+        work = (n_epochs if last else since) * p2 + STEP_ALLOWANCE
+        solves = min(8, int(work / (np.count_nonzero(w) ** 3 / 3 + SOLVE_OVERHEAD)))
+        if solves:
+            since = 0
+            new, gap = gram_newton(G, q, w, gap, penalty, gap_of, solves)
+            if new is not w:
+                w[:] = new
+                Gw = G @ w
+        if gap <= tol_abs or n_epochs >= max_epochs or not gap == gap:
+            return n_epochs, max(float(gap), 0.0)
+        target, chunk = 0.1 * min(target, gap), 2 * chunk

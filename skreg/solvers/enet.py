@@ -6,20 +6,34 @@ import warnings
 import numpy as np
 from scipy import sparse
 
-from skreg._kernels.gram_cd import gram_cd
 from skreg._kernels.penalty import penalty_arrays
+from skreg.solvers._ws_gram import solve_gram
 from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.exact import exact_finish, wants_exact_finish
-from skreg.solvers.gram import GramCD, uniform_penalty
+from skreg.solvers.gram import uniform_penalty
 from skreg.solvers.working_set import _seed_state
 
 __all__ = [
+    "GRAM_FLOPS",
     "fit_enet_targets",
     "penalty_arrays",
     "penalty_strengths",
     "resolve_gram",
 ]
+
+
+# A dense fit whose Gram matrix costs at most this many flops (n p^2) is
+# solved on it: below it the working-set solver's Python rounds cost more
+# than the whole Gram solve (docs/solvers.rst).
+GRAM_FLOPS = 1e7
+
+
+def gram_pays(X):
+    """Whether a dense ``X`` is small enough for the Gram solve by default
+    (and not wider than tall: see :func:`~skreg.solvers._ws_gram.solve_gram`)."""
+    n, p = X.shape
+    return not sparse.issparse(X) and p <= n and n * p * p <= GRAM_FLOPS
 
 
 def penalty_strengths(alpha, l1_ratio, n_samples):
@@ -134,6 +148,8 @@ def fit_enet_targets(
     results = []
     if solver == "cd" and not per_feature:
         G = _user_gram(X, precompute, sample_weight, X_offset, fit_intercept, 4)
+        if G is None and precompute is False and gram_pays(X):
+            G = True
         if G is not None:
             return _fit_gram_targets(
                 X, Yc, W, G, l1, l2, sample_weight=sample_weight, X_offset=X_offset,
@@ -187,14 +203,10 @@ def _fit_gram_targets(
         q = np.ascontiguousarray(Q[:, k])
         w = W[k].astype(np.float64)
         tol_abs = tol * y_norm2
-        gap, n_iter = gram_cd(
-            G, q, y_norm2, w, G @ w, *pen, max_iter, tol_abs,
-            random_state is not None, rng_state,
+        n_iter, gap = solve_gram(
+            G, q, y_norm2, w, pen, max_iter, tol_abs, random_state is not None,
+            rng_state,
         )  # fmt: skip
-        if not wants_exact_finish(tol, l1, l2):
-            # the Gram kernel has no support Newton step: GramCD's, from G
-            # alone (no cost in n_samples)
-            w, gap = GramCD(G, q, y_norm2).polish(w, gap, pen)
         W[k] = w
         # a negative gap is rounding (the dual never exceeds the primal)
         gap = max(float(gap), 0.0)
