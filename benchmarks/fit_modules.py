@@ -7,6 +7,7 @@ signatures their dispatchers hold after the fit.  Prints each module's
 line count and the total (the size target of the core redesign).
 
     python benchmarks/fit_modules.py [--estimator ElasticNetRegressor]
+    python benchmarks/fit_modules.py --shape 500 5000
 """
 
 import argparse
@@ -66,12 +67,23 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--estimator", default="L1Regressor")
     ap.add_argument("--alpha", type=float, default=0.1)
+    ap.add_argument(
+        "--shape",
+        type=int,
+        nargs=2,
+        metavar=("N", "P"),
+        help="random data of this shape instead of diabetes (small dense data "
+        "takes the Gram solve, larger data the working sets)",
+    )
     args = ap.parse_args(argv)
-    from sklearn.datasets import load_diabetes
+    from sklearn.datasets import load_diabetes, make_regression
 
     import skreg
 
-    X, y = load_diabetes(return_X_y=True)
+    if args.shape:
+        X, y = make_regression(*args.shape, n_informative=20, random_state=0)
+    else:
+        X, y = load_diabetes(return_X_y=True)
     est = getattr(skreg, args.estimator)(alpha=args.alpha)
     files = traced_modules(lambda: est.fit(np.asfortranarray(X), y))
     root = os.path.dirname(os.path.dirname(skreg.__file__))
