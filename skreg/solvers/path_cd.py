@@ -285,6 +285,7 @@ def solve_path(
         # unpenalised features are eliminated from the system (GramCD); no
         # Newton polish, as on the uniform route: a step per alpha costs more
         # than the kernel's epochs
+        pen = make_penalty(p, 0.0, 0.0, positive)
         gram_solver = GramCD(
             gram, q, y_norm2, max_iter=max_iter, newton=False,
             rng_state=rng_state if random_state is not None else None,
@@ -314,13 +315,17 @@ def solve_path(
             w[:] = res.coef
             gap, n_iter, ok = res.gap, res.n_iter, res.converged
         else:
+            # one set of arrays for the path (a new one per alpha is a
+            # visible share of a small CV)
+            pen.l1.fill(l1)
+            pen.l2.fill(l2)
             gap, n_iter = gram_cd(
                 gram,
                 q,
                 y_norm2,
                 w,
                 gram @ w,
-                *make_penalty(p, l1, l2, positive),
+                *pen,
                 max_iter,
                 tol * y_norm2,
                 random_state is not None,
