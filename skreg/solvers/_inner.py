@@ -62,10 +62,12 @@ def anderson_coefs(hist, first, sqrt_weights=None):
     """
     K1 = hist.shape[0]
     D, later = _differences(K1, first)
-    U = D @ hist
-    if sqrt_weights is not None:
-        U *= sqrt_weights
-    C = U @ U.T
+    # a history with inf or nan entries is refused below, silently
+    with np.errstate(invalid="ignore", over="ignore"):
+        U = D @ hist
+        if sqrt_weights is not None:
+            U *= sqrt_weights
+        C = U @ U.T
     scale = np.max(np.diagonal(C))
     if not 0.0 < scale < np.inf:
         return None
