@@ -191,7 +191,10 @@ def main(argv=None):
     parser.add_argument("--p", type=int, default=2000)
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument(
-        "--ratio", type=float, nargs="*", default=[10.0, 30.0],
+        "--ratio",
+        type=float,
+        nargs="*",
+        default=[10.0, 30.0],
         help="alpha_max / alpha of the single fits (none: CV only)",
     )
     parser.add_argument("--eps", type=float, default=1e-6)
