@@ -197,9 +197,15 @@ def solve_block(G, q, yy, w, penalty, max_epochs, tol_in, tol_abs, random, rng_s
         target = max(0.1 * min(target, gap), floor)
 
 
+# The whole-problem Gram solve: its first round of epochs is this short (a
+# warm start or an easy problem is settled by the first Newton step), and a
+# step's walk is priced at k^3/3 flops per solve plus SOLVE_OVERHEAD (the
+# LAPACK call and the indexing around it, about 10 us) against p^2 flops
+# per epoch since the last step plus STEP_ALLOWANCE (on small problems the
+# Python around the epochs costs more than a few solves).
 FIRST_CHUNK = 2
-STEP_ALLOWANCE = 1e5
 SOLVE_OVERHEAD = 1e4
+STEP_ALLOWANCE = 1e5
 
 
 def solve_gram(G, q, yy, w, penalty, max_epochs, tol_abs, random, rng_state):
@@ -228,7 +234,7 @@ def solve_gram(G, q, yy, w, penalty, max_epochs, tol_abs, random, rng_state):
             max(target, tol_abs), random, rng_state,
         )  # fmt: skip
         n_epochs, since = n_epochs + ep, since + ep
-        last = gap <= tol_abs or n_epochs >= max_epochs or not gap == gap
+        last = _finished(gap, tol_abs, n_epochs, max_epochs)
         work = (n_epochs if last else since) * p2 + STEP_ALLOWANCE
         solves = min(8, int(work / (np.count_nonzero(w) ** 3 / 3 + SOLVE_OVERHEAD)))
         if solves:
@@ -237,6 +243,11 @@ def solve_gram(G, q, yy, w, penalty, max_epochs, tol_abs, random, rng_state):
             if new is not w:
                 w[:] = new
                 Gw = G @ w
-        if gap <= tol_abs or n_epochs >= max_epochs or not gap == gap:
+        if _finished(gap, tol_abs, n_epochs, max_epochs):
             return n_epochs, max(float(gap), 0.0)
         target, chunk = 0.1 * min(target, gap), 2 * chunk
+
+
+def _finished(gap, tol_abs, n_epochs, max_epochs):
+    # within tol, out of epochs, or a NaN gap (no progress to be made)
+    return gap <= tol_abs or n_epochs >= max_epochs or not gap == gap
