@@ -314,9 +314,9 @@ def test_one_feature_matches_sklearn(l1_ratio, use_sw, fit_intercept, dtype):
 @pytest.mark.parametrize("use_sw", [False, True])
 @pytest.mark.parametrize("positive", [False, True])
 def test_gram_and_working_set_solves_agree(frac, l1_ratio, use_sw, positive):
-    # Small dense tall data is solved on its Gram matrix; the same problem
-    # with unit penalty factors goes through the working-set solver.  Both
-    # end on the optimum (diabetes: strongly correlated columns).
+    # Small dense tall data is solved on its Gram matrix; the same data as
+    # a sparse matrix goes through the working-set solver.  Both end on the
+    # optimum (diabetes: strongly correlated columns).
     from sklearn.datasets import load_diabetes
 
     X, y = load_diabetes(return_X_y=True)
@@ -324,8 +324,7 @@ def test_gram_and_working_set_solves_agree(frac, l1_ratio, use_sw, positive):
     alpha = frac * alpha_max(X, y, l1_ratio, True, sw)
     kw = dict(alpha=alpha, l1_ratio=l1_ratio, positive=positive, tol=1e-10)
     gram = ElasticNetRegressor(**kw).fit(X, y, sample_weight=sw)
-    ws = ElasticNetRegressor(penalty_factor=np.ones(X.shape[1]), **kw)
-    ws.fit(X, y, sample_weight=sw)
+    ws = ElasticNetRegressor(**kw).fit(sparsify(X, density=1.0), y, sample_weight=sw)
     scale = np.abs(ws.coef_).max()
     assert_allclose(gram.coef_, ws.coef_, rtol=1e-7, atol=1e-9 * scale)
     assert_allclose(gram.intercept_, ws.intercept_, rtol=1e-9)

@@ -6,12 +6,11 @@ import warnings
 import numpy as np
 from scipy import sparse
 
-from skreg._kernels.penalty import penalty_arrays
+from skreg._kernels.penalty import make_penalty, penalty_arrays
 from skreg.solvers._ws_gram import solve_gram
 from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
 from skreg.solvers.exact import exact_finish, wants_exact_finish
-from skreg.solvers.gram import uniform_penalty
 from skreg.solvers.working_set import _seed_state
 
 __all__ = [
@@ -146,15 +145,18 @@ def fit_enet_targets(
     per_feature = penalty_factor is not None or lower is not None or upper is not None
     l1, l2, lower, upper = penalty_arrays(l1, l2, penalty_factor, lower, upper)
     results = []
-    if solver == "cd" and not per_feature:
-        G = _user_gram(X, precompute, sample_weight, X_offset, fit_intercept, 4)
-        if G is None and precompute is False and gram_pays(X):
+    if solver == "cd":
+        pen = make_penalty(X.shape[1], l1, l2, positive, lower, upper)
+        G = None
+        if not per_feature:
+            G = _user_gram(X, precompute, sample_weight, X_offset, fit_intercept, 4)
+        if G is None and precompute is False and gram_pays(X) and not _unbounded(pen):
             G = True
         if G is not None:
             return _fit_gram_targets(
-                X, Yc, W, G, l1, l2, sample_weight=sample_weight, X_offset=X_offset,
-                max_iter=max_iter, tol=tol, positive=positive,
-                random_state=random_state,
+                X, Yc, W, G, pen, sample_weight=sample_weight, X_offset=X_offset,
+                max_iter=max_iter, tol=tol, random_state=random_state,
+                exact=None if per_feature else (l1, l2, positive),
             )  # fmt: skip
     if design is None:
         design = Design(X, sample_weight, X_offset)
@@ -177,25 +179,34 @@ def fit_enet_targets(
         W[k] = res.coef
         if solver == "cd" and not per_feature:
             res = _finish(
-                X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
+                X, y, W, k, res, tol, l1, l2, positive, sample_weight, X_offset
             )
         results.append(res)
     return results
 
 
+def _unbounded(pen):
+    # features with neither a penalty nor two finite bounds: the Gram
+    # kernel's gap needs them eliminated first (GramCD does), so such fits
+    # keep the working sets
+    free = (pen.l1 == 0) & (pen.l2 == 0)
+    return bool(np.any(free & ((pen.lower == -np.inf) | (pen.upper == np.inf))))
+
+
 def _fit_gram_targets(
-    X, Yc, W, G, l1, l2, *, sample_weight, X_offset, max_iter, tol, positive,
-    random_state,
+    X, Yc, W, G, pen, *, sample_weight, X_offset, max_iter, tol, random_state,
+    exact,
 ):  # fmt: skip
     """:func:`fit_enet_targets` by the covariance-update kernel on ``G`` (the
-    user's, or ``True``: computed here from the copy ``Q`` is computed from)."""
+    user's, or ``True``: computed here from the copy ``Q`` is computed from).
+    ``exact`` is ``(l1, l2, positive)`` for the exact finish of a uniform
+    penalty at tight tol, None for none."""
     Z = _weighted_centred(X.astype(np.float64, copy=False), X_offset, sample_weight)
     if G is True:
         G = Z.T @ Z
     Q = Z.T @ _weighted_centred(Yc.astype(np.float64, copy=False), 0.0, sample_weight)
     del Z
     rng_state = _seed_state(random_state)
-    pen = uniform_penalty(l1, l2, X.shape[1], positive)
     results = []
     for k in range(Yc.shape[1]):
         y = Yc[:, k].astype(np.float64)
@@ -211,15 +222,13 @@ def _fit_gram_targets(
         # a negative gap is rounding (the dual never exceeds the primal)
         gap = max(float(gap), 0.0)
         res = CDResult(W[k], int(n_iter), gap, tol_abs, bool(gap <= tol_abs))
-        if wants_exact_finish(tol, l1, l2):
-            res = _finish(
-                X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive
-            )
+        if exact is not None and wants_exact_finish(tol, *exact[:2]):
+            res = _finish(X, y, W, k, res, tol, *exact, sample_weight, X_offset)
         results.append(res)
     return results
 
 
-def _finish(X, y, W, k, res, tol, l1, l2, sample_weight, X_offset, positive):
+def _finish(X, y, W, k, res, tol, l1, l2, positive, sample_weight, X_offset):
     """The exact finish (:mod:`skreg.solvers.exact`) of target ``k`` at tight tol."""
     if not wants_exact_finish(tol, l1, l2):
         return res
