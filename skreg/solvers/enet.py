@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 
 from skreg._kernels.penalty import make_penalty, penalty_arrays
+from skreg.solvers._gram_free import fully_free, one_sided_free
 from skreg.solvers._ws_gram import solve_gram
 from skreg.solvers.cd import CDResult, enet_cd
 from skreg.solvers.design import Design, weighted_norm2
@@ -189,8 +190,7 @@ def _unbounded(pen):
     # features with neither a penalty nor two finite bounds: the Gram
     # kernel's gap needs them eliminated first (GramCD does), so such fits
     # keep the working sets
-    free = (pen.l1 == 0) & (pen.l2 == 0)
-    return bool(np.any(free & ((pen.lower == -np.inf) | (pen.upper == np.inf))))
+    return bool(np.any(fully_free(pen) | one_sided_free(pen)))
 
 
 def _fit_gram_targets(
@@ -222,7 +222,7 @@ def _fit_gram_targets(
         # a negative gap is rounding (the dual never exceeds the primal)
         gap = max(float(gap), 0.0)
         res = CDResult(W[k], int(n_iter), gap, tol_abs, bool(gap <= tol_abs))
-        if exact is not None and wants_exact_finish(tol, *exact[:2]):
+        if exact is not None:
             res = _finish(X, y, W, k, res, tol, *exact, sample_weight, X_offset)
         results.append(res)
     return results
